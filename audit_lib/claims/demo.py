@@ -1,0 +1,385 @@
+"""A deterministic, realistic synthetic quarter of claims with planted defects.
+
+Everything is drawn from one seeded NumPy generator, so the same seed and period give the same
+file on any machine. Codes are real (ICD-10-CM April 2026 billable codes, CPT numbers, HCPCS
+Level II codes, CMS place-of-service codes); NPIs pass the check digit; patients, ids and
+dates are invented. Defects are planted at known rows at rates of roughly 0.2-1% per rule and
+returned as the truth the review must find exactly (``rule_id, row, field``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..config import parse_period
+
+__all__ = ["DemoClaims", "generate_demo_claims"]
+
+# real codes (CPT numbers only, no descriptors; HCPCS Level II; ICD-10-CM billable leaves)
+PROCEDURES = {
+    # code: (fee, max units, is E/M)
+    "99213": (120.0, 1, True), "99214": (175.0, 1, True), "99203": (160.0, 1, True),
+    "99204": (245.0, 1, True), "36415": (12.0, 1, False), "80053": (42.0, 1, False),
+    "85025": (28.0, 1, False), "93000": (55.0, 1, False), "71046": (95.0, 1, False),
+    "81002": (9.0, 1, False), "97110": (48.0, 4, False), "20610": (150.0, 1, False),
+    "90686": (38.0, 1, False), "G0008": (35.0, 1, False), "G0439": (190.0, 1, True),
+    "J1100": (4.0, 10, False), "J3301": (6.0, 8, False), "G2211": (16.0, 1, False),
+}
+DIAGNOSES = [
+    "E11.9", "I10", "E78.5", "J06.9", "M54.50", "Z00.00", "R51.9", "K21.9", "F41.1", "N39.0",
+    "J45.909", "E66.9", "G47.33", "M17.11", "Z23", "R07.9", "E11.65", "I25.10", "M25.561",
+]
+PAYERS = {
+    "medicare": (["MCR-JH"], 0.45, 0.20),
+    "medicaid": (["MCD-TX"], 0.40, 0.0),
+    "commercial": (["BCBS-TX", "AETNA", "UHC", "CIGNA"], 0.62, 0.15),
+    "self_pay": (["SELF"], 1.0, 1.0),
+}
+DENIAL_CARCS = ["CO-50", "CO-97", "CO-16", "CO-197", "CO-11", "CO-109", "PR-204", "CO-151"]
+_MBI_LETTERS = np.array(list("ACDEFGHJKMNPQRTUVWXY"))
+
+
+@dataclass
+class DemoClaims:
+    claims: pd.DataFrame  # every column as text, as a billing-system extract would hold it
+    truth: pd.DataFrame  # rule_id, row, field: what the review must find, exactly
+    period: str
+    seed: int
+
+
+def _npis(rng: np.random.Generator, n: int) -> list[str]:
+    body = rng.integers(10**8, 2 * 10**8, size=n)  # 9 digits starting with 1
+    out = []
+    for b in body:  # a handful of providers, not rows
+        digits = [int(x) for x in str(b)]
+        total = 24
+        for i, d in enumerate(reversed(digits)):
+            if i % 2 == 0:
+                d2 = d * 2
+                total += d2 // 10 + d2 % 10
+            else:
+                total += d
+        out.append(f"{b}{(10 - total % 10) % 10}")
+    return out
+
+
+def _mbi(rng: np.random.Generator, n: int) -> np.ndarray:
+    L = lambda: _MBI_LETTERS[rng.integers(0, len(_MBI_LETTERS), n)]  # noqa: E731
+    D = lambda lo=0: rng.integers(lo, 10, n).astype(str)  # noqa: E731
+    parts = [D(1), L(), L(), D(), L(), L(), D(), L(), L(), D(), D()]
+    return np.char.add.reduce(np.array(parts, dtype=object)).astype(str) if False else np.array(
+        ["".join(t) for t in zip(*parts, strict=True)]
+    )
+
+
+def _fmt_dates(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), "")
+
+
+def generate_demo_claims(
+    *, period: str = "2026Q3", seed: int = 20260930, n_claims: int = 4000
+) -> DemoClaims:
+    """Build the demo quarter.
+
+    >>> d = generate_demo_claims(n_claims=200)
+    >>> d.claims["claim_id"].str.startswith("C").all(), len(d.truth) > 0
+    (True, True)
+    """
+    rng = np.random.default_rng(seed)
+    start, end = parse_period(period)
+    days = (end - start).days + 1
+    as_of = pd.Timestamp(end)
+
+    # patients --------------------------------------------------------------------------
+    n_pat = max(20, n_claims // 2)
+    pat_ids = np.array([f"M{x:07d}" for x in rng.choice(9_000_000, n_pat, replace=False) + 1_000_000])
+    dob = pd.Timestamp("1938-01-01") + pd.to_timedelta(rng.integers(0, 85 * 365, n_pat), unit="D")
+    age = (pd.Timestamp(start) - dob).days // 365
+    payer_type = np.where(
+        age >= 65, "medicare",
+        rng.choice(["medicaid", "commercial", "self_pay"], n_pat, p=[0.3, 0.62, 0.08]),
+    )
+    member = np.where(payer_type == "medicare", _mbi(rng, n_pat),
+                      np.array([f"W{x:09d}" for x in rng.integers(0, 10**9, n_pat)]))
+    member = np.where(payer_type == "self_pay", "", member)
+    sex = rng.choice(["F", "M"], n_pat)
+    payer_id = np.array([PAYERS[p][0][rng.integers(0, len(PAYERS[p][0]))] for p in payer_type])
+
+    billing = _npis(rng, 3)
+    rendering = _npis(rng, 14)
+
+    # claims: distinct (patient, date of service) so clean data has no duplicates ----------
+    claim_pat = rng.integers(0, n_pat, n_claims)
+    order = np.argsort(claim_pat, kind="stable")
+    k = np.empty(n_claims, dtype=np.int64)
+    sorted_pat = claim_pat[order]
+    first = np.r_[0, np.flatnonzero(np.diff(sorted_pat)) + 1]
+    counts = np.diff(np.r_[first, n_claims])
+    k[order] = np.arange(n_claims) - np.repeat(first, counts)
+    offset = rng.integers(0, days, n_pat)
+    day = (offset[claim_pat] + 11 * k) % days
+    svc = pd.Timestamp(start) + pd.to_timedelta(day, unit="D")
+    inst = rng.random(n_claims) < 0.1
+    span = np.where(inst, rng.integers(0, 4, n_claims), 0)
+    svc_to = svc + pd.to_timedelta(span, unit="D")
+    svc_to = svc_to.where(svc_to <= as_of, svc)
+    lag = rng.integers(1, 21, n_claims)
+    submitted = svc_to + pd.to_timedelta(lag, unit="D")
+    submitted = submitted.where(submitted <= as_of, as_of)
+    submitted = submitted.where(submitted >= svc_to, svc_to)
+    n_lines = rng.choice([1, 2, 3, 4], n_claims, p=[0.45, 0.3, 0.15, 0.1])
+    claim_ids = np.array([f"C{26_000_000 + i * 7:08d}" for i in range(n_claims)])
+    age_days = (as_of - submitted).days
+    outcome = np.where(age_days < 14, "pending",
+                       rng.choice(["paid", "denied", "partial"], n_claims, p=[0.86, 0.09, 0.05]))
+
+    # lines ----------------------------------------------------------------------------
+    ci = np.repeat(np.arange(n_claims), n_lines)
+    line_no = np.arange(len(ci)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines) + 1
+    codes = np.array(list(PROCEDURES))
+    # distinct codes within a claim: a random permutation per claim, vectorized by argsort
+    perm = np.argsort(rng.random((n_claims, len(codes))), axis=1)[:, :4]
+    proc = codes[perm[ci, line_no - 1]]
+    fee = np.array([PROCEDURES[c][0] for c in codes])[perm[ci, line_no - 1]]
+    max_units = np.array([PROCEDURES[c][1] for c in codes])[perm[ci, line_no - 1]]
+    units = 1 + (rng.random(len(ci)) * max_units).astype(int).clip(0, max_units - 1)
+    billed = np.round(fee * units * rng.choice([1.0, 1.1, 1.25], len(ci)), 2)
+    p = claim_pat[ci]
+    pt = payer_type[p]
+    allow_f = np.array([PAYERS[x][1] for x in pt])
+    coins = np.array([PAYERS[x][2] for x in pt])
+    allowed = np.round(billed * allow_f, 2)
+    resp = np.round(allowed * coins, 2)
+    paid = np.round(allowed - resp, 2)
+    line_outcome = outcome[ci].copy()
+    partial = line_outcome == "partial"
+    line_outcome[partial] = np.where(line_no[partial] == 1, "denied", "paid")
+    line_outcome[partial & (n_lines[ci] == 1)] = "paid"
+    denied = line_outcome == "denied"
+    pending = line_outcome == "pending"
+    carc = np.array(DENIAL_CARCS)[rng.integers(0, len(DENIAL_CARCS), len(ci))]
+    pr_group = np.where(pt == "medicare", "PR-2", np.where(pt == "commercial", "PR-3", ""))
+    adj = np.where(denied, carc, np.where(pending, "", np.where(
+        pr_group != "", np.char.add("CO-45|", pr_group.astype(str)), "CO-45")))
+    adj = np.where((pt == "self_pay") & ~denied & ~pending, "", adj)
+    paid_lag = rng.integers(10, 35, n_claims)
+    paid_date = submitted + pd.to_timedelta(paid_lag, unit="D")
+    line_paid_date = pd.Series(paid_date[ci])
+    late = line_paid_date > as_of
+    line_outcome = np.where(late.to_numpy() & ~pending, "pending", line_outcome)
+    pending = line_outcome == "pending"
+    denied = line_outcome == "denied"
+    adj = np.where(pending, "", adj)
+    allowed_out = np.where(pending, np.nan, np.where(denied, 0.0, allowed))
+    paid_out = np.where(pending, np.nan, np.where(denied, 0.0, paid))
+    resp_out = np.where(pending, np.nan, np.where(denied, 0.0, resp))
+    line_paid_date = line_paid_date.where(~pending & ~denied)
+    line_paid_date = line_paid_date.where(~denied, pd.Series(paid_date[ci]))  # remit date
+
+    n_dx = rng.choice([1, 2, 3, 4], n_claims, p=[0.35, 0.35, 0.2, 0.1])
+    dx_perm = np.argsort(rng.random((n_claims, len(DIAGNOSES))), axis=1)[:, :4]
+    dx = np.array(DIAGNOSES)[dx_perm]
+    dotless = rng.random(n_claims) < 0.3  # some systems strip the dot: the same code
+    dx = np.where(dotless[:, None], np.char.replace(dx, ".", ""), dx)
+    dx = np.where(np.arange(4)[None, :] < n_dx[:, None], dx, "")
+
+    is_em = np.array([PROCEDURES[c][2] for c in codes])[perm[ci, line_no - 1]]
+    mod1 = np.where(is_em & (n_lines[ci] > 1) & (rng.random(len(ci)) < 0.5), "25", "")
+    mod1 = np.where((proc == "20610") & (mod1 == ""), rng.choice(["RT", "LT"], len(ci)), mod1)
+    pos = np.where(inst[ci], "", rng.choice(["11", "11", "11", "22", "02", "10", "21"], len(ci)))
+
+    df = pd.DataFrame({
+        "claim_id": claim_ids[ci],
+        "line_number": line_no.astype(str),
+        "patient_id": pat_ids[p],
+        "member_id": member[p],
+        "patient_dob": _fmt_dates(pd.Series(dob[p])),
+        "patient_sex": sex[p],
+        "patient_death_date": "",
+        "payer_id": payer_id[p],
+        "payer_type": pt,
+        "claim_type": np.where(inst[ci], "institutional", "professional"),
+        "frequency_code": "1",
+        "billing_npi": np.array(billing)[ci % 3],
+        "rendering_npi": np.array(rendering)[claim_pat[ci] % 14],
+        "service_date": _fmt_dates(pd.Series(svc[ci])),
+        "service_date_to": _fmt_dates(pd.Series(svc_to[ci])).where(inst[ci], ""),
+        "place_of_service": pos,
+        "procedure_code": proc,
+        "modifier_1": mod1, "modifier_2": "", "modifier_3": "", "modifier_4": "",
+        "units": units.astype(str),
+        **{f"diagnosis_{j + 1}": dx[ci, j] for j in range(4)},
+        "billed_amount": [f"{x:.2f}" for x in billed],
+        "allowed_amount": pd.Series(allowed_out).map(lambda x: f"{x:.2f}", na_action="ignore").fillna(""),
+        "paid_amount": pd.Series(paid_out).map(lambda x: f"{x:.2f}", na_action="ignore").fillna(""),
+        "patient_responsibility": pd.Series(resp_out).map(lambda x: f"{x:.2f}", na_action="ignore").fillna(""),
+        "claim_status": line_outcome,
+        "adjustment_codes": adj,
+        "paid_date": _fmt_dates(line_paid_date),
+        "submission_date": _fmt_dates(pd.Series(submitted[ci])),
+    })
+    return _plant(df, rng, as_of, period, seed)
+
+
+def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, period: str,
+           seed: int) -> DemoClaims:
+    """Plant defects at chosen rows; each planted row gets exactly one defect."""
+    n = len(df)
+    taken = np.zeros(n, dtype=bool)
+    truth: list[tuple[str, int, str]] = []  # (rule, frame index, field); rows fixed at the end
+    appended: list[pd.DataFrame] = []
+
+    def pick(rate: float, mask: np.ndarray | None = None) -> np.ndarray:
+        ok = ~taken if mask is None else (~taken & mask)
+        cand = np.flatnonzero(ok)
+        k = max(2, int(round(rate * n)))
+        chosen = np.sort(rng.choice(cand, size=min(k, len(cand)), replace=False))
+        taken[chosen] = True
+        return chosen
+
+    def d(col: str, idx: np.ndarray) -> pd.Series:
+        return pd.to_datetime(df.loc[idx, col])
+
+    def put_dates(col: str, idx: np.ndarray, values: pd.Series) -> None:
+        df.loc[idx, col] = values.dt.strftime("%Y-%m-%d").to_numpy()
+
+    prof = (df["claim_type"] == "professional").to_numpy()
+    paid = (df["claim_status"] == "paid").to_numpy()
+    mcr = (df["payer_type"] == "medicare").to_numpy()
+    comm = (df["payer_type"] == "commercial").to_numpy()
+    one_dx = (df["diagnosis_2"] == "").to_numpy()
+
+    def plant(rule: str, field: str, idx: np.ndarray) -> None:
+        truth.extend((rule, int(i), field) for i in idx)
+
+    idx = pick(0.003); df.loc[idx, "billing_npi"] = ""; plant("CLM-REQ-01", "billing_npi", idx)
+    idx = pick(0.003); df.loc[idx, "billed_amount"] = "$" + df.loc[idx, "billed_amount"]
+    plant("CLM-PARSE-01", "billed_amount", idx)
+    idx = pick(0.002, prof)
+    df.loc[idx, "service_date"] = pd.to_datetime(df.loc[idx, "service_date"]).dt.strftime("%m/%d/%Y").to_numpy()
+    plant("CLM-PARSE-01", "service_date", idx)
+    idx = pick(0.004); df.loc[idx, "rendering_npi"] = df.loc[idx, "rendering_npi"].str.slice(0, 9)
+    plant("CLM-NPI-01", "rendering_npi", idx)
+    idx = pick(0.004)
+    bad = df.loc[idx, "rendering_npi"].str.slice(0, 9) + (
+        (df.loc[idx, "rendering_npi"].str.slice(9).astype(int) + 1) % 10).astype(str)
+    df.loc[idx, "rendering_npi"] = bad
+    plant("CLM-NPI-02", "rendering_npi", idx)
+    idx = pick(0.004, one_dx); df.loc[idx, "diagnosis_2"] = rng.choice(["1234", "E1", "ZZ.9"], len(idx))
+    plant("CLM-DX-01", "diagnosis_2", idx)
+    idx = pick(0.006); df.loc[idx, "diagnosis_1"] = rng.choice(["E11", "M54.5", "I25", "Z00.0"], len(idx))
+    plant("CLM-DX-02", "diagnosis_1", idx)
+    idx = pick(0.003, one_dx & prof)
+    df.loc[idx, "diagnosis_2"] = df.loc[idx, "diagnosis_1"]
+    df.loc[idx, "diagnosis_1"] = rng.choice(["W19.XXXA", "V43.52XA", "X58.XXXA"], len(idx))
+    plant("CLM-DX-03", "diagnosis_1", idx)
+    idx = pick(0.004, one_dx)
+    df.loc[idx, "diagnosis_2"] = df.loc[idx, "diagnosis_1"].str.replace(".", "", regex=False)
+    plant("CLM-DX-04", "diagnosis_1", idx)
+    idx = pick(0.004); df.loc[idx, "procedure_code"] = rng.choice(["9921", "992134", "W1234", "ABCDE"], len(idx))
+    plant("CLM-PX-01", "procedure_code", idx)
+    idx = pick(0.004); df.loc[idx, "units"] = "0"; plant("CLM-PX-03", "units", idx)
+    idx = pick(0.004, (df["modifier_1"] == "").to_numpy())
+    df.loc[idx, "modifier_1"] = rng.choice(["ZZ", "5", "Q"], len(idx))
+    plant("CLM-MOD-01", "modifier_1", idx)
+    idx = pick(0.004, prof); df.loc[idx, "place_of_service"] = rng.choice(["30", "00", "1"], len(idx))
+    plant("CLM-POS-01", "place_of_service", idx)
+    idx = pick(0.002, prof)
+    future = as_of + pd.to_timedelta(rng.integers(3, 20, len(idx)), unit="D")
+    put_dates("service_date", idx, pd.Series(future, index=idx))
+    put_dates("submission_date", idx, pd.Series(future + pd.Timedelta(days=1), index=idx))
+    df.loc[idx, ["claim_status", "allowed_amount", "paid_amount", "patient_responsibility",
+                 "adjustment_codes", "paid_date"]] = ["pending", "", "", "", "", ""]
+    plant("CLM-DT-01", "service_date", idx)
+    inst_rows = ~prof
+    idx = pick(0.003, inst_rows)
+    put_dates("service_date_to", idx, d("service_date", idx) - pd.Timedelta(days=3))
+    plant("CLM-DT-02", "service_date_to", idx)
+    idx = pick(0.003, prof)
+    put_dates("submission_date", idx, d("service_date", idx) - pd.Timedelta(days=2))
+    plant("CLM-DT-03", "submission_date", idx)
+    idx = pick(0.003)
+    put_dates("patient_dob", idx, d("service_date", idx).where(d("service_date", idx).notna(),
+                                                                  as_of) + pd.Timedelta(days=40))
+    plant("CLM-DT-05", "patient_dob", idx)
+    idx = pick(0.003)
+    put_dates("patient_death_date", idx, d("service_date", idx) - pd.Timedelta(days=5))
+    plant("CLM-DT-06", "service_date", idx)
+    idx = pick(0.003, paid); df.loc[idx, "paid_amount"] = "-25.00"
+    plant("CLM-AMT-01", "paid_amount", idx)
+    idx = pick(0.004, paid & (df["payer_type"] != "self_pay").to_numpy())
+    df.loc[idx, "paid_amount"] = (df.loc[idx, "allowed_amount"].astype(float) + 10).map("{:.2f}".format)
+    plant("CLM-AMT-02", "paid_amount", idx)
+    idx = pick(0.004, paid & (df["payer_type"] != "self_pay").to_numpy())
+    df.loc[idx, "allowed_amount"] = (df.loc[idx, "billed_amount"].astype(float) + 5).map("{:.2f}".format)
+    plant("CLM-AMT-02", "allowed_amount", idx)
+    for rule, mask, back in (("CLM-TF-01", mcr & prof, 380), ("CLM-TF-02", comm & prof, 200)):
+        idx = pick(0.003, mask)
+        old = d("submission_date", idx) - pd.Timedelta(days=back)
+        put_dates("service_date", idx, old)
+        df.loc[idx, ["claim_status", "allowed_amount", "paid_amount", "patient_responsibility",
+                     "adjustment_codes"]] = ["denied", "0.00", "0.00", "0.00", "CO-29"]
+        plant(rule, "submission_date", idx)
+
+    # appended rows: repeated key, exact and suspect duplicates, and look-alikes that are fine
+    plain_mods = df["modifier_1"].isin(["", "25"]).to_numpy()
+    clean = np.flatnonzero(~taken & prof & plain_mods & (df["claim_status"] == "paid").to_numpy())
+    src = rng.choice(clean, size=min(len(clean), max(12, n // 100)), replace=False)
+    groups = np.array_split(src, 5)
+    next_claim = 99_000_000
+    later = lambda rows, days: _fmt_shift(rows["submission_date"], days)  # noqa: E731
+
+    rows = df.loc[groups[0]].copy()  # KEY-01: same claim_id:line_number, other service
+    rows["procedure_code"] = "99000"  # a code no demo claim carries, so it is no duplicate
+    rows["modifier_1"] = ""
+    rows["billed_amount"] = "15.00"
+    rows[["claim_status", "allowed_amount", "paid_amount", "patient_responsibility",
+          "adjustment_codes", "paid_date"]] = ["pending", "", "", "", "", ""]
+    rows["_truth"] = [("CLM-KEY-01", "line_number")] * len(rows)
+    appended.append(rows)
+    for g, rule, change in ((1, "CLM-DUP-01", {}), (2, "CLM-DUP-02", {"units": "2"}),
+                            (3, None, {"modifier_1": "76"}), (4, None, {"frequency_code": "7"})):
+        rows = df.loc[groups[g]].copy()
+        rows["claim_id"] = [f"C{next_claim + i:08d}" for i in range(len(rows))]
+        next_claim += len(rows)
+        rows["line_number"] = "1"
+        rows["submission_date"] = later(rows, 7)
+        rows["paid_date"] = ""
+        for col, val in change.items():
+            rows[col] = val
+        rows[["claim_status", "allowed_amount", "paid_amount", "patient_responsibility",
+              "adjustment_codes"]] = ["denied", "0.00", "0.00", "0.00", "OA-18"] if rule else [
+            "pending", "", "", "", ""]
+        if rule == "CLM-DUP-02":
+            rows["billed_amount"] = (rows["billed_amount"].astype(float) * 2).map("{:.2f}".format)
+        rows["_truth"] = [(rule, "procedure_code")] * len(rows) if rule else [None] * len(rows)
+        appended.append(rows)
+
+    df["_truth"] = None
+    base = df
+    extra = pd.concat(appended)
+    # appended rows go after their source so the file reads naturally (stable, seeded order)
+    out = pd.concat([base, extra], ignore_index=False)
+    out["_src"] = out.index
+    out["_appended"] = np.r_[np.zeros(len(base), bool), np.ones(len(extra), bool)]
+    out = out.sort_values(["_src", "_appended"], kind="stable").reset_index(drop=True)
+    rows_of = {int(s): i for i, s in enumerate(out["_src"]) if not out["_appended"].iat[i]}
+    t = [(r, rows_of[i] + 2, f) for r, i, f in truth]
+    extra_truth = out.loc[out["_truth"].notna(), "_truth"]
+    t += [(v[0], int(i) + 2, v[1]) for i, v in extra_truth.items()]
+    truth_df = pd.DataFrame(t, columns=["rule_id", "row", "field"]).sort_values(
+        ["rule_id", "row", "field"]).reset_index(drop=True)
+    claims = out.drop(columns=["_truth", "_src", "_appended"]).fillna("")
+    return DemoClaims(claims=claims, truth=truth_df, period=period, seed=seed)
+
+
+def _fmt_shift(dates: pd.Series, days: int) -> pd.Series:
+    return (pd.to_datetime(dates) + pd.Timedelta(days=days)).dt.strftime("%Y-%m-%d")
+
+
+def demo_as_of(period: str) -> dt.date:
+    return parse_period(period)[1]

@@ -1,0 +1,276 @@
+"""The claims quarterly review: the one fixed pipeline.
+
+load -> resolve period -> derive columns -> validate the GX suite -> findings -> KPIs -> write.
+Reporting reads the :class:`ClaimsReview` and never recomputes anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import codesets
+from .._version import __version__
+from ..config import AuditConfig, load_config, parse_period, period_of, with_period
+from ..errors import ConfigError
+from ..findings import FINDINGS_COLUMNS, empty_findings, sort_findings
+from ..rules import CLAIMS_RULES
+from ..tables import LoadedTable, load_table, parse_frame
+from . import logic
+from .kpis import compute_kpis
+from .schema import CLAIMS_SCHEMA, DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
+
+__all__ = ["ClaimsReview", "load_claims", "run_claims_review"]
+
+# columns handed to Great Expectations (it hashes whatever it is given)
+_GX_LINE_COLUMNS = [
+    "_row", *CLAIMS_SCHEMA.required, "rendering_npi", "diagnosis_1", "place_of_service",
+    "service_date_to", "patient_dob", "patient_death_date", "allowed_amount", "paid_amount",
+    "_key_repeat", "_dx_repeats_first", "_service_end", "_tf01_deadline", "_tf02_deadline",
+    "_paid_amount_cents", "_allowed_amount_cents", "_allowed_cents_tol", "_billed_cents_tol",
+    "_dup_exact", "_dup_suspect",
+]
+
+
+@dataclass
+class ClaimsReview:
+    """Everything one review produced. ``lines`` holds raw protected values: display it only
+    through :mod:`audit_lib.reporting`, which masks them."""
+
+    config: AuditConfig
+    source: str
+    period_source: str
+    loaded: LoadedTable
+    lines: pd.DataFrame
+    findings: pd.DataFrame
+    kpis: dict[str, Any]
+    validation: dict[str, Any]
+    summary: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def period(self) -> str:
+        assert self.config.period
+        return self.config.period
+
+    @property
+    def as_of(self) -> dt.date:
+        assert self.config.as_of
+        return self.config.as_of
+
+
+def load_claims(path: str | Path | None, *, config: AuditConfig) -> LoadedTable:
+    """Load a claims file, or the synthetic demo quarter when ``path`` is None."""
+    if path is None:
+        from .demo import generate_demo_claims
+
+        demo = generate_demo_claims(
+            period=config.period or "2026Q3", seed=config.demo_seed, n_claims=config.demo_claims
+        )
+        return parse_frame(demo.claims, CLAIMS_SCHEMA, source=f"demo:{demo.period}:seed={demo.seed}")
+    return load_table(path, CLAIMS_SCHEMA)
+
+
+def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
+    errs = loaded.parse_errors
+    if errs.empty:
+        return empty_findings()
+    keys = lines.set_index("_row")["record_key"].reindex(errs["row"].to_numpy()).to_numpy()
+    return pd.DataFrame({
+        "rule_id": "CLM-PARSE-01",
+        "severity": CLAIMS_RULES["CLM-PARSE-01"].severity,
+        "dataset": "claims",
+        "record_key": keys,
+        "row": errs["row"].to_numpy(),
+        "field": errs["column"].to_numpy(),
+        "detail": (errs["column"] + " " + errs["shown"] + " is not " + errs["expected"]
+                   + "; the value is left out of the rules that need it").to_numpy(),
+        "amount": float("nan"),
+    })[FINDINGS_COLUMNS]
+
+
+def _resolve_period(config: AuditConfig, loaded: LoadedTable) -> tuple[AuditConfig, str]:
+    if config.period:
+        source = "parameter"
+        period = config.period
+    else:
+        latest = loaded.frame["service_date"].max()
+        if pd.isna(latest):
+            raise ConfigError(
+                f"{Path(loaded.source).name}: no service_date could be parsed, so the period "
+                "cannot be inferred. Pass --period YYYYQn."
+            )
+        period = period_of(latest.date())
+        source = "quarter of the latest service date"
+    as_of = config.as_of or parse_period(period)[1]
+    return with_period(config, period, as_of), source
+
+
+def _note(progress: Callable[[str], None] | None, message: str) -> None:
+    if progress:
+        progress(message)
+
+
+def run_claims_review(
+    claims: str | Path | None = None,
+    *,
+    config: AuditConfig | None = None,
+    out_dir: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ClaimsReview:
+    """Run the claims review; write ``findings.csv``, ``summary.json``,
+    ``validation/claims.json`` and ``workpaper.xlsx`` into ``out_dir`` when given.
+
+    Args:
+        claims: a claims file (CSV, Parquet, XLSX); None runs the synthetic demo quarter.
+        config: settings; the period and as-of date are resolved here when unset.
+        out_dir: folder for the output files (created if needed).
+        progress: called with a short message before each long step.
+    """
+    from ..gx import claims_suite
+
+    config = config or load_config()
+    _note(progress, "loading claims")
+    loaded = load_claims(claims, config=config)
+    config, period_source = _resolve_period(config, loaded)
+    _note(progress, f"deriving columns for {loaded.rows_read:,} lines")
+    lines = logic.build_claim_lines(loaded.frame, config)
+    batches = {
+        "claim_lines": lines[[c for c in dict.fromkeys(_GX_LINE_COLUMNS) if c in lines]],
+        "diagnoses": logic.build_long(lines, DIAGNOSIS_COLUMNS, "code"),
+        "modifiers": logic.build_long(lines, MODIFIER_COLUMNS, "modifier"),
+    }
+    params = {
+        "as_of": pd.Timestamp(config.as_of),
+        "valid_modifiers": sorted(codesets.valid_modifiers(config.extra_modifiers)),
+        "place_of_service_codes": sorted(codesets.place_of_service_codes()),
+    }
+    _note(progress, "validating the Great Expectations suite")
+    redacted = claims_suite.redact_results(claims_suite.validate(batches, params))
+    display_params = {
+        "as_of": config.as_of.isoformat() if config.as_of else "",
+        "icd10cm_release": codesets.icd10cm_release(),
+        "amount_tolerance": f"${config.amount_tolerance:.2f}",
+    }
+    gx_findings = claims_suite.findings_from_results(redacted, batches, lines, display_params)
+    parse_findings = _parse_findings(loaded, lines)
+    if not parse_findings.empty:  # an unparseable required value is PARSE-01, not also REQ-01
+        parsed_cells = set(zip(parse_findings["row"], parse_findings["field"], strict=True))
+        req = gx_findings["rule_id"] == "CLM-REQ-01"
+        cells = pd.Series(list(zip(gx_findings["row"], gx_findings["field"], strict=True)),
+                          index=gx_findings.index)
+        gx_findings = gx_findings[~(req & cells.isin(parsed_cells))]
+    findings = sort_findings(pd.concat([parse_findings, gx_findings], ignore_index=True))
+    _note(progress, "computing KPIs")
+    kpis = compute_kpis(lines, findings, period=parse_period(config.period), as_of=config.as_of)
+    review = ClaimsReview(
+        config=config, source=loaded.source, period_source=period_source, loaded=loaded,
+        lines=lines, findings=findings, kpis=kpis, validation=redacted,
+    )
+    review.summary = build_summary(review)
+    if out_dir is not None:
+        _note(progress, "writing findings, summary, validation results and workpaper")
+        write_outputs(review, Path(out_dir))
+    return review
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return json.loads(value.to_json(orient="records", date_format="iso"))
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def build_summary(review: ClaimsReview) -> dict[str, Any]:
+    """The ``summary.json`` document. Deterministic: no clock time, no machine names."""
+    f = review.findings
+    start, end = parse_period(review.period)
+    rejected = sorted({int(r) for r in review.loaded.parse_errors["row"]})
+    by_rule: dict[str, Any] = {}
+    for rule_id, rule in CLAIMS_RULES.items():
+        sub = f[f["rule_id"] == rule_id]
+        by_rule[rule_id] = {
+            "title": rule.title,
+            "severity": rule.severity,
+            "count": int(len(sub)),
+            "amount": round(float(sub["amount"].sum()), 2),
+        }
+    kpis = {k: v for k, v in review.kpis.items() if k != "tables"}
+    return {
+        "review": "claims",
+        "tool": {"name": "audit-suite", "version": __version__},
+        "source": review.source,
+        "period": {
+            "period": review.period,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "as_of": review.as_of.isoformat(),
+            "period_source": review.period_source,
+        },
+        "parameters": review.config.to_dict(),
+        "counts": {
+            "claims": {
+                "rows_read": review.loaded.rows_read,
+                "rows_checked": int(len(review.lines)),
+                "rows_rejected": len(rejected),
+                "rejected_rows": rejected,
+                "rejected_meaning": "rows with at least one unparseable value (CLM-PARSE-01); "
+                "they are still checked by every rule whose values parsed",
+                "rows_with_findings": int(f["row"].nunique()),
+                "claims_read": kpis["claims_read"],
+                "billed_amount_total": round(float(review.lines["billed_amount"].sum()), 2),
+            }
+        },
+        "findings": {
+            "total": int(len(f)),
+            "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
+            "by_rule": by_rule,
+        },
+        "kpis": kpis,
+        "kpi_tables": _jsonable(review.kpis["tables"]),
+        "codesets": codesets.versions(),
+        "suite": {"name": "claims", "expectations": sum(
+            len(b["results"]) for b in review.validation.values()), "great_expectations": _gx_version()},
+    }
+
+
+def _gx_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("great-expectations")
+
+
+def write_outputs(review: ClaimsReview, out_dir: Path) -> None:
+    from ..reporting.workpaper import write_workpaper
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "validation").mkdir(exist_ok=True)
+    findings_path = out_dir / "findings.csv"
+    review.findings.to_csv(findings_path, index=False, lineterminator="\n", float_format="%.2f")
+    summary_path = out_dir / "summary.json"
+    summary_path.write_text(json.dumps(review.summary, indent=2, sort_keys=True) + "\n", "utf-8")
+    validation_path = out_dir / "validation" / "claims.json"
+    doc = {
+        "suite": "claims",
+        "great_expectations_version": _gx_version(),
+        "note": "Protected values redacted: failing rows are listed by input row number only.",
+        "batches": review.validation,
+    }
+    validation_path.write_text(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
+    workpaper_path = write_workpaper(review, out_dir / "workpaper.xlsx")
+    review.outputs = {
+        "findings": str(findings_path), "summary": str(summary_path),
+        "validation": str(validation_path), "workpaper": str(workpaper_path),
+    }
+
+
+def _stderr_progress(message: str) -> None:  # pragma: no cover - terminal nicety
+    print(f"  - {message}", file=sys.stderr, flush=True)

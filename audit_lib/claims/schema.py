@@ -1,0 +1,52 @@
+"""The canonical claims table (DATA_CONTRACT.md, "claims")."""
+
+from __future__ import annotations
+
+from ..tables import ColumnSpec as C
+from ..tables import TableSchema
+
+PAYER_TYPES = ("medicare", "medicaid", "commercial", "self_pay", "other")
+CLAIM_STATUSES = ("paid", "denied", "partial", "pending", "void")
+DIAGNOSIS_COLUMNS = tuple(f"diagnosis_{i}" for i in range(1, 13))
+MODIFIER_COLUMNS = tuple(f"modifier_{i}" for i in range(1, 5))
+AMOUNT_COLUMNS = ("billed_amount", "allowed_amount", "paid_amount", "patient_responsibility")
+DATE_COLUMNS = (
+    "service_date", "service_date_to", "submission_date", "paid_date",
+    "patient_dob", "patient_death_date",
+)
+
+CLAIMS_SCHEMA = TableSchema(
+    name="claims",
+    rule_prefix="CLM",
+    columns=(
+        C("claim_id", "text", required=True),
+        C("line_number", "integer", required=True),
+        C("patient_id", "text", required=True, protected=True),
+        C("payer_id", "text", required=True),
+        C("payer_type", "choice", required=True, choices=PAYER_TYPES),
+        C("billing_npi", "text", required=True),
+        C("service_date", "date", required=True),
+        C("procedure_code", "code", required=True),
+        C("diagnosis_1", "code", required=True),
+        C("units", "number", required=True),
+        C("billed_amount", "amount", required=True),
+        C("submission_date", "date", required=True),
+        C("rendering_npi", "text"),
+        C("claim_type", "choice", choices=("professional", "institutional")),
+        C("place_of_service", "code"),
+        C("service_date_to", "date"),
+        *(C(m, "code") for m in MODIFIER_COLUMNS),
+        *(C(d, "code") for d in DIAGNOSIS_COLUMNS[1:]),
+        C("patient_dob", "date", protected=True),
+        C("patient_sex", "code", protected=True),
+        C("patient_death_date", "date", protected=True),
+        C("member_id", "text", protected=True),
+        C("allowed_amount", "amount"),
+        C("paid_amount", "amount"),
+        C("patient_responsibility", "amount"),
+        C("claim_status", "choice", choices=CLAIM_STATUSES),
+        C("adjustment_codes", "code"),
+        C("paid_date", "date"),
+        C("frequency_code", "code"),
+    ),
+)

@@ -1,0 +1,182 @@
+"""Run configuration: one frozen dataclass, built and validated by :func:`load_config`.
+
+Precedence: explicit keyword arguments beat the TOML file, which beats the built-in defaults.
+Legal thresholds (filing limits) live here, never in rule code, so a report can show the
+values it used.
+
+Example config file (``audit.toml``)::
+
+    period = "2026Q3"
+    as_of = "2026-09-30"
+
+    [timely_filing_days]        # CLM-TF-02: days from the date of service
+    medicaid = 365
+    commercial = 180
+
+    [codesets]
+    extra_modifiers = ["JZ"]   # codes newer than the shipped CMS file
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["AuditConfig", "load_config", "parse_period", "period_of"]
+
+_PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
+
+DEFAULT_TIMELY_FILING_DAYS: dict[str, int] = {
+    # CLM-TF-02 defaults. Contracts vary (commercial commonly 90-365 days, Medicaid per state):
+    # set the payer's real limits in the config file. self_pay has no filing limit.
+    "medicaid": 365,
+    "commercial": 180,
+    "other": 365,
+}
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """Settings for one review run.
+
+    Attributes:
+        period: audit period as ``YYYYQn``; ``None`` means the quarter of the latest service date.
+        as_of: the as-of date; ``None`` means the last day of the period.
+        timely_filing_days: CLM-TF-02 limit in days per payer type (Medicare is CLM-TF-01,
+            fixed by 42 CFR 424.44 at one calendar year).
+        amount_tolerance: CLM-AMT-02 tolerance in dollars (rulebook: $0.01).
+        extra_modifiers: modifiers accepted in addition to the shipped HCPCS/CPT lists.
+        demo_seed: seed of the synthetic demo quarter (used when no claims file is given).
+        demo_claims: number of claims in the synthetic demo quarter.
+    """
+
+    period: str | None = None
+    as_of: dt.date | None = None
+    timely_filing_days: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_TIMELY_FILING_DAYS)
+    )
+    amount_tolerance: float = 0.01
+    extra_modifiers: tuple[str, ...] = ()
+    demo_seed: int = 20260930
+    demo_claims: int = 4000
+
+    def __post_init__(self) -> None:
+        if self.period is not None:
+            parse_period(self.period)
+        if self.as_of is not None and not isinstance(self.as_of, dt.date):
+            raise ConfigError(f"as_of must be a date, got {self.as_of!r}.")
+        for payer, days in self.timely_filing_days.items():
+            if not isinstance(days, int) or days <= 0:
+                raise ConfigError(
+                    f"timely_filing_days.{payer} must be a positive whole number of days, "
+                    f"got {days!r}."
+                )
+        if self.amount_tolerance < 0:
+            raise ConfigError(f"amount_tolerance must be >= 0, got {self.amount_tolerance!r}.")
+        if self.demo_claims <= 0:
+            raise ConfigError(f"demo_claims must be positive, got {self.demo_claims!r}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters, as recorded in ``summary.json``."""
+        return {
+            "period": self.period,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "timely_filing_days": dict(sorted(self.timely_filing_days.items())),
+            "amount_tolerance": self.amount_tolerance,
+            "extra_modifiers": list(self.extra_modifiers),
+            "demo_seed": self.demo_seed,
+            "demo_claims": self.demo_claims,
+        }
+
+
+def parse_period(period: str) -> tuple[dt.date, dt.date]:
+    """Return the first and last day of a ``YYYYQn`` period.
+
+    >>> parse_period("2026Q3")
+    (datetime.date(2026, 7, 1), datetime.date(2026, 9, 30))
+    """
+    m = _PERIOD.match(str(period).strip().upper())
+    if not m:
+        raise ConfigError(f"period {period!r} is not a quarter like 2026Q3. Use YYYYQn.")
+    year, q = int(m.group(1)), int(m.group(2))
+    start = dt.date(year, 3 * q - 2, 1)
+    end = (dt.date(year + (q == 4), (3 * q) % 12 + 1, 1)) - dt.timedelta(days=1)
+    return start, end
+
+
+def period_of(day: dt.date) -> str:
+    """The quarter containing ``day``.
+
+    >>> period_of(dt.date(2026, 8, 14))
+    '2026Q3'
+    """
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def _parse_date(value: Any, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{name} {value!r} is not a date. Use YYYY-MM-DD.") from None
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig:
+    """Build an :class:`AuditConfig` from an optional TOML file plus keyword overrides.
+
+    Overrides that are ``None`` are ignored, so CLI options left unset keep the file's values.
+
+    >>> load_config(period="2026Q3").period
+    '2026Q3'
+    """
+    values: dict[str, Any] = {}
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file {p} does not exist. Check the --config path.")
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {p} is not valid TOML: {exc}. Fix the file.") from None
+        known = {f.name for f in fields(AuditConfig)}
+        codesets = raw.pop("codesets", {}) or {}
+        if "extra_modifiers" in codesets:
+            raw["extra_modifiers"] = codesets["extra_modifiers"]
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(
+                f"config file {p} has unknown setting(s) {', '.join(unknown)}. "
+                f"Known settings: {', '.join(sorted(known))}."
+            )
+        values.update(raw)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if "as_of" in values:
+        values["as_of"] = _parse_date(values["as_of"], "as_of")
+    if values.get("period") is not None:
+        values["period"] = str(values["period"]).strip().upper()
+    if "timely_filing_days" in values:
+        merged = dict(DEFAULT_TIMELY_FILING_DAYS)
+        merged.update({str(k).lower(): v for k, v in dict(values["timely_filing_days"]).items()})
+        values["timely_filing_days"] = merged
+    if "extra_modifiers" in values:
+        values["extra_modifiers"] = tuple(str(m).strip().upper() for m in values["extra_modifiers"])
+    try:
+        return AuditConfig(**values)
+    except TypeError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from None
+
+
+def with_period(config: AuditConfig, period: str, as_of: dt.date) -> AuditConfig:
+    """A copy of ``config`` with the resolved period and as-of date filled in."""
+    return replace(config, period=period, as_of=as_of)

@@ -1,0 +1,97 @@
+"""Exceptions raised when an audit cannot run.
+
+A failed *check* is never an exception: it is a finding. Exceptions are for the auditor's own
+failures (a file that cannot be read, a bad setting), and every message says what failed, the
+offending value and what to do next. None of them carries a raw protected value.
+
+::
+
+    AuditError                         exit code 1 unless a subclass says otherwise
+    ├─ InputError                      exit code 2: an input file cannot be used
+    │   ├─ MissingColumnsError         required columns absent (lists every one)
+    │   └─ EmptyInputError             no bytes, or a header and no rows
+    ├─ ConfigError                     exit code 2: a bad parameter or setting
+    ├─ SuiteOutOfDateError             committed expectations JSON differs from the code
+    └─ NotebookRunError                a review notebook failed; keeps the partial notebook
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = [
+    "AuditError",
+    "ConfigError",
+    "EmptyInputError",
+    "InputError",
+    "MissingColumnsError",
+    "NotebookRunError",
+    "SuiteOutOfDateError",
+]
+
+
+class AuditError(Exception):
+    """Base class: the audit itself could not run."""
+
+    exit_code = 1
+
+
+class InputError(AuditError):
+    """An input file cannot be used as given."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        column: str | None = None,
+        row: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = str(path) if path is not None else None
+        self.column = column
+        self.row = row
+
+
+class MissingColumnsError(InputError):
+    """Required columns are missing; ``missing`` lists every one of them."""
+
+    def __init__(self, path: str | Path, missing: Sequence[str], found: Sequence[str]) -> None:
+        shown = ", ".join(found[:10]) + (f", ... ({len(found)} in all)" if len(found) > 10 else "")
+        message = (
+            f"{Path(path).name} is missing required column(s) {', '.join(repr(m) for m in missing)}"
+            f" (found: {shown or 'no columns'}). Rename the columns to the names in "
+            "DATA_CONTRACT.md (matching ignores case and surrounding spaces) and run again."
+        )
+        super().__init__(message, path=path)
+        self.missing = list(missing)
+        self.found = list(found)
+
+
+class EmptyInputError(InputError):
+    """The file has no bytes, or a header but no data rows."""
+
+
+class ConfigError(AuditError):
+    """A parameter or configuration value is invalid."""
+
+    exit_code = 2
+
+
+class SuiteOutOfDateError(AuditError):
+    """The committed expectations JSON no longer matches the suite built from code."""
+
+
+class NotebookRunError(AuditError):
+    """A review notebook failed while executing.
+
+    ``notebook_path`` is the partially executed notebook, kept as evidence of where it stopped.
+    """
+
+    def __init__(self, message: str, *, notebook_path: str | Path, cause: str = "") -> None:
+        super().__init__(message)
+        self.notebook_path = str(notebook_path)
+        self.cause = cause

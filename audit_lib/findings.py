@@ -1,0 +1,82 @@
+"""The findings table: one row per exception, the same shape for every dataset.
+
+Columns (DATA_CONTRACT.md plus two that make each finding traceable to the input file):
+``rule_id, severity, dataset, record_key, row, field, detail, amount``. ``row`` is the
+spreadsheet row of the input (header = row 1); ``field`` the column concerned. ``detail`` is
+plain language and never holds a raw protected value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FINDINGS_COLUMNS", "empty_findings", "render_template", "sort_findings"]
+
+FINDINGS_COLUMNS = ["rule_id", "severity", "dataset", "record_key", "row", "field", "detail", "amount"]
+_PLACEHOLDER = re.compile(r"\{(\$?[A-Za-z_][A-Za-z0-9_]*)(\|[a-z]+)?\}")
+
+
+def empty_findings() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "rule_id": pd.Series(dtype="string"),
+            "severity": pd.Series(dtype="string"),
+            "dataset": pd.Series(dtype="string"),
+            "record_key": pd.Series(dtype="string"),
+            "row": pd.Series(dtype="int64"),
+            "field": pd.Series(dtype="string"),
+            "detail": pd.Series(dtype="string"),
+            "amount": pd.Series(dtype="float64"),
+        }
+    )
+
+
+def _format(values: pd.Series, fmt: str | None) -> pd.Series:
+    if fmt == "|dx":
+        from .claims.logic import display_dx
+
+        values = display_dx(values)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_float_dtype(values):
+        text = values.map(lambda v: f"{v:.2f}" if fmt != "|int" else f"{v:.0f}", na_action="ignore")
+    else:
+        text = values
+    return text.astype("string").fillna("(empty)")
+
+
+def render_template(template: str, frame: pd.DataFrame, params: Mapping[str, object]) -> pd.Series:
+    """Fill ``{column}``, ``{column|dx}``, ``{column|int}`` and ``{$param}`` placeholders,
+    vectorized over ``frame``.
+
+    >>> f = pd.DataFrame({"units": [0.0, -1.0]})
+    >>> render_template("units {units} not > 0 ({$why})", f, {"why": "x"}).tolist()
+    ['units 0.00 not > 0 (x)', 'units -1.00 not > 0 (x)']
+    """
+    out = pd.Series("", index=frame.index, dtype="string")
+    pos = 0
+    for m in _PLACEHOLDER.finditer(template):
+        out = out + template[pos : m.start()]
+        name, fmt = m.group(1), m.group(2)
+        if name.startswith("$"):
+            out = out + str(params.get(name[1:], ""))
+        else:
+            out = out + _format(frame[name], fmt)
+        pos = m.end()
+    return out + template[pos:]
+
+
+def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Deterministic order: rule, row, field, detail."""
+    if findings.empty:
+        return empty_findings()
+    out = findings[FINDINGS_COLUMNS].sort_values(
+        ["rule_id", "row", "field", "detail"], kind="stable"
+    ).reset_index(drop=True)
+    out["amount"] = out["amount"].astype("float64").round(2)
+    out["row"] = out["row"].astype(np.int64)
+    return out

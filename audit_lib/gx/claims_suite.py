@@ -1,0 +1,343 @@
+"""The claims expectation suite: defined here, serialised to ``expectations/claims.json``,
+validated with Great Expectations, and turned into findings.
+
+Each check is one GX expectation whose ``meta`` carries the rulebook id, the batch it runs on,
+the column it concerns and the plain-language detail template, so the JSON suite alone says
+what every rule checks. Batches:
+
+* ``claim_lines``: one row per service line, with derived columns for cross-row rules
+  (duplicates, repeated keys) and for computed limits (filing deadlines, amount tolerances);
+* ``diagnoses`` and ``modifiers``: one row per code present (long form), so one expectation
+  covers all twelve diagnosis (four modifier) positions.
+
+Suite parameters (``$PARAMETER``) keep run values out of the suite: ``as_of``,
+``place_of_service_codes``, ``valid_modifiers``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..claims.logic import DX_SYNTAX, EXTERNAL_CAUSE, NPI_FORMAT
+from ..claims.schema import CLAIMS_SCHEMA
+from ..errors import AuditError, SuiteOutOfDateError
+from ..findings import FINDINGS_COLUMNS, empty_findings, render_template
+from ..rules import CLAIMS_RULES
+
+SUITE_NAME = "claims"
+INDEX_COLUMNS = {"claim_lines": ["_row"], "diagnoses": ["_row", "position"], "modifiers": ["_row", "position"]}
+_RESULT_KEYS = (
+    "element_count", "unexpected_count", "unexpected_percent", "missing_count", "missing_percent",
+    "unexpected_percent_total", "unexpected_percent_nonmissing",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation and how its failures read as findings."""
+
+    check: str
+    rule_id: str
+    type: str
+    kwargs: dict[str, Any]
+    detail: str
+    field: str
+    batch: str = "claim_lines"
+    severity: str | None = None
+    excess: tuple[str, str] | None = None  # amount at stake = a - b
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def meta(self) -> dict[str, Any]:
+        m = {"rule_id": self.rule_id, "check": self.check, "batch": self.batch,
+             "field": self.field, "detail": self.detail}
+        if self.severity:
+            m["severity"] = self.severity
+        if self.excess:
+            m["excess"] = list(self.excess)
+        return m
+
+
+def _pair(a: str, b: str) -> dict[str, Any]:
+    return {"column_A": a, "column_B": b, "or_equal": True, "ignore_row_if": "either_value_is_missing"}
+
+
+def _flag(column: str) -> dict[str, Any]:
+    return {"column": column, "value_set": [False]}
+
+
+def claims_checks() -> list[Check]:
+    """Every claims check, in suite order."""
+    c: list[Check] = []
+    for col in CLAIMS_SCHEMA.required:
+        c.append(Check(f"required:{col}", "CLM-REQ-01", "expect_column_values_to_not_be_null",
+                       {"column": col}, f"required value {col} is empty", col))
+    c.append(Check("key_unique", "CLM-KEY-01", "expect_column_values_to_be_in_set",
+                   _flag("_key_repeat"),
+                   "claim_id:line_number {record_key} repeats the key first seen on row "
+                   "{_key_first_row}", "line_number"))
+    for col in ("billing_npi", "rendering_npi"):
+        c.append(Check(f"npi_format:{col}", "CLM-NPI-01", "expect_column_values_to_match_regex",
+                       {"column": col, "regex": NPI_FORMAT},
+                       f"{col} {{{col}}} is not 10 digits starting with 1 or 2", col))
+        c.append(Check(f"npi_check_digit:{col}", "CLM-NPI-02",
+                       "expect_column_values_to_have_valid_npi_check_digit", {"column": col},
+                       f"{col} {{{col}}} fails the NPI check digit (Luhn with prefix 80840)", col))
+    c.append(Check("dx_syntax", "CLM-DX-01", "expect_column_values_to_match_regex",
+                   {"column": "code", "regex": DX_SYNTAX},
+                   "diagnosis_{position|int} {code} is not ICD-10-CM syntax (a letter, a digit, "
+                   "then 1-5 letters or digits)", "diagnosis_{position|int}", batch="diagnoses"))
+    c.append(Check("dx_billable", "CLM-DX-02", "expect_column_values_to_be_billable_icd10_cm_codes",
+                   {"column": "code"},
+                   "diagnosis_{position|int} {code|dx} is not a billable ICD-10-CM code in the "
+                   "{$icd10cm_release} release (unknown, or a header that needs more characters)",
+                   "diagnosis_{position|int}", batch="diagnoses"))
+    c.append(Check("dx_external_cause_first", "CLM-DX-03", "expect_column_values_to_not_match_regex",
+                   {"column": "diagnosis_1", "regex": EXTERNAL_CAUSE},
+                   "first-listed diagnosis {diagnosis_1|dx} is an external-cause code (V00-Y99); "
+                   "the condition treated must be listed first", "diagnosis_1"))
+    c.append(Check("dx_secondary_repeats_first", "CLM-DX-04", "expect_column_values_to_be_in_set",
+                   _flag("_dx_repeats_first"),
+                   "a secondary diagnosis repeats the first-listed code {diagnosis_1|dx}",
+                   "diagnosis_1"))
+    c.append(Check("px_syntax", "CLM-PX-01", "expect_column_values_to_be_cpt_or_hcpcs_syntax",
+                   {"column": "procedure_code"},
+                   "procedure_code {procedure_code} is neither CPT (5 digits, or 4 digits + "
+                   "F/T/U/M) nor HCPCS Level II (A-V + 4 digits)", "procedure_code"))
+    c.append(Check("units_positive", "CLM-PX-03", "expect_column_values_to_be_between",
+                   {"column": "units", "min_value": 0, "strict_min": True},
+                   "units {units} is not greater than 0", "units"))
+    c.append(Check("modifier_valid", "CLM-MOD-01", "expect_column_values_to_be_in_set",
+                   {"column": "modifier", "value_set": {"$PARAMETER": "valid_modifiers"}},
+                   "modifier_{position|int} {modifier} is not a HCPCS Level II or CPT modifier",
+                   "modifier_{position|int}", batch="modifiers"))
+    c.append(Check("pos_valid", "CLM-POS-01", "expect_column_values_to_be_in_set",
+                   {"column": "place_of_service", "value_set": {"$PARAMETER": "place_of_service_codes"}},
+                   "place_of_service {place_of_service} is not on the CMS place-of-service list",
+                   "place_of_service"))
+    c.append(Check("service_not_future", "CLM-DT-01", "expect_column_values_to_be_between",
+                   {"column": "service_date", "max_value": {"$PARAMETER": "as_of"}},
+                   "service_date {service_date} is after the as-of date {$as_of}", "service_date"))
+    c.append(Check("service_span_order", "CLM-DT-02", "expect_column_pair_values_a_to_be_greater_than_b",
+                   _pair("service_date_to", "service_date"),
+                   "service_date_to {service_date_to} is before service_date {service_date}",
+                   "service_date_to"))
+    c.append(Check("submitted_after_service", "CLM-DT-03",
+                   "expect_column_pair_values_a_to_be_greater_than_b",
+                   _pair("submission_date", "_service_end"),
+                   "submitted {submission_date}, before the service ended {_service_end}",
+                   "submission_date"))
+    c.append(Check("born_before_service", "CLM-DT-05", "expect_column_pair_values_a_to_be_greater_than_b",
+                   _pair("service_date", "patient_dob"),
+                   "date of birth is after the service date {service_date} (date of birth "
+                   "withheld: protected)", "patient_dob"))
+    c.append(Check("service_before_death", "CLM-DT-06", "expect_column_pair_values_a_to_be_greater_than_b",
+                   _pair("patient_death_date", "service_date"),
+                   "service date {service_date} is after the patient's date of death (withheld: "
+                   "protected)", "service_date"))
+    for col in ("billed_amount", "allowed_amount", "paid_amount"):
+        c.append(Check(f"amount_not_negative:{col}", "CLM-AMT-01", "expect_column_values_to_be_between",
+                       {"column": col, "min_value": 0}, f"{col} {{{col}}} is negative", col))
+    c.append(Check("paid_within_allowed", "CLM-AMT-02", "expect_column_pair_values_a_to_be_greater_than_b",
+                   _pair("_allowed_cents_tol", "_paid_amount_cents"),
+                   "paid_amount {paid_amount} exceeds allowed_amount {allowed_amount} by more than "
+                   "{$amount_tolerance}", "paid_amount", severity="error",
+                   excess=("paid_amount", "allowed_amount")))
+    c.append(Check("allowed_within_billed", "CLM-AMT-02", "expect_column_pair_values_a_to_be_greater_than_b",
+                   _pair("_billed_cents_tol", "_allowed_amount_cents"),
+                   "allowed_amount {allowed_amount} exceeds billed_amount {billed_amount} by more "
+                   "than {$amount_tolerance}", "allowed_amount", severity="warning",
+                   excess=("allowed_amount", "billed_amount")))
+    c.append(Check("medicare_timely_filing", "CLM-TF-01", "expect_column_pair_values_a_to_be_greater_than_b",
+                   _pair("_tf01_deadline", "submission_date"),
+                   "Medicare claim submitted {submission_date}, after the one-year filing deadline "
+                   "{_tf01_deadline}", "submission_date"))
+    c.append(Check("payer_timely_filing", "CLM-TF-02", "expect_column_pair_values_a_to_be_greater_than_b",
+                   _pair("_tf02_deadline", "submission_date"),
+                   "{payer_type} claim submitted {submission_date}, after the {_tf02_limit_days|int}"
+                   "-day filing limit ended {_tf02_deadline}", "submission_date"))
+    c.append(Check("exact_duplicate", "CLM-DUP-01", "expect_column_values_to_be_in_set",
+                   _flag("_dup_exact"),
+                   "exact duplicate of {_dup_of}: same patient, providers, dates, code, modifiers, "
+                   "place of service and charge", "procedure_code"))
+    c.append(Check("suspect_duplicate", "CLM-DUP-02", "expect_column_values_to_be_in_set",
+                   _flag("_dup_suspect"),
+                   "suspect duplicate of {_dup_of}: same patient, rendering provider, date and "
+                   "code, without a 76/77/91/anatomic/59/X modifier", "procedure_code"))
+    unknown = {x.rule_id for x in c} - set(CLAIMS_RULES)
+    assert not unknown, unknown
+    return c
+
+
+# --- suite JSON ---------------------------------------------------------------------------
+def _gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    from . import expectations  # noqa: F401  (registers the custom expectations)
+
+    return gx
+
+
+def build_claims_suite():
+    """The claims ``ExpectationSuite`` (GX imported here, not at package import)."""
+    gx = _gx()
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    suite = gx.ExpectationSuite(name=SUITE_NAME, meta={"dataset": "claims", "rules": "RULEBOOK.md"})
+    for chk in claims_checks():
+        suite.add_expectation_configuration(
+            ExpectationConfiguration(type=chk.type, kwargs=dict(chk.kwargs), meta=chk.meta())
+        )
+    return suite
+
+
+def suite_json(suite=None) -> str:
+    """Stable serialisation: sorted keys, no ids, no GX version (those change run to run)."""
+    suite = suite if suite is not None else build_claims_suite()
+    doc = suite.to_json_dict()
+    doc.pop("id", None)
+    doc.get("meta", {}).pop("great_expectations_version", None)
+    for exp in doc.get("expectations", []):
+        exp.pop("id", None)
+    return json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def default_suite_path() -> Path:
+    return Path(__file__).resolve().parents[2] / "expectations" / f"{SUITE_NAME}.json"
+
+
+def write_claims_suite(path: str | Path | None = None) -> Path:
+    p = Path(path) if path else default_suite_path()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(suite_json(), encoding="utf-8")
+    return p
+
+
+def check_claims_suite(path: str | Path | None = None) -> None:
+    """Raise :class:`SuiteOutOfDateError` when the committed JSON differs from the code."""
+    p = Path(path) if path else default_suite_path()
+    if not p.is_file() or p.read_text(encoding="utf-8") != suite_json():
+        raise SuiteOutOfDateError(f"{p} is out of date with audit_lib. Run: audit suites build")
+
+
+# --- validation -----------------------------------------------------------------------------
+def validate(batches: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[str, dict]:
+    """Validate each batch against its part of the suite; returns raw GX result dicts."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    source = context.data_sources.add_pandas("audit")
+    suite = build_claims_suite()
+    out: dict[str, dict] = {}
+    for name, frame in batches.items():
+        part = gx.ExpectationSuite(name=f"{SUITE_NAME}.{name}")
+        for exp in suite.expectations:
+            if exp.meta.get("batch") == name:
+                part.add_expectation_configuration(exp.configuration)
+        asset = source.add_dataframe_asset(name)
+        batch = asset.add_batch_definition_whole_dataframe(name).get_batch(
+            batch_parameters={"dataframe": frame}
+        )
+        result = batch.validate(
+            part,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": INDEX_COLUMNS[name],
+                "partial_unexpected_count": 0,
+                "return_unexpected_index_query": False,
+            },
+            expectation_parameters=params,
+        )
+        out[name] = result.to_json_dict()
+    return out
+
+
+def redact_results(results: dict[str, dict]) -> dict[str, Any]:
+    """Keep counts and the row numbers of failures; drop every value (GX puts failing values,
+    such as dates of birth, into ``unexpected_list`` and ``unexpected_index_list``)."""
+    batches: dict[str, Any] = {}
+    for name, res in results.items():
+        index_cols = INDEX_COLUMNS[name]
+        clean = []
+        for r in res["results"]:
+            raw = r.get("result") or {}
+            kept = {k: raw[k] for k in _RESULT_KEYS if k in raw}
+            idx = raw.get("unexpected_index_list") or []
+            kept["unexpected_index_column_names"] = index_cols
+            kept["unexpected_index_list"] = [[int(d[c]) for c in index_cols] for d in idx]
+            exc = r.get("exception_info") or {}
+            # suite runs key exception_info by metric id; single expectations do not
+            infos = [exc] if "raised_exception" in exc else list(exc.values())
+            cfg = r["expectation_config"]
+            clean.append({
+                "success": r["success"],
+                "expectation_config": {"type": cfg["type"], "kwargs": cfg["kwargs"], "meta": cfg["meta"]},
+                "result": kept,
+                "exception_raised": any(bool(i.get("raised_exception")) for i in infos),
+            })
+        batches[name] = {"success": res["success"], "statistics": res["statistics"], "results": clean}
+    return batches
+
+
+def findings_from_results(
+    redacted: dict[str, Any], batches: dict[str, pd.DataFrame], lines: pd.DataFrame,
+    params: dict[str, Any],
+) -> pd.DataFrame:
+    """One finding per failing row (and code position) of every expectation."""
+    by_row = lines.set_index("_row", drop=False)
+    parts: list[pd.DataFrame] = []
+    for name, res in redacted.items():
+        for r in res["results"]:
+            meta = r["expectation_config"]["meta"]
+            if r["exception_raised"]:
+                raise AuditError(
+                    f"expectation {r['expectation_config']['type']} ({meta['rule_id']}) could not "
+                    "be evaluated; this is a defect in audit_lib, please report it."
+                )
+            idx = r["result"]["unexpected_index_list"]
+            if not idx:
+                continue
+            keys = pd.DataFrame(idx, columns=INDEX_COLUMNS[name])
+            if name == "claim_lines":
+                sub = by_row.loc[keys["_row"].to_numpy()].reset_index(drop=True)
+            else:
+                sub = keys.merge(batches[name], on=["_row", "position"], how="left")
+                line_cols = ["record_key", "billed_amount", "claim_type"]
+                sub = sub.join(by_row[line_cols].reindex(sub["_row"].to_numpy()).reset_index(drop=True))
+            parts.append(_to_findings(sub, meta, params))
+    return pd.concat(parts, ignore_index=True) if parts else empty_findings()
+
+
+def _to_findings(sub: pd.DataFrame, meta: dict[str, Any], params: dict[str, Any]) -> pd.DataFrame:
+    rule = CLAIMS_RULES[meta["rule_id"]]
+    severity = pd.Series(meta.get("severity") or rule.severity, index=sub.index, dtype="string")
+    if rule.severity_institutional and "claim_type" in sub:
+        inst = sub["claim_type"].eq("institutional").fillna(False).astype(bool)
+        severity[inst] = rule.severity_institutional
+    if meta.get("excess"):
+        a, b = meta["excess"]
+        amount = (sub[a] - sub[b]).astype("float64")
+    elif rule.amount == "billed":
+        amount = sub["billed_amount"].astype("float64")
+    else:
+        amount = pd.Series(np.nan, index=sub.index)
+    out = pd.DataFrame({
+        "rule_id": meta["rule_id"],
+        "severity": severity,
+        "dataset": "claims",
+        "record_key": sub["record_key"].astype("string"),
+        "row": sub["_row"].astype("int64"),
+        "field": render_template(meta["field"], sub, params),
+        "detail": render_template(meta["detail"], sub, params),
+        "amount": amount,
+    })
+    return out[FINDINGS_COLUMNS]

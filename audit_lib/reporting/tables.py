@@ -1,0 +1,88 @@
+"""Tables for the notebook and the workpaper, built from a finished review."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..claims.kpis import KPI_FORMULAS
+from ..rules import CLAIMS_RULES
+
+if TYPE_CHECKING:
+    from ..claims.review import ClaimsReview
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.1%}"
+
+
+def headline(review: ClaimsReview) -> str:
+    """One paragraph of Markdown saying what the review found."""
+    s = review.summary
+    c = s["counts"]["claims"]
+    f = s["findings"]
+    return (
+        f"**{c['rows_read']:,} claim lines read, {c['rows_checked']:,} checked** "
+        f"({c['claims_read']:,} claims, ${c['billed_amount_total']:,.2f} billed) for "
+        f"**{review.period}** as of {review.as_of.isoformat()}. "
+        f"{f['total']:,} findings: {f['by_severity']['error']:,} errors and "
+        f"{f['by_severity']['warning']:,} warnings on {c['rows_with_findings']:,} lines; "
+        f"{c['rows_rejected']:,} lines had values that could not be parsed (listed as CLM-PARSE-01). "
+        f"Clean-claim rate {_pct(s['kpis']['clean_claim_rate'])}, "
+        f"denial rate {_pct(s['kpis']['denial_rate'])}."
+    )
+
+
+def population_table(review: ClaimsReview) -> pd.DataFrame:
+    s = review.summary
+    c = s["counts"]["claims"]
+    p = s["period"]
+    rows = [
+        ("Source", s["source"]),
+        ("Period", f"{p['period']} ({p['start']} to {p['end']}; {p['period_source']})"),
+        ("As-of date", p["as_of"]),
+        ("Lines read", f"{c['rows_read']:,}"),
+        ("Lines checked", f"{c['rows_checked']:,}"),
+        ("Lines with unparseable values", f"{c['rows_rejected']:,}"),
+        ("Claims", f"{c['claims_read']:,}"),
+        ("Billed amount", f"${c['billed_amount_total']:,.2f}"),
+    ]
+    return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
+
+
+def kpi_table(review: ClaimsReview) -> pd.DataFrame:
+    k = review.kpis
+    rows = [
+        ("Claims read", f"{k['claims_read']:,}", "distinct claim_id"),
+        ("Lines read", f"{k['lines_read']:,}", "rows in the input"),
+        ("Clean-claim rate", _pct(k["clean_claim_rate"]), KPI_FORMULAS["clean_claim_rate"]),
+        ("Denial rate", _pct(k["denial_rate"]), KPI_FORMULAS["denial_rate"]),
+        ("Net collection rate", _pct(k["net_collection_rate"]), KPI_FORMULAS["net_collection_rate"]),
+        ("Gross days in A/R", "n/a" if k["gross_days_in_ar"] is None else f"{k['gross_days_in_ar']:.1f}",
+         KPI_FORMULAS["gross_days_in_ar"]),
+    ]
+    return pd.DataFrame(rows, columns=["KPI", "value", "formula"]).set_index("KPI")
+
+
+def findings_by_rule(review: ClaimsReview) -> pd.DataFrame:
+    by = review.summary["findings"]["by_rule"]
+    rows = [(r, v["title"], v["severity"], v["count"], v["amount"]) for r, v in by.items()]
+    out = pd.DataFrame(rows, columns=["rule_id", "title", "severity", "findings", "amount"])
+    return out[out["findings"] > 0].sort_values(["findings", "rule_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def rules_table(review: ClaimsReview) -> pd.DataFrame:
+    by = review.summary["findings"]["by_rule"]
+    rows = [
+        (r.rule_id, r.title, r.severity + (f" ({r.severity_institutional} institutional)"
+                                           if r.severity_institutional else ""),
+         r.source, by[r.rule_id]["count"], by[r.rule_id]["amount"])
+        for r in CLAIMS_RULES.values()
+    ]
+    return pd.DataFrame(rows, columns=["rule_id", "title", "severity", "source", "findings", "amount"])
+
+
+def findings_preview(review: ClaimsReview, n: int = 25) -> pd.DataFrame:
+    """The first ``n`` findings per the deterministic order (the full list is in findings.csv)."""
+    return review.findings.head(n)

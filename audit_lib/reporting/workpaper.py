@@ -1,0 +1,110 @@
+"""The Excel workpaper (openpyxl, write-only for speed on large findings lists).
+
+Sheets: Summary, Findings (frozen header, filters), Rules, Sign-off. Every text cell is
+written as text: a value starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .tables import kpi_table, rules_table
+
+if TYPE_CHECKING:
+    from ..claims.review import ClaimsReview
+
+_BOLD = Font(bold=True)
+_HEAD = PatternFill("solid", fgColor="DDE3EA")
+
+
+def _cell(ws, value: Any, *, bold: bool = False, header: bool = False) -> WriteOnlyCell:
+    if isinstance(value, float) and math.isnan(value):
+        value = None
+    if value is not None and not isinstance(value, (int, float, str)):
+        value = str(value)
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        c.data_type = "s"  # text, never a formula, whatever it starts with
+    if bold or header:
+        c.font = _BOLD
+    if header:
+        c.fill = _HEAD
+    return c
+
+
+def _rows(ws, rows: list[list[Any]], header: bool = False) -> None:
+    for i, r in enumerate(rows):
+        ws.append([_cell(ws, v, header=header and i == 0) for v in r])
+
+
+def write_workpaper(review: ClaimsReview, path: Path) -> Path:
+    wb = Workbook(write_only=True)
+    s = review.summary
+    c = s["counts"]["claims"]
+    p = s["period"]
+
+    ws = wb.create_sheet("Summary")
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 22
+    ws.column_dimensions["C"].width = 90
+    _rows(ws, [["Claims quarterly review", "", ""]], header=True)
+    _rows(ws, [
+        ["Period", p["period"], f"{p['start']} to {p['end']} ({p['period_source']})"],
+        ["As-of date", p["as_of"], ""],
+        ["Source", s["source"], ""],
+        ["Tool version", s["tool"]["version"], ""],
+        ["Lines read", c["rows_read"], "rows in the input file"],
+        ["Lines checked", c["rows_checked"], "every line read is checked"],
+        ["Lines with unparseable values", c["rows_rejected"], "listed as CLM-PARSE-01 findings"],
+        ["Claims", c["claims_read"], ""],
+        ["Billed amount", c["billed_amount_total"], "sum of parsed billed_amount"],
+        ["Findings", s["findings"]["total"], ""],
+        ["", "", ""],
+    ])
+    kt = kpi_table(review).reset_index()
+    _rows(ws, [["KPI", "value", "formula"], *kt.values.tolist(), ["", "", ""]], header=True)
+    by = [[r, v["count"], f"{v['title']} (amount at stake ${v['amount']:,.2f})"]
+          for r, v in s["findings"]["by_rule"].items()]
+    _rows(ws, [["Rule", "findings", "title"], *by, ["", "", ""]], header=True)
+    cs = [[k, v["release"], v.get("package", v.get("source", ""))] for k, v in s["codesets"].items()]
+    _rows(ws, [["Code set", "release", "source"], *cs], header=True)
+
+    ws = wb.create_sheet("Findings")
+    f = review.findings
+    ws.freeze_panes = "A2"
+    widths = {"rule_id": 14, "severity": 10, "dataset": 9, "record_key": 16, "row": 8,
+              "field": 18, "detail": 110, "amount": 12}
+    for i, col in enumerate(f.columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = widths.get(col, 14)
+    last = get_column_letter(len(f.columns))
+    ws.auto_filter.ref = f"A1:{last}{max(len(f), 1) + 1}"
+    ws.append([_cell(ws, col, header=True) for col in f.columns])
+    for rec in f.itertuples(index=False, name=None):  # writing cells: one call per finding
+        ws.append([_cell(ws, v) for v in rec])
+
+    ws = wb.create_sheet("Rules")
+    rt = rules_table(review)
+    for i, w in enumerate([14, 60, 24, 70, 10, 14], start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    _rows(ws, [list(rt.columns), *rt.values.tolist()], header=True)
+
+    ws = wb.create_sheet("Sign-off")
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 30
+    ws.column_dimensions["C"].width = 16
+    ws.column_dimensions["D"].width = 50
+    _rows(ws, [
+        ["Role", "Name", "Date", "Note"],
+        ["Prepared by", "", "", ""],
+        ["Reviewed by", "", "", ""],
+    ], header=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

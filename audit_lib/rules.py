@@ -1,0 +1,89 @@
+"""The rule catalogue: ids, titles, severities and sources from RULEBOOK.md.
+
+Rules are data. The engine that evaluates them (the Great Expectations suite in
+``audit_lib.gx``) refers to them by id, so the same catalogue serves any engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CLAIMS_RULES", "Rule", "get_rule"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One audit rule.
+
+    ``severity`` is the default; ``severity_institutional`` overrides it on institutional
+    claims where the rulebook distinguishes them. ``amount`` says which money a finding puts at
+    stake: ``billed`` (the line charge), ``excess`` (the amount over the limit) or ``None``.
+    """
+
+    rule_id: str
+    title: str
+    severity: str
+    source: str
+    amount: str | None = "billed"
+    severity_institutional: str | None = None
+
+
+_R = Rule
+CLAIMS_RULES: dict[str, Rule] = {
+    r.rule_id: r
+    for r in [
+        _R("CLM-PARSE-01", "Value cannot be parsed (wrong type or format)", "error",
+           "DATA_CONTRACT.md input conventions", None),
+        _R("CLM-REQ-01", "Required value is empty", "error", "DATA_CONTRACT.md claims table", None),
+        _R("CLM-KEY-01", "claim_id:line_number appears more than once", "error",
+           "DATA_CONTRACT.md claims key", None),
+        _R("CLM-NPI-01", "NPI is not 10 digits starting with 1 or 2", "error",
+           "CMS NPI standard (RULEBOOK 1.1)"),
+        _R("CLM-NPI-02", "NPI check digit fails (Luhn with 80840 prefix)", "error",
+           "CMS NPI check-digit algorithm (RULEBOOK 1.1)"),
+        _R("CLM-DX-01", "ICD-10-CM code syntax invalid", "error",
+           "ICD-10-CM code structure (RULEBOOK 1.2)"),
+        _R("CLM-DX-02", "ICD-10-CM code not billable (unknown or a header code)", "error",
+           "ICD-10-CM tabular, billable leaf codes (RULEBOOK 1.2)"),
+        _R("CLM-DX-03", "External-cause code (V00-Y99) listed first", "warning",
+           "Medicare Code Editor edit 2 (RULEBOOK 1.2)", "billed", "error"),
+        _R("CLM-DX-04", "Secondary diagnosis repeats the first-listed code", "warning",
+           "Medicare Code Editor edit 3 (RULEBOOK 1.2)", None),
+        _R("CLM-PX-01", "Procedure code is not CPT or HCPCS Level II syntax", "error",
+           "CPT / HCPCS code structure (RULEBOOK 1.3)"),
+        _R("CLM-PX-03", "Units not greater than zero", "error", "RULEBOOK 1.3"),
+        _R("CLM-MOD-01", "Modifier not in the valid HCPCS/CPT modifier set", "error",
+           "CMS HCPCS Level II modifiers + CPT modifier numbers (RULEBOOK 1.4)"),
+        _R("CLM-POS-01", "Place of service not on the CMS list", "error",
+           "CMS Place of Service code set (RULEBOOK 1.7)"),
+        _R("CLM-DT-01", "Service date after the as-of date", "error", "RULEBOOK 1.10"),
+        _R("CLM-DT-02", "service_date_to before service_date", "error", "RULEBOOK 1.10"),
+        _R("CLM-DT-03", "Submitted before the service (end) date", "error", "RULEBOOK 1.10"),
+        _R("CLM-DT-05", "Date of birth after the service date", "error", "RULEBOOK 1.10"),
+        _R("CLM-DT-06", "Service after the patient's date of death", "error",
+           "RULEBOOK 1.10 (long-standing OIG target)"),
+        _R("CLM-AMT-01", "Negative amount", "error", "RULEBOOK 1.11", None),
+        _R("CLM-AMT-02", "Paid > allowed (error) or allowed > billed (warning)", "error",
+           "RULEBOOK 1.11", "excess"),
+        _R("CLM-TF-01", "Medicare claim filed more than one calendar year after service", "error",
+           "42 CFR 424.44; Medicare Claims Processing Manual ch. 1 s.70 (RULEBOOK 1.8)"),
+        _R("CLM-TF-02", "Claim filed after the payer's configured filing limit", "error",
+           "Payer contract / state Medicaid rules, configured (RULEBOOK 1.8)"),
+        _R("CLM-DUP-01", "Exact duplicate of an earlier line", "error",
+           "Medicare Claims Processing Manual ch. 1 s.120 (RULEBOOK 1.9)"),
+        _R("CLM-DUP-02", "Suspect duplicate of an earlier line", "warning",
+           "Medicare Claims Processing Manual ch. 1 s.120; contractor criteria (RULEBOOK 1.9)"),
+    ]
+}
+
+
+def get_rule(rule_id: str) -> Rule:
+    """Look a rule up by id, suggesting the closest id when it is unknown."""
+    try:
+        return CLAIMS_RULES[rule_id]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, CLAIMS_RULES, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise KeyError(f"unknown rule id {rule_id!r}.{hint}") from None

@@ -1,0 +1,280 @@
+"""Reading canonical input tables from CSV, Parquet or XLSX, strictly.
+
+Shared by every dataset (claims now; refunds and access logs reuse it with their own
+:class:`TableSchema`). The contract (``DATA_CONTRACT.md``):
+
+* the format is chosen by suffix; CSV must be UTF-8 (a BOM is accepted);
+* column names match case-insensitively, ignoring surrounding spaces; extra columns pass through;
+* every required column must exist, or one error lists all that are missing;
+* values are never silently coerced: a value that does not parse is reported as
+  ``<PREFIX>-PARSE-01`` with its row and column and is then treated as missing by the rules.
+
+Row numbers are spreadsheet rows: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import EmptyInputError, InputError, MissingColumnsError
+
+__all__ = ["ColumnSpec", "LoadedTable", "TableSchema", "load_table", "parse_frame"]
+
+ROW_COLUMN = "_row"
+_PATTERNS = {
+    "integer": r"\d+",
+    "number": r"-?\d+(\.\d+)?",
+    "amount": r"-?\d+(\.\d{1,2})?",
+    "date": r"\d{4}-\d{2}-\d{2}",
+}
+_EXPECTED = {
+    "integer": "a whole number",
+    "number": "a number",
+    "amount": "dollars with up to 2 decimals, no symbols or separators",
+    "date": "a date YYYY-MM-DD",
+}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical column. ``kind``: text, code, integer, number, amount, date or choice."""
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    protected: bool = False
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    name: str
+    rule_prefix: str
+    columns: tuple[ColumnSpec, ...]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def spec(self, name: str) -> ColumnSpec | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass
+class LoadedTable:
+    """A parsed table. ``frame`` has typed canonical columns plus ``_row``;
+    ``parse_errors`` has one row per unparseable cell: row, column, expected, shown."""
+
+    name: str
+    source: str
+    frame: pd.DataFrame
+    parse_errors: pd.DataFrame
+    rows_read: int
+    columns_found: list[str] = field(default_factory=list)
+
+
+def _read_raw(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputError(f"{path} does not exist. Check the path and run again.", path=path)
+    if suffix == ".csv":
+        data = path.read_bytes()
+        if not data.strip():
+            raise EmptyInputError(
+                f"{path.name} is empty: expected a header row and at least one claim line.",
+                path=path,
+            )
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise InputError(
+                f"{path.name} is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} "
+                "cannot be decoded. Save the file as 'CSV UTF-8' (or convert it with "
+                "iconv -f cp1252 -t utf-8) and run again.",
+                path=path,
+                row=line,
+            ) from None
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        try:
+            # Force every column to text (keeps leading zeros): read the header row first.
+            first = data.decode("utf-8-sig").split("\n", 1)[0].rstrip("\r")
+            header = next(csv.reader([first]))
+            table = pacsv.read_csv(
+                pa.BufferReader(data),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            raise InputError(
+                f"{path.name} is not a well-formed CSV file: {exc}. Check the quoting and the "
+                "number of fields on that row.",
+                path=path,
+            ) from None
+        return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    if suffix == ".parquet":
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputError(f"{path.name} is not a readable Parquet file: {exc}.", path=path) from None
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+        except Exception as exc:
+            raise InputError(
+                f"{path.name} is not a readable Excel workbook: {exc}. Save it as .xlsx.",
+                path=path,
+            ) from None
+        return frame
+    raise InputError(
+        f"{path.name}: unsupported file type {suffix or '(none)'}. Use .csv, .parquet or .xlsx.",
+        path=path,
+    )
+
+
+def _normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    names = [str(c).strip().lower() for c in frame.columns]
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    dupes = sorted(n for n, k in seen.items() if k > 1)
+    if dupes:
+        raise InputError(
+            f"{path.name} has the column(s) {', '.join(dupes)} more than once (names are matched "
+            "ignoring case and spaces). Keep one of each and run again.",
+            path=path,
+        )
+    frame.columns = names
+    return frame
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as trimmed text; empty text becomes missing. Excel/Parquet values are converted
+    without guessing: whole floats lose '.0', timestamps at midnight become YYYY-MM-DD."""
+    if isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
+        if values.dtype == object:
+            values = values.map(_cell_to_text, na_action="ignore")
+        text = values.astype("string").str.strip()
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        ts = values
+        text = ts.dt.strftime("%Y-%m-%d").where(ts.dt.normalize() == ts, ts.astype("string"))
+        text = text.astype("string")
+    elif pd.api.types.is_bool_dtype(values):
+        text = values.astype("string").str.lower()
+    elif pd.api.types.is_integer_dtype(values):
+        text = values.astype("string")
+    elif pd.api.types.is_float_dtype(values):
+        text = values.map(_cell_to_text, na_action="ignore").astype("string")
+    else:
+        text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _cell_to_text(v: object) -> str:
+    import datetime as dt
+
+    if isinstance(v, float):
+        if np.isnan(v):
+            return ""
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, pd.Timestamp | dt.datetime):
+        return v.strftime("%Y-%m-%d") if v == v.replace(hour=0, minute=0, second=0, microsecond=0) else str(v)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def parse_frame(raw: pd.DataFrame, schema: TableSchema, source: str) -> LoadedTable:
+    """Parse raw columns into typed ones, recording every unparseable cell."""
+    n = len(raw)
+    out: dict[str, pd.Series] = {}
+    errors: list[pd.DataFrame] = []
+    rows = pd.Series(np.arange(2, n + 2, dtype="int64"), index=raw.index)
+    for spec in schema.columns:
+        if spec.name not in raw.columns:
+            continue
+        text = _as_text(raw[spec.name])
+        present = text.notna()
+        if spec.kind in ("text", "code"):
+            value = text.str.upper() if spec.kind == "code" else text
+            bad = pd.Series(False, index=raw.index)
+            expected = ""
+        elif spec.kind == "choice":
+            value = text.str.lower()
+            bad = present & ~value.isin(spec.choices)
+            expected = "one of " + ", ".join(spec.choices)
+        else:
+            ok = text.str.fullmatch(_PATTERNS[spec.kind]).fillna(False).astype(bool)
+            if spec.kind == "date":
+                value = pd.to_datetime(text.where(ok), format="%Y-%m-%d", errors="coerce").astype(
+                    "datetime64[ns]"
+                )
+                ok &= value.notna()
+            else:
+                value = pd.to_numeric(text.where(ok), errors="coerce")
+                value = value.astype("Int64") if spec.kind == "integer" else value.astype("float64")
+            bad = present & ~ok
+            expected = _EXPECTED[spec.kind]
+        bad = bad.fillna(False).astype(bool)
+        if bad.any():
+            shown = (
+                pd.Series("(value withheld: protected)", index=raw.index)[bad]
+                if spec.protected
+                else text[bad].str.slice(0, 40).map(repr)
+            )
+            errors.append(
+                pd.DataFrame(
+                    {"row": rows[bad], "column": spec.name, "expected": expected, "shown": shown}
+                )
+            )
+            value = value.mask(bad)
+        out[spec.name] = value
+    frame = pd.DataFrame(out, index=raw.index)
+    extras = [c for c in raw.columns if schema.spec(c) is None]
+    for c in extras:  # passed through untouched; rules ignore them
+        frame[c] = raw[c]
+    frame[ROW_COLUMN] = rows
+    frame = frame.reset_index(drop=True)
+    parse_errors = (
+        pd.concat(errors, ignore_index=True)
+        if errors
+        else pd.DataFrame({"row": pd.Series(dtype="int64"), "column": [], "expected": [], "shown": []})
+    )
+    return LoadedTable(
+        name=schema.name,
+        source=source,
+        frame=frame,
+        parse_errors=parse_errors.sort_values(["row", "column"], kind="stable").reset_index(drop=True),
+        rows_read=n,
+        columns_found=list(raw.columns),
+    )
+
+
+def load_table(path: str | Path, schema: TableSchema) -> LoadedTable:
+    """Read and parse one input file against ``schema``.
+
+    Raises:
+        InputError: unreadable, wrong type, not UTF-8, or missing required columns.
+    """
+    p = Path(path)
+    raw = _normalise_columns(_read_raw(p), p)
+    missing = [c for c in schema.required if c not in raw.columns]
+    if missing:
+        raise MissingColumnsError(p, missing, list(raw.columns))
+    if len(raw) == 0:
+        raise EmptyInputError(
+            f"{p.name} has a header but no data rows. Export the {schema.name} for the period "
+            "again; a review of an empty population cannot be signed off.",
+            path=p,
+        )
+    return parse_frame(raw, schema, source=str(p))
