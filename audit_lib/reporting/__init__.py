@@ -8,6 +8,8 @@ from .tables import (
     kpi_table,
     population_table,
     rules_table,
+    show,
+    top_rules_by_dollars,
 )
 
 __all__ = [
@@ -17,4 +19,6 @@ __all__ = [
     "kpi_table",
     "population_table",
     "rules_table",
+    "show",
+    "top_rules_by_dollars",
 ]

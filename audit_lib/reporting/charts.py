@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 
 def _figure(width: float = 8, height: float = 3.6) -> Figure:
+    import matplotlib.pyplot  # noqa: F401  (lets Jupyter's inline backend display Figure objects)
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")

@@ -86,3 +86,16 @@ def rules_table(review: ClaimsReview) -> pd.DataFrame:
 def findings_preview(review: ClaimsReview, n: int = 25) -> pd.DataFrame:
     """The first ``n`` findings per the deterministic order (the full list is in findings.csv)."""
     return review.findings.head(n)
+
+
+def show(frame: pd.DataFrame, *, index: bool = False):
+    """A display version of a table: full text, no row counter, amounts with two decimals."""
+    money = [c for c in frame.columns if "amount" in str(c)]
+    styler = frame.style.format({c: "{:,.2f}" for c in money}, na_rep="")
+    styler = styler.set_properties(**{"text-align": "left"})
+    return styler if index else styler.hide(axis="index")
+
+
+def top_rules_by_dollars(review: ClaimsReview) -> pd.DataFrame:
+    t = findings_by_rule(review)
+    return t[t["amount"] > 0].sort_values(["amount", "rule_id"], ascending=[False, True]).head(10).reset_index(drop=True)

@@ -1,0 +1,77 @@
+"""Running review notebooks with Papermill and rendering them to HTML without code.
+
+Parameters are checked strictly (Papermill only warns on unknown names). When a notebook
+fails, the partial notebook is kept as evidence; an input or configuration error raised inside
+the kernel comes back as the same error class, so the CLI exits 2 with the same one-line
+message it would give without Jupyter.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, EmptyInputError, InputError, MissingColumnsError, NotebookRunError
+
+__all__ = ["notebooks_dir", "render_html", "run_notebook"]
+
+_PASS_THROUGH = {
+    "InputError": InputError,
+    "MissingColumnsError": InputError,
+    "EmptyInputError": InputError,
+    "ConfigError": ConfigError,
+}
+_ = (MissingColumnsError, EmptyInputError)
+
+
+def notebooks_dir() -> Path:
+    """The review notebooks: ``AUDIT_NOTEBOOKS_DIR`` or the repository's ``notebooks/``."""
+    env = os.environ.get("AUDIT_NOTEBOOKS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def run_notebook(
+    name: str, parameters: dict[str, Any], out_dir: Path, *, progress: bool = False
+) -> Path:
+    """Execute ``notebooks/<name>.ipynb`` into ``out_dir/<name>.ipynb``."""
+    import papermill as pm
+
+    source = notebooks_dir() / f"{name}.ipynb"
+    if not source.is_file():
+        raise ConfigError(f"notebook {source} not found. Set AUDIT_NOTEBOOKS_DIR to the notebooks/ folder.")
+    declared = pm.inspect_notebook(str(source))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ConfigError(
+            f"{source.name} has no parameter(s) {', '.join(unknown)}; it takes {', '.join(declared)}."
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{name}.ipynb"
+    try:
+        pm.execute_notebook(
+            str(source), str(target), parameters=parameters, kernel_name="python3",
+            progress_bar=progress, cwd=str(out_dir), log_output=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        cls = _PASS_THROUGH.get(exc.ename)
+        if cls is not None:
+            raise cls(exc.evalue) from None
+        raise NotebookRunError(
+            f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
+            f"The partial notebook is kept at {target}.",
+            notebook_path=target, cause=exc.ename,
+        ) from None
+    return target
+
+
+def render_html(notebook: Path, html: Path) -> Path:
+    """Render an executed notebook to HTML with no code cells and no prompts."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _resources = exporter.from_notebook_node(nb)
+    html.write_text(body, encoding="utf-8")
+    return html
