@@ -21,6 +21,7 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["PROTECTED_COLUMNS", "Masker", "load_key"]
@@ -72,7 +73,5 @@ class Masker:
     def mask_series(self, values: pd.Series, kind: str = "patient_id") -> pd.Series:
         """Mask a column: one HMAC per distinct value, not per row; missing stays missing."""
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        tokens = [self.token(str(u), kind) for u in uniques]
-        out = pd.Series(pd.array(tokens, dtype="string")).take(codes, allow_fill=True)
-        out.index = values.index
-        return out
+        tokens = np.array([self.token(str(u), kind) for u in uniques] + [None], dtype=object)
+        return pd.Series(tokens[codes], index=values.index, dtype="string")  # code -1 -> None

@@ -96,6 +96,17 @@ def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
     })[FINDINGS_COLUMNS]
 
 
+def combine_findings(parse_findings: pd.DataFrame, rule_findings: pd.DataFrame) -> pd.DataFrame:
+    """All findings in the deterministic order. A required value that did not parse is
+    reported once, as CLM-PARSE-01, not again as CLM-REQ-01."""
+    if not parse_findings.empty:
+        parsed = parse_findings["row"].astype("string") + "|" + parse_findings["field"]
+        cells = rule_findings["row"].astype("string") + "|" + rule_findings["field"]
+        overlap = rule_findings["rule_id"].eq("CLM-REQ-01") & cells.isin(parsed)
+        rule_findings = rule_findings[~overlap]
+    return sort_findings(pd.concat([parse_findings, rule_findings], ignore_index=True))
+
+
 def _resolve_period(config: AuditConfig, loaded: LoadedTable) -> tuple[AuditConfig, str]:
     if config.period:
         source = "parameter"
@@ -111,6 +122,29 @@ def _resolve_period(config: AuditConfig, loaded: LoadedTable) -> tuple[AuditConf
         source = "quarter of the latest service date"
     as_of = config.as_of or parse_period(period)[1]
     return with_period(config, period, as_of), source
+
+
+def prepare_batches(
+    loaded: LoadedTable, config: AuditConfig
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any], dict[str, str]]:
+    """Derived columns, the three batches, suite parameters and message parameters."""
+    lines = logic.build_claim_lines(loaded.frame, config)
+    batches = {
+        "claim_lines": lines[[c for c in dict.fromkeys(_GX_LINE_COLUMNS) if c in lines]],
+        "diagnoses": logic.build_long(lines, DIAGNOSIS_COLUMNS, "code"),
+        "modifiers": logic.build_long(lines, MODIFIER_COLUMNS, "modifier"),
+    }
+    params = {
+        "as_of": pd.Timestamp(config.as_of),
+        "valid_modifiers": sorted(codesets.valid_modifiers(config.extra_modifiers)),
+        "place_of_service_codes": sorted(codesets.place_of_service_codes()),
+    }
+    display_params = {
+        "as_of": config.as_of.isoformat() if config.as_of else "",
+        "icd10cm_release": codesets.icd10cm_release(),
+        "amount_tolerance": f"${config.amount_tolerance:.2f}",
+    }
+    return lines, batches, params, display_params
 
 
 def _note(progress: Callable[[str], None] | None, message: str) -> None:
@@ -141,33 +175,11 @@ def run_claims_review(
     loaded = load_claims(claims, config=config)
     config, period_source = _resolve_period(config, loaded)
     _note(progress, f"deriving columns for {loaded.rows_read:,} lines")
-    lines = logic.build_claim_lines(loaded.frame, config)
-    batches = {
-        "claim_lines": lines[[c for c in dict.fromkeys(_GX_LINE_COLUMNS) if c in lines]],
-        "diagnoses": logic.build_long(lines, DIAGNOSIS_COLUMNS, "code"),
-        "modifiers": logic.build_long(lines, MODIFIER_COLUMNS, "modifier"),
-    }
-    params = {
-        "as_of": pd.Timestamp(config.as_of),
-        "valid_modifiers": sorted(codesets.valid_modifiers(config.extra_modifiers)),
-        "place_of_service_codes": sorted(codesets.place_of_service_codes()),
-    }
+    lines, batches, params, display_params = prepare_batches(loaded, config)
     _note(progress, "validating the Great Expectations suite")
     redacted = claims_suite.redact_results(claims_suite.validate(batches, params))
-    display_params = {
-        "as_of": config.as_of.isoformat() if config.as_of else "",
-        "icd10cm_release": codesets.icd10cm_release(),
-        "amount_tolerance": f"${config.amount_tolerance:.2f}",
-    }
     gx_findings = claims_suite.findings_from_results(redacted, batches, lines, display_params)
-    parse_findings = _parse_findings(loaded, lines)
-    if not parse_findings.empty:  # an unparseable required value is PARSE-01, not also REQ-01
-        parsed_cells = set(zip(parse_findings["row"], parse_findings["field"], strict=True))
-        req = gx_findings["rule_id"] == "CLM-REQ-01"
-        cells = pd.Series(list(zip(gx_findings["row"], gx_findings["field"], strict=True)),
-                          index=gx_findings.index)
-        gx_findings = gx_findings[~(req & cells.isin(parsed_cells))]
-    findings = sort_findings(pd.concat([parse_findings, gx_findings], ignore_index=True))
+    findings = combine_findings(_parse_findings(loaded, lines), gx_findings)
     _note(progress, "computing KPIs")
     kpis = compute_kpis(lines, findings, period=parse_period(config.period), as_of=config.as_of)
     review = ClaimsReview(

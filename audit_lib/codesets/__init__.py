@@ -43,17 +43,26 @@ def valid_modifiers(extra: Iterable[str] = ()) -> frozenset[str]:
 
 
 @functools.cache
+def _icd10cm():
+    import warnings
+
+    with warnings.catch_warnings():  # the package uses a deprecated importlib.resources call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm as cm  # loads its data on import: keep it lazy
+    return cm
+
+
+@functools.cache
 def icd10cm_billable_codes() -> frozenset[str]:
     """Billable (leaf) ICD-10-CM codes, without the dot, from ``simple-icd-10-cm``."""
-    import simple_icd_10_cm as cm  # loads its XML on import: keep it lazy
-
+    cm = _icd10cm()
     return frozenset(c for c in cm.get_all_codes(with_dots=False) if cm.is_leaf(c))
 
 
 @functools.cache
 def icd10cm_release() -> str:
     """The ICD-10-CM release the package ships, read from its data file name."""
-    data = importlib.resources.files("simple_icd_10_cm").joinpath("data")
+    data = importlib.resources.files(_icd10cm()).joinpath("data")
     names = sorted(p.name for p in data.iterdir() if p.name.startswith("code-list-"))
     m = re.match(r"code-list-(\w+)-(\d{4})\.txt", names[-1]) if names else None
     return f"{m.group(1)} {m.group(2)}" if m else "unknown"

@@ -1,0 +1,140 @@
+"""The `audit` command end to end (Papermill, HTML, workpaper), bad inputs, and the PHI leak scan."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import make_claims
+
+pytestmark = pytest.mark.cli
+AUDIT = [sys.executable, "-m", "audit_lib.cli"]
+OUTPUTS = ["findings.csv", "summary.json", "validation/claims.json", "claims_review.ipynb",
+           "claims_review.html", "workpaper.xlsx"]
+
+
+def audit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*AUDIT, *map(str, args)], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=600)
+
+
+def _texts(out: Path) -> dict[str, str]:
+    """Every output file as text; workbook parts are unzipped."""
+    texts = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_dir():
+            continue
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                for name in z.namelist():
+                    texts[f"{path.name}!{name}"] = z.read(name).decode("utf-8", "replace")
+        else:
+            texts[str(path.relative_to(out))] = path.read_text("utf-8", "replace")
+    return texts
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """`audit demo-data` then `audit claims` on the exported file: raw ids in, outputs out."""
+    base = tmp_path_factory.mktemp("cli")
+    env_key = {"AUDIT_PHI_KEY": "cli-test-key"}
+    os.environ.update(env_key)
+    csv = base / "claims_2026Q3.csv"
+    r = audit("demo-data", "--claims", "600", "--out", csv)
+    assert r.returncode == 0, r.stderr
+    out = base / "out"
+    r = audit("claims", "--claims", csv, "--period", "2026Q3", "--out", out)
+    return csv, out, r
+
+
+def test_claims_end_to_end(demo_run):
+    csv, out, r = demo_run
+    assert r.returncode == 0, r.stderr
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+    truth = pd.read_csv(csv.with_name("claims_2026Q3.truth.csv"))
+    findings = pd.read_csv(out / "findings.csv")
+    got = set(map(tuple, findings[["rule_id", "row", "field"]].values.tolist()))
+    assert got == set(map(tuple, truth.values.tolist()))
+    summary = json.loads((out / "summary.json").read_text())
+    assert f"{summary['findings']['total']:,} findings" in r.stderr
+    html = (out / "claims_review.html").read_text()
+    assert "Claims quarterly review" in html and "data:image/png" in html
+    assert "run_claims_review(" not in html  # rendered without code cells
+    assert "Traceback" not in r.stderr
+
+
+def test_no_protected_value_in_any_output(demo_run):
+    csv, out, r = demo_run
+    claims = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    ids = set(claims["patient_id"]) | set(claims["member_id"])
+    public_dates = set(claims[["service_date", "service_date_to", "submission_date", "paid_date"]]
+                       .to_numpy().ravel())
+    dates = (set(claims["patient_dob"]) | set(claims["patient_death_date"])) - public_dates
+    protected = {v for v in ids | dates if v}
+    assert len(protected) > 100
+    texts = _texts(out)
+    texts["stderr"] = r.stderr + r.stdout
+    leaks = {(name, v) for name, text in texts.items() for v in protected if v in text}
+    assert not leaks, sorted(leaks)[:10]
+
+
+def test_run_writes_reports_for_the_period(tmp_path):
+    r = audit("run", "--period", "2026Q3", "--out", tmp_path / "2026Q3")
+    assert r.returncode == 0, r.stderr
+    for name in OUTPUTS:
+        assert (tmp_path / "2026Q3" / "claims" / name).is_file(), name
+
+
+BAD = {
+    "missing-column": (lambda p: make_claims({}).drop(columns=["units", "billing_npi"]).to_csv(p, index=False),
+                       "claims.csv is missing required column(s) 'billing_npi', 'units'"),
+    "empty-file": (lambda p: p.write_bytes(b""), "claims.csv is empty"),
+    "header-only": (lambda p: make_claims({}).iloc[:0].to_csv(p, index=False), "header but no data rows"),
+    "non-utf8": (lambda p: p.write_bytes(make_claims({}).to_csv(index=False).encode().replace(b"MCR-JH", b"MCR\xff")),
+                 "not UTF-8 text: byte 0xff on line 2"),
+    "not-a-file": (None, "does not exist"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_exits_2_with_one_clear_message(tmp_path, case):
+    write, message = BAD[case]
+    path = tmp_path / "claims.csv"
+    if write:
+        write(path)
+    r = audit("claims", "--claims", path, "--out", tmp_path / "out")
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr and "M70000" not in r.stderr
+
+
+def test_bad_values_are_findings_not_errors(tmp_path):
+    path = tmp_path / "claims.xlsx"
+    make_claims({"service_date": "July 10"}, {"billed_amount": "ten dollars"}).to_excel(path, index=False)
+    r = audit("claims", "--claims", path, "--period", "2026Q3", "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    f = pd.read_csv(tmp_path / "out" / "findings.csv")
+    assert f[["rule_id", "row", "field"]].values.tolist() == [
+        ["CLM-PARSE-01", 2, "service_date"], ["CLM-PARSE-01", 3, "billed_amount"]]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--period", "2026Q5"], "period '2026Q5' is not a quarter"),
+    (["--as-of", "2026-02-30"], "as_of '2026-02-30' is not a date"),
+])
+def test_bad_parameters_exit_2(tmp_path, args, message):
+    r = audit("claims", *args, "--out", tmp_path / "out")
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_suites_check_passes():
+    r = audit("suites", "check")
+    assert r.returncode == 0, r.stderr

@@ -1,0 +1,43 @@
+"""Notebook contracts: parameters match what the CLI passes; Papermill runs it on a file."""
+
+from __future__ import annotations
+
+import json
+
+import papermill as pm
+import pytest
+
+from audit_lib.notebooks import notebooks_dir, run_notebook
+from audit_lib.errors import ConfigError, InputError
+from tests.conftest import make_claims
+
+pytestmark = pytest.mark.notebook
+
+
+def test_claims_notebook_parameters():
+    params = pm.inspect_notebook(str(notebooks_dir() / "claims_review.ipynb"))
+    assert set(params) == {"claims_path", "period", "as_of", "out_dir", "config_path"}
+
+
+def test_committed_notebooks_have_no_outputs():
+    for path in notebooks_dir().glob("*.ipynb"):
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            assert not cell.get("outputs") and not cell.get("execution_count"), path.name
+
+
+def test_unknown_parameter_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="no parameter"):
+        run_notebook("claims_review", {"claim_path": "x"}, tmp_path)
+
+
+def test_papermill_run_and_input_error_passthrough(tmp_path, write_claims):
+    path = write_claims(make_claims({}, {"units": "0"}))
+    nb = run_notebook("claims_review", {"claims_path": str(path), "period": "2026Q3",
+                                        "out_dir": str(tmp_path / "out")}, tmp_path / "out")
+    assert nb.is_file()
+    assert (tmp_path / "out" / "findings.csv").read_text().count("CLM-PX-03") == 1
+    bad = write_claims(make_claims({}).drop(columns=["units"]), "bad.csv")
+    with pytest.raises(InputError, match="missing required column"):
+        run_notebook("claims_review", {"claims_path": str(bad), "out_dir": str(tmp_path / "o2")},
+                     tmp_path / "o2")
