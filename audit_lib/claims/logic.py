@@ -43,7 +43,7 @@ def npi_check_digit_ok(values: pd.Series) -> pd.Series:
     shaped = text.str.fullmatch(NPI_FORMAT[1:-1]).fillna(False).astype(bool).to_numpy()
     ok = np.ones(len(text), dtype=bool)
     if shaped.any():
-        n = pd.to_numeric(text[shaped]).to_numpy(dtype=np.int64)
+        n = text[shaped].astype("int64").to_numpy(dtype=np.int64)
         check = n % 10
         body = n // 10
         total = np.full(len(n), 24, dtype=np.int64)
