@@ -52,6 +52,7 @@ def run_notebook(
         pm.execute_notebook(
             str(source), str(target), parameters=parameters, kernel_name="python3",
             progress_bar=progress, cwd=str(out_dir), log_output=False,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice on stderr
         )
     except pm.PapermillExecutionError as exc:
         cls = _PASS_THROUGH.get(exc.ename)
