@@ -84,7 +84,7 @@ def _read_raw(path: Path) -> pd.DataFrame:
         raise InputError(f"{path} does not exist. Check the path and run again.", path=path)
     if suffix == ".csv":
         data = path.read_bytes()
-        if not data.strip():
+        if not data or data.isspace():
             raise EmptyInputError(
                 f"{path.name} is empty: expected a header row and at least one claim line.",
                 path=path,
@@ -105,7 +105,8 @@ def _read_raw(path: Path) -> pd.DataFrame:
 
         try:
             # Force every column to text (keeps leading zeros): read the header row first.
-            first = data.decode("utf-8-sig").split("\n", 1)[0].rstrip("\r")
+            end = data.find(b"\n")
+            first = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
             header = next(csv.reader([first]))
             table = pacsv.read_csv(
                 pa.BufferReader(data),
@@ -221,8 +222,8 @@ def parse_frame(raw: pd.DataFrame, schema: TableSchema, source: str) -> LoadedTa
                 )
                 ok &= value.notna()
             else:
-                value = pd.to_numeric(text.where(ok), errors="coerce")
-                value = value.astype("Int64") if spec.kind == "integer" else value.astype("float64")
+                value = text.where(ok).astype("float64")  # every kept value matched the pattern
+                value = value.astype("Int64") if spec.kind == "integer" else value
             bad = present & ~ok
             expected = _EXPECTED[spec.kind]
         bad = bad.fillna(False).astype(bool)

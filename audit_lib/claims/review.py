@@ -238,7 +238,8 @@ def build_summary(review: ClaimsReview) -> dict[str, Any]:
                 "they are still checked by every rule whose values parsed",
                 "rows_with_findings": int(f["row"].nunique()),
                 "claims_read": kpis["claims_read"],
-                "billed_amount_total": round(float(review.lines["billed_amount"].sum()), 2),
+                **{f"{c}_total": round(float(review.lines[c].sum()), 2)
+                   for c in ("billed_amount", "allowed_amount", "paid_amount") if c in review.lines},
             }
         },
         "findings": {

@@ -65,6 +65,8 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         ["Lines with unparseable values", c["rows_rejected"], "listed as CLM-PARSE-01 findings"],
         ["Claims", c["claims_read"], ""],
         ["Billed amount", c["billed_amount_total"], "sum of parsed billed_amount"],
+        ["Allowed amount", c.get("allowed_amount_total"), "sum of parsed allowed_amount"],
+        ["Paid amount", c.get("paid_amount_total"), "sum of parsed paid_amount"],
         ["Findings", s["findings"]["total"], ""],
         ["", "", ""],
     ])
