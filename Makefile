@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## run every review on the bundled demo data into reports/$(PERIOD)/
 	$(VENV)/bin/audit run --period $(PERIOD)
 
-test: $(STAMP)  ## the full test suite, notebooks included (nbval in lax mode)
+test: $(STAMP)  ## lint, then the full test suite, notebooks included (nbval in lax mode)
+	$(VENV)/bin/ruff check audit_lib tests benchmarks
 	AUDIT_PHI_KEY=make-test-key AUDIT_REPORTS_DIR="$$(mktemp -d)" \
 	$(PY) -m pytest -n 2 --dist loadfile tests --nbval-lax notebooks
 

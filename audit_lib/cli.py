@@ -7,7 +7,6 @@ see one).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
@@ -40,12 +39,14 @@ def _check_input(path: Path) -> None:
     if path.suffix.lower() not in (".csv", ".parquet", ".xlsx", ".xlsm"):
         raise InputError(
             f"{path.name}: unsupported file type {path.suffix or '(none)'}. "
-            "Use .csv, .parquet or .xlsx.", path=path,
+            "Use .csv, .parquet or .xlsx.",
+            path=path,
         )
 
 
-def _run_claims(claims: Path | None, period: str | None, as_of: str | None,
-                config: Path | None, out: Path) -> dict:
+def _run_claims(
+    claims: Path | None, period: str | None, as_of: str | None, config: Path | None, out: Path
+) -> dict:
     """Validate the parameters here, execute the notebook, render the HTML report."""
     from .config import load_config
     from .notebooks import render_html, run_notebook
@@ -97,8 +98,10 @@ class _Group(click.Group):
         except Exception as exc:  # a defect of ours: say so plainly
             if os.environ.get("AUDIT_DEBUG"):
                 traceback.print_exc()
-            _say(f"audit: internal error: {type(exc).__name__}: {exc}. "
-                 "Run again with AUDIT_DEBUG=1 for details and report it.")
+            _say(
+                f"audit: internal error: {type(exc).__name__}: {exc}. "
+                "Run again with AUDIT_DEBUG=1 for details and report it."
+            )
             ctx.exit(EXIT_INTERNAL)
 
 
@@ -108,18 +111,30 @@ def main() -> None:
     """Audit and compliance reviews of healthcare revenue-cycle data."""
 
 
-_period = click.option("--period", help="Audit period YYYYQn (default: quarter of the latest service date).")
-_as_of = click.option("--as-of", "as_of", help="As-of date YYYY-MM-DD (default: last day of the period).")
+_period = click.option(
+    "--period", help="Audit period YYYYQn (default: quarter of the latest service date)."
+)
+_as_of = click.option(
+    "--as-of", "as_of", help="As-of date YYYY-MM-DD (default: last day of the period)."
+)
 _config = click.option("--config", type=click.Path(path_type=Path), help="TOML config file.")
 
 
 @main.command()
-@click.option("--claims", type=click.Path(path_type=Path), help="Claims file (.csv, .parquet, .xlsx). Omit to use the demo quarter.")
+@click.option(
+    "--claims",
+    type=click.Path(path_type=Path),
+    help="Claims file (.csv, .parquet, .xlsx). Omit to use the demo quarter.",
+)
 @_period
 @_as_of
 @_config
-@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
-def claims(claims: Path | None, period: str | None, as_of: str | None, config: Path | None, out: Path) -> None:
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
+)
+def claims(
+    claims: Path | None, period: str | None, as_of: str | None, config: Path | None, out: Path
+) -> None:
     """Run the claims review and write findings, summary, GX results, reports and workpaper."""
     if claims is None and period is None:
         period = "2026Q3"
@@ -128,7 +143,11 @@ def claims(claims: Path | None, period: str | None, as_of: str | None, config: P
 
 @main.command()
 @click.option("--period", default="2026Q3", show_default=True, help="Demo period YYYYQn.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder (default: reports/<period>/).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: reports/<period>/).",
+)
 def run(period: str, out: Path | None) -> None:
     """Run every review on the bundled demo data into reports/<period>/."""
     from .config import parse_period
@@ -143,7 +162,12 @@ def run(period: str, out: Path | None) -> None:
 @click.option("--period", default="2026Q3", show_default=True)
 @click.option("--seed", default=20260930, show_default=True, type=int)
 @click.option("--claims", "n_claims", default=4000, show_default=True, type=int)
-@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="CSV file to write.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV file to write.",
+)
 def demo_data(period: str, seed: int, n_claims: int, out: Path) -> None:
     """Write the synthetic demo claims (and the truth of planted defects) as CSV."""
     from .claims.demo import generate_demo_claims
@@ -157,7 +181,10 @@ def demo_data(period: str, seed: int, n_claims: int, out: Path) -> None:
     demo.claims.to_csv(out, index=False, lineterminator="\n")
     truth = out.with_name(out.stem + ".truth.csv")
     demo.truth.to_csv(truth, index=False, lineterminator="\n")
-    _say(f"wrote {len(demo.claims):,} synthetic claim lines to {out} and the planted defects to {truth}")
+    _say(
+        f"wrote {len(demo.claims):,} synthetic claim lines to {out} "
+        f"and the planted defects to {truth}"
+    )
 
 
 @main.group()
@@ -180,10 +207,6 @@ def suites_check() -> None:
 
     check_claims_suite()
     _say("expectations are up to date")
-
-
-def _today() -> dt.date:  # pragma: no cover
-    return dt.date.today()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,8 +18,9 @@ from .claims import logic
 _CUSTOM = {
     "expect_column_values_to_have_valid_npi_check_digit": logic.npi_check_digit_ok,
     "expect_column_values_to_be_billable_icd10_cm_codes": logic.icd10cm_billable_ok,
-    "expect_column_values_to_be_cpt_or_hcpcs_syntax":
-        lambda s: s.astype("string").str.fullmatch(logic.PX_SYNTAX[1:-1]).fillna(False),
+    "expect_column_values_to_be_cpt_or_hcpcs_syntax": lambda s: (
+        s.astype("string").str.fullmatch(logic.PX_SYNTAX[1:-1]).fillna(False)
+    ),
 }
 
 
@@ -29,7 +30,9 @@ def _param(value: Any, params: dict[str, Any]) -> Any:
     return value
 
 
-def failing_mask(frame: pd.DataFrame, type_: str, kwargs: dict[str, Any], params: dict[str, Any]) -> pd.Series:
+def failing_mask(
+    frame: pd.DataFrame, type_: str, kwargs: dict[str, Any], params: dict[str, Any]
+) -> pd.Series:
     """Rows that fail one expectation (missing values are skipped, as GX does)."""
     if type_.startswith("expect_column_pair_values_a_to_be_greater_than_b"):
         a, b = frame[kwargs["column_A"]], frame[kwargs["column_B"]]
@@ -69,12 +72,17 @@ def evaluate(batches: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[s
         frame = batches[chk.batch]
         mask = failing_mask(frame, chk.type, chk.kwargs, params)
         idx = frame.loc[mask.to_numpy(), INDEX_COLUMNS[chk.batch]].to_numpy().tolist()
-        out[chk.batch]["results"].append({
-            "success": not idx,
-            "expectation_config": {"type": chk.type, "kwargs": chk.kwargs, "meta": chk.meta()},
-            "result": {"element_count": len(frame), "unexpected_count": len(idx),
-                       "unexpected_index_list": idx},
-            "exception_raised": False,
-        })
+        out[chk.batch]["results"].append(
+            {
+                "success": not idx,
+                "expectation_config": {"type": chk.type, "kwargs": chk.kwargs, "meta": chk.meta()},
+                "result": {
+                    "element_count": len(frame),
+                    "unexpected_count": len(idx),
+                    "unexpected_index_list": idx,
+                },
+                "exception_raised": False,
+            }
+        )
         out[chk.batch]["success"] &= not idx
     return out

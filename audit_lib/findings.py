@@ -16,7 +16,16 @@ import pandas as pd
 
 __all__ = ["FINDINGS_COLUMNS", "empty_findings", "render_template", "sort_findings"]
 
-FINDINGS_COLUMNS = ["rule_id", "severity", "dataset", "record_key", "row", "field", "detail", "amount"]
+FINDINGS_COLUMNS = [
+    "rule_id",
+    "severity",
+    "dataset",
+    "record_key",
+    "row",
+    "field",
+    "detail",
+    "amount",
+]
 _PLACEHOLDER = re.compile(r"\{(\$?[A-Za-z_][A-Za-z0-9_]*)(\|[a-z]+)?\}")
 
 
@@ -74,9 +83,11 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """Deterministic order: rule, row, field, detail."""
     if findings.empty:
         return empty_findings()
-    out = findings[FINDINGS_COLUMNS].sort_values(
-        ["rule_id", "row", "field", "detail"], kind="stable"
-    ).reset_index(drop=True)
+    out = (
+        findings[FINDINGS_COLUMNS]
+        .sort_values(["rule_id", "row", "field", "detail"], kind="stable")
+        .reset_index(drop=True)
+    )
     out["amount"] = out["amount"].astype("float64").round(2)
     out["row"] = out["row"].astype(np.int64)
     return out

@@ -12,17 +12,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, EmptyInputError, InputError, MissingColumnsError, NotebookRunError
+from .errors import ConfigError, InputError, NotebookRunError
 
 __all__ = ["notebooks_dir", "render_html", "run_notebook"]
 
+# errors raised in the kernel that are the user's to fix (exit 2), by class name
 _PASS_THROUGH = {
     "InputError": InputError,
     "MissingColumnsError": InputError,
     "EmptyInputError": InputError,
     "ConfigError": ConfigError,
 }
-_ = (MissingColumnsError, EmptyInputError)
 
 
 def notebooks_dir() -> Path:
@@ -39,19 +39,27 @@ def run_notebook(
 
     source = notebooks_dir() / f"{name}.ipynb"
     if not source.is_file():
-        raise ConfigError(f"notebook {source} not found. Set AUDIT_NOTEBOOKS_DIR to the notebooks/ folder.")
+        raise ConfigError(
+            f"notebook {source} not found. Set AUDIT_NOTEBOOKS_DIR to the notebooks/ folder."
+        )
     declared = pm.inspect_notebook(str(source))
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise ConfigError(
-            f"{source.name} has no parameter(s) {', '.join(unknown)}; it takes {', '.join(declared)}."
+            f"{source.name} has no parameter(s) {', '.join(unknown)}; "
+            f"it takes {', '.join(declared)}."
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.ipynb"
     try:
         pm.execute_notebook(
-            str(source), str(target), parameters=parameters, kernel_name="python3",
-            progress_bar=progress, cwd=str(out_dir), log_output=False,
+            str(source),
+            str(target),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=progress,
+            cwd=str(out_dir),
+            log_output=False,
             extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice on stderr
         )
     except pm.PapermillExecutionError as exc:
@@ -61,7 +69,8 @@ def run_notebook(
         raise NotebookRunError(
             f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
             f"The partial notebook is kept at {target}.",
-            notebook_path=target, cause=exc.ename,
+            notebook_path=target,
+            cause=exc.ename,
         ) from None
     return target
 
@@ -72,7 +81,9 @@ def render_html(notebook: Path, html: Path) -> Path:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     body, _resources = exporter.from_notebook_node(nb)
     html.write_text(body, encoding="utf-8")
     return html

@@ -127,7 +127,9 @@ def _read_raw(path: Path) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputError(f"{path.name} is not a readable Parquet file: {exc}.", path=path) from None
+            raise InputError(
+                f"{path.name} is not a readable Parquet file: {exc}.", path=path
+            ) from None
     if suffix in (".xlsx", ".xlsm"):
         try:
             frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
@@ -189,7 +191,11 @@ def _cell_to_text(v: object) -> str:
             return ""
         return str(int(v)) if v.is_integer() else repr(v)
     if isinstance(v, pd.Timestamp | dt.datetime):
-        return v.strftime("%Y-%m-%d") if v == v.replace(hour=0, minute=0, second=0, microsecond=0) else str(v)
+        return (
+            v.strftime("%Y-%m-%d")
+            if v == v.replace(hour=0, minute=0, second=0, microsecond=0)
+            else str(v)
+        )
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
@@ -249,13 +255,17 @@ def parse_frame(raw: pd.DataFrame, schema: TableSchema, source: str) -> LoadedTa
     parse_errors = (
         pd.concat(errors, ignore_index=True)
         if errors
-        else pd.DataFrame({"row": pd.Series(dtype="int64"), "column": [], "expected": [], "shown": []})
+        else pd.DataFrame(
+            {"row": pd.Series(dtype="int64"), "column": [], "expected": [], "shown": []}
+        )
     )
     return LoadedTable(
         name=schema.name,
         source=source,
         frame=frame,
-        parse_errors=parse_errors.sort_values(["row", "column"], kind="stable").reset_index(drop=True),
+        parse_errors=parse_errors.sort_values(["row", "column"], kind="stable").reset_index(
+            drop=True
+        ),
         rows_read=n,
         columns_found=list(raw.columns),
     )

@@ -55,7 +55,12 @@ def main() -> int:
     os.environ.setdefault("AUDIT_PHI_KEY", "benchmark-key")
 
     from audit_lib import engine_pandas, load_config
-    from audit_lib.claims.review import _parse_findings, combine_findings, load_claims, prepare_batches
+    from audit_lib.claims.review import (
+        _parse_findings,
+        combine_findings,
+        load_claims,
+        prepare_batches,
+    )
     from audit_lib.gx import claims_suite
 
     r: dict = {"python": platform.python_version(), "machine": f"{os.cpu_count()} cores"}
@@ -65,7 +70,8 @@ def main() -> int:
     loaded = _timed("load CSV -> typed frame", lambda: load_claims(path, config=config), r)
     r["lines"] = loaded.rows_read
     lines, batches, params, shown = _timed(
-        "derive columns and batches", lambda: prepare_batches(loaded, config), r)
+        "derive columns and batches", lambda: prepare_batches(loaded, config), r
+    )
     claims_suite._gx()  # import GX outside the timings (about 5 s, paid once per process)
     from audit_lib.claims.logic import _billable_array
 
@@ -77,7 +83,8 @@ def main() -> int:
 
     def pandas_eval():
         return claims_suite.findings_from_results(
-            engine_pandas.evaluate(batches, params), batches, lines, shown)
+            engine_pandas.evaluate(batches, params), batches, lines, shown
+        )
 
     gx_f = _timed("rules: Great Expectations", gx_eval, r)
     pd_f = _timed("rules: plain pandas", pandas_eval, r)
@@ -88,15 +95,29 @@ def main() -> int:
     r["ratio_gx_over_pandas"] = round(r["rules: Great Expectations"] / r["rules: plain pandas"], 2)
     r["ratio_including_derive"] = round(
         (r["rules: Great Expectations"] + r["derive columns and batches"])
-        / (r["rules: plain pandas"] + r["derive columns and batches"]), 2)
-    print(f"{'GX / plain pandas':>34}: {r['ratio_gx_over_pandas']:8.2f} x "
-          f"({r['ratio_including_derive']:.2f} x with the shared derive step)")
+        / (r["rules: plain pandas"] + r["derive columns and batches"]),
+        2,
+    )
+    print(
+        f"{'GX / plain pandas':>34}: {r['ratio_gx_over_pandas']:8.2f} x "
+        f"({r['ratio_including_derive']:.2f} x with the shared derive step)"
+    )
     r["peak_rss_mb_in_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
     if not args.skip_e2e:
         out = DATA / "out"
-        cmd = [sys.executable, "-m", "audit_lib.cli", "claims", "--claims", str(path),
-               "--period", "2026Q3", "--out", str(out)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "audit_lib.cli",
+            "claims",
+            "--claims",
+            str(path),
+            "--period",
+            "2026Q3",
+            "--out",
+            str(out),
+        ]
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         r["audit claims end to end"] = round(time.perf_counter() - t, 2)
@@ -104,7 +125,9 @@ def main() -> int:
         if proc.returncode != 0:
             print(proc.stderr)
             return 1
-        r["peak_rss_mb_any_child"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        r["peak_rss_mb_any_child"] = round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        )
         print(f"{'peak memory (kernel or CLI)':>34}: {r['peak_rss_mb_any_child']:8d} MB")
     (DATA / "results.json").write_text(json.dumps(r, indent=2) + "\n")
     return 0

@@ -22,16 +22,45 @@ __all__ = ["DemoClaims", "generate_demo_claims"]
 # real codes (CPT numbers only, no descriptors; HCPCS Level II; ICD-10-CM billable leaves)
 PROCEDURES = {
     # code: (fee, max units, is E/M)
-    "99213": (120.0, 1, True), "99214": (175.0, 1, True), "99203": (160.0, 1, True),
-    "99204": (245.0, 1, True), "36415": (12.0, 1, False), "80053": (42.0, 1, False),
-    "85025": (28.0, 1, False), "93000": (55.0, 1, False), "71046": (95.0, 1, False),
-    "81002": (9.0, 1, False), "97110": (48.0, 4, False), "20610": (150.0, 1, False),
-    "90686": (38.0, 1, False), "G0008": (35.0, 1, False), "G0439": (190.0, 1, True),
-    "J1100": (4.0, 10, False), "J3301": (6.0, 8, False), "G2211": (16.0, 1, False),
+    "99213": (120.0, 1, True),
+    "99214": (175.0, 1, True),
+    "99203": (160.0, 1, True),
+    "99204": (245.0, 1, True),
+    "36415": (12.0, 1, False),
+    "80053": (42.0, 1, False),
+    "85025": (28.0, 1, False),
+    "93000": (55.0, 1, False),
+    "71046": (95.0, 1, False),
+    "81002": (9.0, 1, False),
+    "97110": (48.0, 4, False),
+    "20610": (150.0, 1, False),
+    "90686": (38.0, 1, False),
+    "G0008": (35.0, 1, False),
+    "G0439": (190.0, 1, True),
+    "J1100": (4.0, 10, False),
+    "J3301": (6.0, 8, False),
+    "G2211": (16.0, 1, False),
 }
 DIAGNOSES = [
-    "E11.9", "I10", "E78.5", "J06.9", "M54.50", "Z00.00", "R51.9", "K21.9", "F41.1", "N39.0",
-    "J45.909", "E66.9", "G47.33", "M17.11", "Z23", "R07.9", "E11.65", "I25.10", "M25.561",
+    "E11.9",
+    "I10",
+    "E78.5",
+    "J06.9",
+    "M54.50",
+    "Z00.00",
+    "R51.9",
+    "K21.9",
+    "F41.1",
+    "N39.0",
+    "J45.909",
+    "E66.9",
+    "G47.33",
+    "M17.11",
+    "Z23",
+    "R07.9",
+    "E11.65",
+    "I25.10",
+    "M25.561",
 ]
 PAYERS = {
     "medicare": (["MCR-JH"], 0.45, 0.20),
@@ -70,10 +99,11 @@ def _npis(rng: np.random.Generator, n: int) -> list[str]:
 def _mbi(rng: np.random.Generator, n: int) -> np.ndarray:
     L = lambda: _MBI_LETTERS[rng.integers(0, len(_MBI_LETTERS), n)]  # noqa: E731
     D = lambda lo=0: rng.integers(lo, 10, n).astype(str)  # noqa: E731
-    parts = [D(1), L(), L(), D(), L(), L(), D(), L(), L(), D(), D()]
-    return np.char.add.reduce(np.array(parts, dtype=object)).astype(str) if False else np.array(
-        ["".join(t) for t in zip(*parts, strict=True)]
-    )
+    parts = [D(1), L(), L(), D(), L(), L(), D(), L(), L(), D(), D()]  # the MBI layout
+    out = parts[0].astype(object)
+    for part in parts[1:]:
+        out = out + part.astype(object)
+    return out.astype(str)
 
 
 def _fmt_dates(values: pd.Series) -> pd.Series:
@@ -96,15 +126,21 @@ def generate_demo_claims(
 
     # patients --------------------------------------------------------------------------
     n_pat = max(20, n_claims // 2)
-    pat_ids = np.array([f"M{x:07d}" for x in rng.choice(9_000_000, n_pat, replace=False) + 1_000_000])
+    pat_ids = np.array(
+        [f"M{x:07d}" for x in rng.choice(9_000_000, n_pat, replace=False) + 1_000_000]
+    )
     dob = pd.Timestamp("1938-01-01") + pd.to_timedelta(rng.integers(0, 85 * 365, n_pat), unit="D")
     age = (pd.Timestamp(start) - dob).days // 365
     payer_type = np.where(
-        age >= 65, "medicare",
+        age >= 65,
+        "medicare",
         rng.choice(["medicaid", "commercial", "self_pay"], n_pat, p=[0.3, 0.62, 0.08]),
     )
-    member = np.where(payer_type == "medicare", _mbi(rng, n_pat),
-                      np.array([f"W{x:09d}" for x in rng.integers(0, 10**9, n_pat)]))
+    member = np.where(
+        payer_type == "medicare",
+        _mbi(rng, n_pat),
+        np.array([f"W{x:09d}" for x in rng.integers(0, 10**9, n_pat)]),
+    )
     member = np.where(payer_type == "self_pay", "", member)
     sex = rng.choice(["F", "M"], n_pat)
     payer_id = np.array([PAYERS[p][0][rng.integers(0, len(PAYERS[p][0]))] for p in payer_type])
@@ -134,8 +170,11 @@ def generate_demo_claims(
     n_lines = rng.choice([1, 2, 3, 4], n_claims, p=[0.45, 0.3, 0.15, 0.1])
     claim_ids = np.array([f"C{26_000_000 + i * 7:08d}" for i in range(n_claims)])
     age_days = (as_of - submitted).days
-    outcome = np.where(age_days < 14, "pending",
-                       rng.choice(["paid", "denied", "partial"], n_claims, p=[0.86, 0.09, 0.05]))
+    outcome = np.where(
+        age_days < 14,
+        "pending",
+        rng.choice(["paid", "denied", "partial"], n_claims, p=[0.86, 0.09, 0.05]),
+    )
 
     # lines ----------------------------------------------------------------------------
     ci = np.repeat(np.arange(n_claims), n_lines)
@@ -163,8 +202,15 @@ def generate_demo_claims(
     pending = line_outcome == "pending"
     carc = np.array(DENIAL_CARCS)[rng.integers(0, len(DENIAL_CARCS), len(ci))]
     pr_group = np.where(pt == "medicare", "PR-2", np.where(pt == "commercial", "PR-3", ""))
-    adj = np.where(denied, carc, np.where(pending, "", np.where(
-        pr_group != "", np.char.add("CO-45|", pr_group.astype(str)), "CO-45")))
+    adj = np.where(
+        denied,
+        carc,
+        np.where(
+            pending,
+            "",
+            np.where(pr_group != "", np.char.add("CO-45|", pr_group.astype(str)), "CO-45"),
+        ),
+    )
     adj = np.where((pt == "self_pay") & ~denied & ~pending, "", adj)
     paid_lag = rng.integers(10, 35, n_claims)
     paid_date = submitted + pd.to_timedelta(paid_lag, unit="D")
@@ -192,41 +238,53 @@ def generate_demo_claims(
     mod1 = np.where((proc == "20610") & (mod1 == ""), rng.choice(["RT", "LT"], len(ci)), mod1)
     pos = np.where(inst[ci], "", rng.choice(["11", "11", "11", "22", "02", "10", "21"], len(ci)))
 
-    df = pd.DataFrame({
-        "claim_id": claim_ids[ci],
-        "line_number": line_no.astype(str),
-        "patient_id": pat_ids[p],
-        "member_id": member[p],
-        "patient_dob": _fmt_dates(pd.Series(dob[p])),
-        "patient_sex": sex[p],
-        "patient_death_date": "",
-        "payer_id": payer_id[p],
-        "payer_type": pt,
-        "claim_type": np.where(inst[ci], "institutional", "professional"),
-        "frequency_code": "1",
-        "billing_npi": np.array(billing)[ci % 3],
-        "rendering_npi": np.array(rendering)[claim_pat[ci] % 14],
-        "service_date": _fmt_dates(pd.Series(svc[ci])),
-        "service_date_to": _fmt_dates(pd.Series(svc_to[ci])).where(inst[ci], ""),
-        "place_of_service": pos,
-        "procedure_code": proc,
-        "modifier_1": mod1, "modifier_2": "", "modifier_3": "", "modifier_4": "",
-        "units": units.astype(str),
-        **{f"diagnosis_{j + 1}": dx[ci, j] for j in range(4)},
-        "billed_amount": [f"{x:.2f}" for x in billed],
-        "allowed_amount": pd.Series(allowed_out).map(lambda x: f"{x:.2f}", na_action="ignore").fillna(""),
-        "paid_amount": pd.Series(paid_out).map(lambda x: f"{x:.2f}", na_action="ignore").fillna(""),
-        "patient_responsibility": pd.Series(resp_out).map(lambda x: f"{x:.2f}", na_action="ignore").fillna(""),
-        "claim_status": line_outcome,
-        "adjustment_codes": adj,
-        "paid_date": _fmt_dates(line_paid_date),
-        "submission_date": _fmt_dates(pd.Series(submitted[ci])),
-    })
+    df = pd.DataFrame(
+        {
+            "claim_id": claim_ids[ci],
+            "line_number": line_no.astype(str),
+            "patient_id": pat_ids[p],
+            "member_id": member[p],
+            "patient_dob": _fmt_dates(pd.Series(dob[p])),
+            "patient_sex": sex[p],
+            "patient_death_date": "",
+            "payer_id": payer_id[p],
+            "payer_type": pt,
+            "claim_type": np.where(inst[ci], "institutional", "professional"),
+            "frequency_code": "1",
+            "billing_npi": np.array(billing)[ci % 3],
+            "rendering_npi": np.array(rendering)[claim_pat[ci] % 14],
+            "service_date": _fmt_dates(pd.Series(svc[ci])),
+            "service_date_to": _fmt_dates(pd.Series(svc_to[ci])).where(inst[ci], ""),
+            "place_of_service": pos,
+            "procedure_code": proc,
+            "modifier_1": mod1,
+            "modifier_2": "",
+            "modifier_3": "",
+            "modifier_4": "",
+            "units": units.astype(str),
+            **{f"diagnosis_{j + 1}": dx[ci, j] for j in range(4)},
+            "billed_amount": [f"{x:.2f}" for x in billed],
+            "allowed_amount": pd.Series(allowed_out)
+            .map(lambda x: f"{x:.2f}", na_action="ignore")
+            .fillna(""),
+            "paid_amount": pd.Series(paid_out)
+            .map(lambda x: f"{x:.2f}", na_action="ignore")
+            .fillna(""),
+            "patient_responsibility": pd.Series(resp_out)
+            .map(lambda x: f"{x:.2f}", na_action="ignore")
+            .fillna(""),
+            "claim_status": line_outcome,
+            "adjustment_codes": adj,
+            "paid_date": _fmt_dates(line_paid_date),
+            "submission_date": _fmt_dates(pd.Series(submitted[ci])),
+        }
+    )
     return _plant(df, rng, as_of, period, seed)
 
 
-def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, period: str,
-           seed: int) -> DemoClaims:
+def _plant(
+    df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, period: str, seed: int
+) -> DemoClaims:
     """Plant defects at chosen rows; each planted row gets exactly one defect."""
     n = len(df)
     taken = np.zeros(n, dtype=bool)
@@ -236,7 +294,7 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, peri
     def pick(rate: float, mask: np.ndarray | None = None) -> np.ndarray:
         ok = ~taken if mask is None else (~taken & mask)
         cand = np.flatnonzero(ok)
-        k = max(2, int(round(rate * n)))
+        k = max(2, round(rate * n))
         chosen = np.sort(rng.choice(cand, size=min(k, len(cand)), replace=False))
         taken[chosen] = True
         return chosen
@@ -256,22 +314,31 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, peri
     def plant(rule: str, field: str, idx: np.ndarray) -> None:
         truth.extend((rule, int(i), field) for i in idx)
 
-    idx = pick(0.003); df.loc[idx, "billing_npi"] = ""; plant("CLM-REQ-01", "billing_npi", idx)
-    idx = pick(0.003); df.loc[idx, "billed_amount"] = "$" + df.loc[idx, "billed_amount"]
+    idx = pick(0.003)
+    df.loc[idx, "billing_npi"] = ""
+    plant("CLM-REQ-01", "billing_npi", idx)
+    idx = pick(0.003)
+    df.loc[idx, "billed_amount"] = "$" + df.loc[idx, "billed_amount"]
     plant("CLM-PARSE-01", "billed_amount", idx)
     idx = pick(0.002, prof)
-    df.loc[idx, "service_date"] = pd.to_datetime(df.loc[idx, "service_date"]).dt.strftime("%m/%d/%Y").to_numpy()
+    df.loc[idx, "service_date"] = (
+        pd.to_datetime(df.loc[idx, "service_date"]).dt.strftime("%m/%d/%Y").to_numpy()
+    )
     plant("CLM-PARSE-01", "service_date", idx)
-    idx = pick(0.004); df.loc[idx, "rendering_npi"] = df.loc[idx, "rendering_npi"].str.slice(0, 9)
+    idx = pick(0.004)
+    df.loc[idx, "rendering_npi"] = df.loc[idx, "rendering_npi"].str.slice(0, 9)
     plant("CLM-NPI-01", "rendering_npi", idx)
     idx = pick(0.004)
     bad = df.loc[idx, "rendering_npi"].str.slice(0, 9) + (
-        (df.loc[idx, "rendering_npi"].str.slice(9).astype(int) + 1) % 10).astype(str)
+        (df.loc[idx, "rendering_npi"].str.slice(9).astype(int) + 1) % 10
+    ).astype(str)
     df.loc[idx, "rendering_npi"] = bad
     plant("CLM-NPI-02", "rendering_npi", idx)
-    idx = pick(0.004, one_dx); df.loc[idx, "diagnosis_2"] = rng.choice(["1234", "E1", "ZZ.9"], len(idx))
+    idx = pick(0.004, one_dx)
+    df.loc[idx, "diagnosis_2"] = rng.choice(["1234", "E1", "ZZ.9"], len(idx))
     plant("CLM-DX-01", "diagnosis_2", idx)
-    idx = pick(0.006); df.loc[idx, "diagnosis_1"] = rng.choice(["E11", "M54.5", "I25", "Z00.0"], len(idx))
+    idx = pick(0.006)
+    df.loc[idx, "diagnosis_1"] = rng.choice(["E11", "M54.5", "I25", "Z00.0"], len(idx))
     plant("CLM-DX-02", "diagnosis_1", idx)
     idx = pick(0.003, one_dx & prof)
     df.loc[idx, "diagnosis_2"] = df.loc[idx, "diagnosis_1"]
@@ -280,20 +347,33 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, peri
     idx = pick(0.004, one_dx)
     df.loc[idx, "diagnosis_2"] = df.loc[idx, "diagnosis_1"].str.replace(".", "", regex=False)
     plant("CLM-DX-04", "diagnosis_1", idx)
-    idx = pick(0.004); df.loc[idx, "procedure_code"] = rng.choice(["9921", "992134", "W1234", "ABCDE"], len(idx))
+    idx = pick(0.004)
+    df.loc[idx, "procedure_code"] = rng.choice(["9921", "992134", "W1234", "ABCDE"], len(idx))
     plant("CLM-PX-01", "procedure_code", idx)
-    idx = pick(0.004); df.loc[idx, "units"] = "0"; plant("CLM-PX-03", "units", idx)
+    idx = pick(0.004)
+    df.loc[idx, "units"] = "0"
+    plant("CLM-PX-03", "units", idx)
     idx = pick(0.004, (df["modifier_1"] == "").to_numpy())
     df.loc[idx, "modifier_1"] = rng.choice(["ZZ", "5", "Q"], len(idx))
     plant("CLM-MOD-01", "modifier_1", idx)
-    idx = pick(0.004, prof); df.loc[idx, "place_of_service"] = rng.choice(["30", "00", "1"], len(idx))
+    idx = pick(0.004, prof)
+    df.loc[idx, "place_of_service"] = rng.choice(["30", "00", "1"], len(idx))
     plant("CLM-POS-01", "place_of_service", idx)
     idx = pick(0.002, prof)
     future = as_of + pd.to_timedelta(rng.integers(3, 20, len(idx)), unit="D")
     put_dates("service_date", idx, pd.Series(future, index=idx))
     put_dates("submission_date", idx, pd.Series(future + pd.Timedelta(days=1), index=idx))
-    df.loc[idx, ["claim_status", "allowed_amount", "paid_amount", "patient_responsibility",
-                 "adjustment_codes", "paid_date"]] = ["pending", "", "", "", "", ""]
+    df.loc[
+        idx,
+        [
+            "claim_status",
+            "allowed_amount",
+            "paid_amount",
+            "patient_responsibility",
+            "adjustment_codes",
+            "paid_date",
+        ],
+    ] = ["pending", "", "", "", "", ""]
     plant("CLM-DT-01", "service_date", idx)
     inst_rows = ~prof
     idx = pick(0.003, inst_rows)
@@ -303,26 +383,42 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, peri
     put_dates("submission_date", idx, d("service_date", idx) - pd.Timedelta(days=2))
     plant("CLM-DT-03", "submission_date", idx)
     idx = pick(0.003)
-    put_dates("patient_dob", idx, d("service_date", idx).where(d("service_date", idx).notna(),
-                                                                  as_of) + pd.Timedelta(days=40))
+    put_dates(
+        "patient_dob",
+        idx,
+        d("service_date", idx).where(d("service_date", idx).notna(), as_of) + pd.Timedelta(days=40),
+    )
     plant("CLM-DT-05", "patient_dob", idx)
     idx = pick(0.003)
     put_dates("patient_death_date", idx, d("service_date", idx) - pd.Timedelta(days=5))
     plant("CLM-DT-06", "service_date", idx)
-    idx = pick(0.003, paid); df.loc[idx, "paid_amount"] = "-25.00"
+    idx = pick(0.003, paid)
+    df.loc[idx, "paid_amount"] = "-25.00"
     plant("CLM-AMT-01", "paid_amount", idx)
     idx = pick(0.004, paid & (df["payer_type"] != "self_pay").to_numpy())
-    df.loc[idx, "paid_amount"] = (df.loc[idx, "allowed_amount"].astype(float) + 10).map("{:.2f}".format)
+    df.loc[idx, "paid_amount"] = (df.loc[idx, "allowed_amount"].astype(float) + 10).map(
+        "{:.2f}".format
+    )
     plant("CLM-AMT-02", "paid_amount", idx)
     idx = pick(0.004, paid & (df["payer_type"] != "self_pay").to_numpy())
-    df.loc[idx, "allowed_amount"] = (df.loc[idx, "billed_amount"].astype(float) + 5).map("{:.2f}".format)
+    df.loc[idx, "allowed_amount"] = (df.loc[idx, "billed_amount"].astype(float) + 5).map(
+        "{:.2f}".format
+    )
     plant("CLM-AMT-02", "allowed_amount", idx)
     for rule, mask, back in (("CLM-TF-01", mcr & prof, 380), ("CLM-TF-02", comm & prof, 200)):
         idx = pick(0.003, mask)
         old = d("submission_date", idx) - pd.Timedelta(days=back)
         put_dates("service_date", idx, old)
-        df.loc[idx, ["claim_status", "allowed_amount", "paid_amount", "patient_responsibility",
-                     "adjustment_codes"]] = ["denied", "0.00", "0.00", "0.00", "CO-29"]
+        df.loc[
+            idx,
+            [
+                "claim_status",
+                "allowed_amount",
+                "paid_amount",
+                "patient_responsibility",
+                "adjustment_codes",
+            ],
+        ] = ["denied", "0.00", "0.00", "0.00", "CO-29"]
         plant(rule, "submission_date", idx)
 
     # appended rows: repeated key, exact and suspect duplicates, and look-alikes that are fine
@@ -337,12 +433,24 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, peri
     rows["procedure_code"] = "99000"  # a code no demo claim carries, so it is no duplicate
     rows["modifier_1"] = ""
     rows["billed_amount"] = "15.00"
-    rows[["claim_status", "allowed_amount", "paid_amount", "patient_responsibility",
-          "adjustment_codes", "paid_date"]] = ["pending", "", "", "", "", ""]
+    rows[
+        [
+            "claim_status",
+            "allowed_amount",
+            "paid_amount",
+            "patient_responsibility",
+            "adjustment_codes",
+            "paid_date",
+        ]
+    ] = ["pending", "", "", "", "", ""]
     rows["_truth"] = [("CLM-KEY-01", "line_number")] * len(rows)
     appended.append(rows)
-    for g, rule, change in ((1, "CLM-DUP-01", {}), (2, "CLM-DUP-02", {"units": "2"}),
-                            (3, None, {"modifier_1": "76"}), (4, None, {"frequency_code": "7"})):
+    for g, rule, change in (
+        (1, "CLM-DUP-01", {}),
+        (2, "CLM-DUP-02", {"units": "2"}),
+        (3, None, {"modifier_1": "76"}),
+        (4, None, {"frequency_code": "7"}),
+    ):
         rows = df.loc[groups[g]].copy()
         rows["claim_id"] = [f"C{next_claim + i:08d}" for i in range(len(rows))]
         next_claim += len(rows)
@@ -351,9 +459,15 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, peri
         rows["paid_date"] = ""
         for col, val in change.items():
             rows[col] = val
-        rows[["claim_status", "allowed_amount", "paid_amount", "patient_responsibility",
-              "adjustment_codes"]] = ["denied", "0.00", "0.00", "0.00", "OA-18"] if rule else [
-            "pending", "", "", "", ""]
+        rows[
+            [
+                "claim_status",
+                "allowed_amount",
+                "paid_amount",
+                "patient_responsibility",
+                "adjustment_codes",
+            ]
+        ] = ["denied", "0.00", "0.00", "0.00", "OA-18"] if rule else ["pending", "", "", "", ""]
         if rule == "CLM-DUP-02":
             rows["billed_amount"] = (rows["billed_amount"].astype(float) * 2).map("{:.2f}".format)
         rows["_truth"] = [(rule, "procedure_code")] * len(rows) if rule else [None] * len(rows)
@@ -371,8 +485,11 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp, peri
     t = [(r, rows_of[i] + 2, f) for r, i, f in truth]
     extra_truth = out.loc[out["_truth"].notna(), "_truth"]
     t += [(v[0], int(i) + 2, v[1]) for i, v in extra_truth.items()]
-    truth_df = pd.DataFrame(t, columns=["rule_id", "row", "field"]).sort_values(
-        ["rule_id", "row", "field"]).reset_index(drop=True)
+    truth_df = (
+        pd.DataFrame(t, columns=["rule_id", "row", "field"])
+        .sort_values(["rule_id", "row", "field"])
+        .reset_index(drop=True)
+    )
     claims = out.drop(columns=["_truth", "_src", "_appended"]).fillna("")
     return DemoClaims(claims=claims, truth=truth_df, period=period, seed=seed)
 

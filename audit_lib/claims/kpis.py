@@ -25,8 +25,8 @@ KPI_FORMULAS = {
     "before it; void lines excluded) / average daily billed amount of lines with service in the "
     "period",
     "ar_aging": "open (not paid by the as-of date) lines by days from service date to as-of date",
-    "denials_by_carc": "denied lines by group-CARC code in adjustment_codes (a line counts once per "
-    "code)",
+    "denials_by_carc": "denied lines by group-CARC code in adjustment_codes (a line counts "
+    "once per code)",
     "denials_by_payer": "claims with every line denied, per payer",
 }
 
@@ -53,10 +53,17 @@ def compute_kpis(
 
     live = ~void
     adjudicated_line = status.isin(ADJUDICATED).fillna(False).astype(bool)
-    per_claim = pd.DataFrame({"claim": claim, "live": live, "adj": adjudicated_line & live,
-                              "denied": status.eq("denied").fillna(False).astype(bool) & live})
-    g = per_claim.groupby("claim", sort=False).agg(live=("live", "sum"), adj=("adj", "sum"),
-                                                   denied=("denied", "sum"))
+    per_claim = pd.DataFrame(
+        {
+            "claim": claim,
+            "live": live,
+            "adj": adjudicated_line & live,
+            "denied": status.eq("denied").fillna(False).astype(bool) & live,
+        }
+    )
+    g = per_claim.groupby("claim", sort=False).agg(
+        live=("live", "sum"), adj=("adj", "sum"), denied=("denied", "sum")
+    )
     adjudicated_claims = g[(g["live"] > 0) & (g["adj"] == g["live"])]
     denied_claims = adjudicated_claims[adjudicated_claims["denied"] == adjudicated_claims["live"]]
 
@@ -68,7 +75,11 @@ def compute_kpis(
     allowed_sum = float(allowed[adj_mask].sum())
 
     paid_date = lines.get("paid_date", pd.Series(pd.NaT, index=lines.index))
-    open_line = live & ~(paid_date.notna() & (paid_date <= as_of_ts) & status.isin(["paid", "partial"]).fillna(False).astype(bool))
+    open_line = live & ~(
+        paid_date.notna()
+        & (paid_date <= as_of_ts)
+        & status.isin(["paid", "partial"]).fillna(False).astype(bool)
+    )
     in_period = lines["service_date"].between(start, end)
     days = (end - start).days + 1
     avg_daily = float(billed[in_period & live].sum()) / days
@@ -95,8 +106,10 @@ def compute_kpis(
     )
     exploded = exploded[exploded["code"].str.len() > 0]
     by_carc = (
-        exploded.groupby("code").agg(lines=("billed", "size"), billed_amount=("billed", "sum"))
-        .sort_values(["lines", "billed_amount"], ascending=False).reset_index()
+        exploded.groupby("code")
+        .agg(lines=("billed", "size"), billed_amount=("billed", "sum"))
+        .sort_values(["lines", "billed_amount"], ascending=False)
+        .reset_index()
         .rename(columns={"code": "group_carc"})
     )
     claim_payer = lines.groupby(claim, sort=False)[["payer_id", "payer_type"]].first()
@@ -111,23 +124,34 @@ def compute_kpis(
     by_payer["denial_rate"] = (by_payer["claims_denied"] / by_payer["claims_adjudicated"]).round(4)
     month = lines["service_date"].dt.to_period("M").astype("string")
     by_payer_month = (
-        pd.DataFrame({"payer_type": lines["payer_type"], "month": month, "denied": denied_line})[denied_line]
-        .groupby(["month", "payer_type"], dropna=True).size().rename("denied_lines").reset_index()
+        pd.DataFrame({"payer_type": lines["payer_type"], "month": month, "denied": denied_line})[
+            denied_line
+        ]
+        .groupby(["month", "payer_type"], dropna=True)
+        .size()
+        .rename("denied_lines")
+        .reset_index()
     )
 
     money = findings.dropna(subset=["amount"])
-    top_count = findings.groupby("rule_id").size().rename("findings").reset_index().sort_values(
-        ["findings", "rule_id"], ascending=[False, True]).head(10)
+    top_count = (
+        findings.groupby("rule_id")
+        .size()
+        .rename("findings")
+        .reset_index()
+        .sort_values(["findings", "rule_id"], ascending=[False, True])
+        .head(10)
+    )
     top_dollars = money.groupby("rule_id")["amount"].sum().round(2).rename("amount").reset_index()
     top_dollars = top_dollars.sort_values(["amount", "rule_id"], ascending=[False, True]).head(10)
 
     return {
         "claims_read": n_claims,
-        "lines_read": int(len(lines)),
+        "lines_read": len(lines),
         "claims_with_error_findings": claims_with_error,
         "clean_claim_rate": _rate(n_claims - claims_with_error, n_claims),
-        "claims_adjudicated": int(len(adjudicated_claims)),
-        "claims_denied": int(len(denied_claims)),
+        "claims_adjudicated": len(adjudicated_claims),
+        "claims_denied": len(denied_claims),
         "denial_rate": _rate(len(denied_claims), len(adjudicated_claims)),
         "paid_amount_adjudicated": round(paid_sum, 2),
         "allowed_amount_adjudicated": round(allowed_sum, 2),

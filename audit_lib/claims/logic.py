@@ -17,13 +17,36 @@ from .schema import DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 # --- syntax (RULEBOOK 1.1-1.3) -------------------------------------------------------------
 NPI_FORMAT = r"^[12]\d{9}$"
 DX_SYNTAX = r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$"  # on codes normalized without the dot
-PX_SYNTAX = r"^(\d{5}|\d{4}[FTUM]|[A-V]\d{4})$"  # CPT I (incl. 4+M), II (F), III (T), PLA (U), HCPCS II
+PX_SYNTAX = (
+    r"^(\d{5}|\d{4}[FTUM]|[A-V]\d{4})$"  # CPT I (incl. 4+M), II (F), III (T), PLA (U), HCPCS II
+)
 EXTERNAL_CAUSE = r"^[V-Y]"
 
 #: modifiers that make a same-day repeat of a code legitimate (CLM-DUP-02, CLM-MOD-7677)
 DISTINGUISHING_MODIFIERS = frozenset(
-    ["76", "77", "91", "59", "XE", "XS", "XP", "XU", "LT", "RT", "LC", "LD", "RC", "LM", "RI",
-     "E1", "E2", "E3", "E4", "FA", "TA"]
+    [
+        "76",
+        "77",
+        "91",
+        "59",
+        "XE",
+        "XS",
+        "XP",
+        "XU",
+        "LT",
+        "RT",
+        "LC",
+        "LD",
+        "RC",
+        "LM",
+        "RI",
+        "E1",
+        "E2",
+        "E3",
+        "E4",
+        "FA",
+        "TA",
+    ]
     + [f"F{i}" for i in range(1, 10)]
     + [f"T{i}" for i in range(1, 10)]
 )
@@ -159,7 +182,10 @@ def duplicate_flags(frame: pd.DataFrame) -> pd.DataFrame:
         False
     ).astype(bool)
     eligible = (
-        ~excluded & f["patient_id"].notna() & f["service_date"].notna() & f["procedure_code"].notna()
+        ~excluded
+        & f["patient_id"].notna()
+        & f["service_date"].notna()
+        & f["procedure_code"].notna()
     )
     rendering = f.get("rendering_npi", pd.Series(pd.NA, index=f.index)).fillna(f["billing_npi"])
     keys = pd.DataFrame(
@@ -168,7 +194,9 @@ def duplicate_flags(frame: pd.DataFrame) -> pd.DataFrame:
             "billing": f["billing_npi"],
             "rendering": rendering,
             "from": f["service_date"],
-            "to": f.get("service_date_to", pd.Series(pd.NaT, index=f.index)).fillna(f["service_date"]),
+            "to": f.get("service_date_to", pd.Series(pd.NaT, index=f.index)).fillna(
+                f["service_date"]
+            ),
             "code": f["procedure_code"],
             "mods": _modifier_signature(f),
             "pos": f.get("place_of_service", pd.Series(pd.NA, index=f.index)),
@@ -211,9 +239,9 @@ def build_claim_lines(frame: pd.DataFrame, config: AuditConfig) -> pd.DataFrame:
         if col in f:
             f[col] = normalize_dx(f[col])
     f["record_key"] = record_keys(f)
-    f["_key_repeat"] = f.duplicated(["claim_id", "line_number"], keep="first") & f[
-        "claim_id"
-    ].notna()
+    f["_key_repeat"] = (
+        f.duplicated(["claim_id", "line_number"], keep="first") & f["claim_id"].notna()
+    )
     f["_key_first_row"] = f.groupby(["claim_id", "line_number"], dropna=False, sort=False)[
         "_row"
     ].transform("first")
@@ -254,8 +282,13 @@ def build_long(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> pd.D
         positions.append(np.full(int(present.sum()), pos, dtype="int64"))
         values.append(frame[col][present])
     if not rows:
-        return pd.DataFrame({"_row": pd.Series(dtype="int64"), "position": pd.Series(dtype="int64"),
-                             name: pd.Series(dtype="string")})
+        return pd.DataFrame(
+            {
+                "_row": pd.Series(dtype="int64"),
+                "position": pd.Series(dtype="int64"),
+                name: pd.Series(dtype="string"),
+            }
+        )
     row = np.concatenate(rows)
     position = np.concatenate(positions)
     order = np.lexsort((position, row))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +30,27 @@ __all__ = ["ClaimsReview", "load_claims", "run_claims_review"]
 
 # columns handed to Great Expectations (it hashes whatever it is given)
 _GX_LINE_COLUMNS = [
-    "_row", *CLAIMS_SCHEMA.required, "rendering_npi", "diagnosis_1", "place_of_service",
-    "service_date_to", "patient_dob", "patient_death_date", "allowed_amount", "paid_amount",
-    "_key_repeat", "_dx_repeats_first", "_service_end", "_tf01_deadline", "_tf02_deadline",
-    "_paid_amount_cents", "_allowed_amount_cents", "_allowed_cents_tol", "_billed_cents_tol",
-    "_dup_exact", "_dup_suspect",
+    "_row",
+    *CLAIMS_SCHEMA.required,
+    "rendering_npi",
+    "diagnosis_1",
+    "place_of_service",
+    "service_date_to",
+    "patient_dob",
+    "patient_death_date",
+    "allowed_amount",
+    "paid_amount",
+    "_key_repeat",
+    "_dx_repeats_first",
+    "_service_end",
+    "_tf01_deadline",
+    "_tf02_deadline",
+    "_paid_amount_cents",
+    "_allowed_amount_cents",
+    "_allowed_cents_tol",
+    "_billed_cents_tol",
+    "_dup_exact",
+    "_dup_suspect",
 ]
 
 
@@ -74,7 +89,9 @@ def load_claims(path: str | Path | None, *, config: AuditConfig) -> LoadedTable:
         demo = generate_demo_claims(
             period=config.period or "2026Q3", seed=config.demo_seed, n_claims=config.demo_claims
         )
-        return parse_frame(demo.claims, CLAIMS_SCHEMA, source=f"demo:{demo.period}:seed={demo.seed}")
+        return parse_frame(
+            demo.claims, CLAIMS_SCHEMA, source=f"demo:{demo.period}:seed={demo.seed}"
+        )
     return load_table(path, CLAIMS_SCHEMA)
 
 
@@ -83,17 +100,25 @@ def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
     if errs.empty:
         return empty_findings()
     keys = lines.set_index("_row")["record_key"].reindex(errs["row"].to_numpy()).to_numpy()
-    return pd.DataFrame({
-        "rule_id": "CLM-PARSE-01",
-        "severity": CLAIMS_RULES["CLM-PARSE-01"].severity,
-        "dataset": "claims",
-        "record_key": keys,
-        "row": errs["row"].to_numpy(),
-        "field": errs["column"].to_numpy(),
-        "detail": (errs["column"] + " " + errs["shown"] + " is not " + errs["expected"]
-                   + "; the value is left out of the rules that need it").to_numpy(),
-        "amount": float("nan"),
-    })[FINDINGS_COLUMNS]
+    return pd.DataFrame(
+        {
+            "rule_id": "CLM-PARSE-01",
+            "severity": CLAIMS_RULES["CLM-PARSE-01"].severity,
+            "dataset": "claims",
+            "record_key": keys,
+            "row": errs["row"].to_numpy(),
+            "field": errs["column"].to_numpy(),
+            "detail": (
+                errs["column"]
+                + " "
+                + errs["shown"]
+                + " is not "
+                + errs["expected"]
+                + "; the value is left out of the rules that need it"
+            ).to_numpy(),
+            "amount": float("nan"),
+        }
+    )[FINDINGS_COLUMNS]
 
 
 def combine_findings(parse_findings: pd.DataFrame, rule_findings: pd.DataFrame) -> pd.DataFrame:
@@ -183,8 +208,14 @@ def run_claims_review(
     _note(progress, "computing KPIs")
     kpis = compute_kpis(lines, findings, period=parse_period(config.period), as_of=config.as_of)
     review = ClaimsReview(
-        config=config, source=loaded.source, period_source=period_source, loaded=loaded,
-        lines=lines, findings=findings, kpis=kpis, validation=redacted,
+        config=config,
+        source=loaded.source,
+        period_source=period_source,
+        loaded=loaded,
+        lines=lines,
+        findings=findings,
+        kpis=kpis,
+        validation=redacted,
     )
     review.summary = build_summary(review)
     if out_dir is not None:
@@ -212,7 +243,7 @@ def build_summary(review: ClaimsReview) -> dict[str, Any]:
         by_rule[rule_id] = {
             "title": rule.title,
             "severity": rule.severity,
-            "count": int(len(sub)),
+            "count": len(sub),
             "amount": round(float(sub["amount"].sum()), 2),
         }
     kpis = {k: v for k, v in review.kpis.items() if k != "tables"}
@@ -231,27 +262,35 @@ def build_summary(review: ClaimsReview) -> dict[str, Any]:
         "counts": {
             "claims": {
                 "rows_read": review.loaded.rows_read,
-                "rows_checked": int(len(review.lines)),
+                "rows_checked": len(review.lines),
                 "rows_rejected": len(rejected),
                 "rejected_rows": rejected,
                 "rejected_meaning": "rows with at least one unparseable value (CLM-PARSE-01); "
                 "they are still checked by every rule whose values parsed",
                 "rows_with_findings": int(f["row"].nunique()),
                 "claims_read": kpis["claims_read"],
-                **{f"{c}_total": round(float(review.lines[c].sum()), 2)
-                   for c in ("billed_amount", "allowed_amount", "paid_amount") if c in review.lines},
+                **{
+                    f"{c}_total": round(float(review.lines[c].sum()), 2)
+                    for c in ("billed_amount", "allowed_amount", "paid_amount")
+                    if c in review.lines
+                },
             }
         },
         "findings": {
-            "total": int(len(f)),
-            "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
+            "total": len(f),
+            "by_severity": {
+                s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")
+            },
             "by_rule": by_rule,
         },
         "kpis": kpis,
         "kpi_tables": _jsonable(review.kpis["tables"]),
         "codesets": codesets.versions(),
-        "suite": {"name": "claims", "expectations": sum(
-            len(b["results"]) for b in review.validation.values()), "great_expectations": _gx_version()},
+        "suite": {
+            "name": "claims",
+            "expectations": sum(len(b["results"]) for b in review.validation.values()),
+            "great_expectations": _gx_version(),
+        },
     }
 
 
@@ -277,13 +316,13 @@ def write_outputs(review: ClaimsReview, out_dir: Path) -> None:
         "note": "Protected values redacted: failing rows are listed by input row number only.",
         "batches": review.validation,
     }
-    validation_path.write_text(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
+    validation_path.write_text(
+        json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8"
+    )
     workpaper_path = write_workpaper(review, out_dir / "workpaper.xlsx")
     review.outputs = {
-        "findings": str(findings_path), "summary": str(summary_path),
-        "validation": str(validation_path), "workpaper": str(workpaper_path),
+        "findings": str(findings_path),
+        "summary": str(summary_path),
+        "validation": str(validation_path),
+        "workpaper": str(workpaper_path),
     }
-
-
-def _stderr_progress(message: str) -> None:  # pragma: no cover - terminal nicety
-    print(f"  - {message}", file=sys.stderr, flush=True)

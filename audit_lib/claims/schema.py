@@ -11,8 +11,12 @@ DIAGNOSIS_COLUMNS = tuple(f"diagnosis_{i}" for i in range(1, 13))
 MODIFIER_COLUMNS = tuple(f"modifier_{i}" for i in range(1, 5))
 AMOUNT_COLUMNS = ("billed_amount", "allowed_amount", "paid_amount", "patient_responsibility")
 DATE_COLUMNS = (
-    "service_date", "service_date_to", "submission_date", "paid_date",
-    "patient_dob", "patient_death_date",
+    "service_date",
+    "service_date_to",
+    "submission_date",
+    "paid_date",
+    "patient_dob",
+    "patient_death_date",
 )
 
 CLAIMS_SCHEMA = TableSchema(

@@ -32,11 +32,20 @@ from ..findings import FINDINGS_COLUMNS, empty_findings, render_template
 from ..rules import CLAIMS_RULES
 
 SUITE_NAME = "claims"
-INDEX_COLUMNS = {"claim_lines": ["_row"], "diagnoses": ["_row", "position"], "modifiers": ["_row", "position"]}
+INDEX_COLUMNS = {
+    "claim_lines": ["_row"],
+    "diagnoses": ["_row", "position"],
+    "modifiers": ["_row", "position"],
+}
 _POSITIONS = 100  # index = row * 100 + code position (positions are 1..12)
 _RESULT_KEYS = (
-    "element_count", "unexpected_count", "unexpected_percent", "missing_count", "missing_percent",
-    "unexpected_percent_total", "unexpected_percent_nonmissing",
+    "element_count",
+    "unexpected_count",
+    "unexpected_percent",
+    "missing_count",
+    "missing_percent",
+    "unexpected_percent_total",
+    "unexpected_percent_nonmissing",
 )
 
 
@@ -56,8 +65,13 @@ class Check:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def meta(self) -> dict[str, Any]:
-        m = {"rule_id": self.rule_id, "check": self.check, "batch": self.batch,
-             "field": self.field, "detail": self.detail}
+        m = {
+            "rule_id": self.rule_id,
+            "check": self.check,
+            "batch": self.batch,
+            "field": self.field,
+            "detail": self.detail,
+        }
         if self.severity:
             m["severity"] = self.severity
         if self.excess:
@@ -66,7 +80,12 @@ class Check:
 
 
 def _pair(a: str, b: str) -> dict[str, Any]:
-    return {"column_A": a, "column_B": b, "or_equal": True, "ignore_row_if": "either_value_is_missing"}
+    return {
+        "column_A": a,
+        "column_B": b,
+        "or_equal": True,
+        "ignore_row_if": "either_value_is_missing",
+    }
 
 
 def _flag(column: str) -> dict[str, Any]:
@@ -77,100 +96,267 @@ def claims_checks() -> list[Check]:
     """Every claims check, in suite order."""
     c: list[Check] = []
     for col in CLAIMS_SCHEMA.required:
-        c.append(Check(f"required:{col}", "CLM-REQ-01", "expect_column_values_to_not_be_null",
-                       {"column": col}, f"required value {col} is empty", col))
-    c.append(Check("key_unique", "CLM-KEY-01", "expect_column_values_to_be_in_set",
-                   _flag("_key_repeat"),
-                   "claim_id:line_number {record_key} repeats the key first seen on row "
-                   "{_key_first_row}", "line_number"))
+        c.append(
+            Check(
+                f"required:{col}",
+                "CLM-REQ-01",
+                "expect_column_values_to_not_be_null",
+                {"column": col},
+                f"required value {col} is empty",
+                col,
+            )
+        )
+    c.append(
+        Check(
+            "key_unique",
+            "CLM-KEY-01",
+            "expect_column_values_to_be_in_set",
+            _flag("_key_repeat"),
+            "claim_id:line_number {record_key} repeats the key first seen on row {_key_first_row}",
+            "line_number",
+        )
+    )
     for col in ("billing_npi", "rendering_npi"):
-        c.append(Check(f"npi_format:{col}", "CLM-NPI-01", "expect_column_values_to_match_regex",
-                       {"column": col, "regex": NPI_FORMAT},
-                       f"{col} {{{col}}} is not 10 digits starting with 1 or 2", col))
-        c.append(Check(f"npi_check_digit:{col}", "CLM-NPI-02",
-                       "expect_column_values_to_have_valid_npi_check_digit", {"column": col},
-                       f"{col} {{{col}}} fails the NPI check digit (Luhn with prefix 80840)", col))
-    c.append(Check("dx_syntax", "CLM-DX-01", "expect_column_values_to_match_regex",
-                   {"column": "code", "regex": DX_SYNTAX},
-                   "diagnosis_{position|int} {code} is not ICD-10-CM syntax (a letter, a digit, "
-                   "then 1-5 letters or digits)", "diagnosis_{position|int}", batch="diagnoses"))
-    c.append(Check("dx_billable", "CLM-DX-02", "expect_column_values_to_be_billable_icd10_cm_codes",
-                   {"column": "code"},
-                   "diagnosis_{position|int} {code|dx} is not a billable ICD-10-CM code in the "
-                   "{$icd10cm_release} release (unknown, or a header that needs more characters)",
-                   "diagnosis_{position|int}", batch="diagnoses"))
-    c.append(Check("dx_external_cause_first", "CLM-DX-03", "expect_column_values_to_not_match_regex",
-                   {"column": "diagnosis_1", "regex": EXTERNAL_CAUSE},
-                   "first-listed diagnosis {diagnosis_1|dx} is an external-cause code (V00-Y99); "
-                   "the condition treated must be listed first", "diagnosis_1"))
-    c.append(Check("dx_secondary_repeats_first", "CLM-DX-04", "expect_column_values_to_be_in_set",
-                   _flag("_dx_repeats_first"),
-                   "a secondary diagnosis repeats the first-listed code {diagnosis_1|dx}",
-                   "diagnosis_1"))
-    c.append(Check("px_syntax", "CLM-PX-01", "expect_column_values_to_be_cpt_or_hcpcs_syntax",
-                   {"column": "procedure_code"},
-                   "procedure_code {procedure_code} is neither CPT (5 digits, or 4 digits + "
-                   "F/T/U/M) nor HCPCS Level II (A-V + 4 digits)", "procedure_code"))
-    c.append(Check("units_positive", "CLM-PX-03", "expect_column_values_to_be_between",
-                   {"column": "units", "min_value": 0, "strict_min": True},
-                   "units {units} is not greater than 0", "units"))
-    c.append(Check("modifier_valid", "CLM-MOD-01", "expect_column_values_to_be_in_set",
-                   {"column": "modifier", "value_set": {"$PARAMETER": "valid_modifiers"}},
-                   "modifier_{position|int} {modifier} is not a HCPCS Level II or CPT modifier",
-                   "modifier_{position|int}", batch="modifiers"))
-    c.append(Check("pos_valid", "CLM-POS-01", "expect_column_values_to_be_in_set",
-                   {"column": "place_of_service", "value_set": {"$PARAMETER": "place_of_service_codes"}},
-                   "place_of_service {place_of_service} is not on the CMS place-of-service list",
-                   "place_of_service"))
-    c.append(Check("service_not_future", "CLM-DT-01", "expect_column_values_to_be_between",
-                   {"column": "service_date", "max_value": {"$PARAMETER": "as_of"}},
-                   "service_date {service_date} is after the as-of date {$as_of}", "service_date"))
-    c.append(Check("service_span_order", "CLM-DT-02", "expect_column_pair_values_a_to_be_greater_than_b",
-                   _pair("service_date_to", "service_date"),
-                   "service_date_to {service_date_to} is before service_date {service_date}",
-                   "service_date_to"))
-    c.append(Check("submitted_after_service", "CLM-DT-03",
-                   "expect_column_pair_values_a_to_be_greater_than_b",
-                   _pair("submission_date", "_service_end"),
-                   "submitted {submission_date}, before the service ended {_service_end}",
-                   "submission_date"))
-    c.append(Check("born_before_service", "CLM-DT-05", "expect_column_pair_values_a_to_be_greater_than_b",
-                   _pair("service_date", "patient_dob"),
-                   "date of birth is after the service date {service_date} (date of birth "
-                   "withheld: protected)", "patient_dob"))
-    c.append(Check("service_before_death", "CLM-DT-06", "expect_column_pair_values_a_to_be_greater_than_b",
-                   _pair("patient_death_date", "service_date"),
-                   "service date {service_date} is after the patient's date of death (withheld: "
-                   "protected)", "service_date"))
+        c.append(
+            Check(
+                f"npi_format:{col}",
+                "CLM-NPI-01",
+                "expect_column_values_to_match_regex",
+                {"column": col, "regex": NPI_FORMAT},
+                f"{col} {{{col}}} is not 10 digits starting with 1 or 2",
+                col,
+            )
+        )
+        c.append(
+            Check(
+                f"npi_check_digit:{col}",
+                "CLM-NPI-02",
+                "expect_column_values_to_have_valid_npi_check_digit",
+                {"column": col},
+                f"{col} {{{col}}} fails the NPI check digit (Luhn with prefix 80840)",
+                col,
+            )
+        )
+    c.append(
+        Check(
+            "dx_syntax",
+            "CLM-DX-01",
+            "expect_column_values_to_match_regex",
+            {"column": "code", "regex": DX_SYNTAX},
+            "diagnosis_{position|int} {code} is not ICD-10-CM syntax (a letter, a digit, "
+            "then 1-5 letters or digits)",
+            "diagnosis_{position|int}",
+            batch="diagnoses",
+        )
+    )
+    c.append(
+        Check(
+            "dx_billable",
+            "CLM-DX-02",
+            "expect_column_values_to_be_billable_icd10_cm_codes",
+            {"column": "code"},
+            "diagnosis_{position|int} {code|dx} is not a billable ICD-10-CM code in the "
+            "{$icd10cm_release} release (unknown, or a header that needs more characters)",
+            "diagnosis_{position|int}",
+            batch="diagnoses",
+        )
+    )
+    c.append(
+        Check(
+            "dx_external_cause_first",
+            "CLM-DX-03",
+            "expect_column_values_to_not_match_regex",
+            {"column": "diagnosis_1", "regex": EXTERNAL_CAUSE},
+            "first-listed diagnosis {diagnosis_1|dx} is an external-cause code (V00-Y99); "
+            "the condition treated must be listed first",
+            "diagnosis_1",
+        )
+    )
+    c.append(
+        Check(
+            "dx_secondary_repeats_first",
+            "CLM-DX-04",
+            "expect_column_values_to_be_in_set",
+            _flag("_dx_repeats_first"),
+            "a secondary diagnosis repeats the first-listed code {diagnosis_1|dx}",
+            "diagnosis_1",
+        )
+    )
+    c.append(
+        Check(
+            "px_syntax",
+            "CLM-PX-01",
+            "expect_column_values_to_be_cpt_or_hcpcs_syntax",
+            {"column": "procedure_code"},
+            "procedure_code {procedure_code} is neither CPT (5 digits, or 4 digits + "
+            "F/T/U/M) nor HCPCS Level II (A-V + 4 digits)",
+            "procedure_code",
+        )
+    )
+    c.append(
+        Check(
+            "units_positive",
+            "CLM-PX-03",
+            "expect_column_values_to_be_between",
+            {"column": "units", "min_value": 0, "strict_min": True},
+            "units {units} is not greater than 0",
+            "units",
+        )
+    )
+    c.append(
+        Check(
+            "modifier_valid",
+            "CLM-MOD-01",
+            "expect_column_values_to_be_in_set",
+            {"column": "modifier", "value_set": {"$PARAMETER": "valid_modifiers"}},
+            "modifier_{position|int} {modifier} is not a HCPCS Level II or CPT modifier",
+            "modifier_{position|int}",
+            batch="modifiers",
+        )
+    )
+    c.append(
+        Check(
+            "pos_valid",
+            "CLM-POS-01",
+            "expect_column_values_to_be_in_set",
+            {"column": "place_of_service", "value_set": {"$PARAMETER": "place_of_service_codes"}},
+            "place_of_service {place_of_service} is not on the CMS place-of-service list",
+            "place_of_service",
+        )
+    )
+    c.append(
+        Check(
+            "service_not_future",
+            "CLM-DT-01",
+            "expect_column_values_to_be_between",
+            {"column": "service_date", "max_value": {"$PARAMETER": "as_of"}},
+            "service_date {service_date} is after the as-of date {$as_of}",
+            "service_date",
+        )
+    )
+    c.append(
+        Check(
+            "service_span_order",
+            "CLM-DT-02",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            _pair("service_date_to", "service_date"),
+            "service_date_to {service_date_to} is before service_date {service_date}",
+            "service_date_to",
+        )
+    )
+    c.append(
+        Check(
+            "submitted_after_service",
+            "CLM-DT-03",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            _pair("submission_date", "_service_end"),
+            "submitted {submission_date}, before the service ended {_service_end}",
+            "submission_date",
+        )
+    )
+    c.append(
+        Check(
+            "born_before_service",
+            "CLM-DT-05",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            _pair("service_date", "patient_dob"),
+            "date of birth is after the service date {service_date} (date of birth "
+            "withheld: protected)",
+            "patient_dob",
+        )
+    )
+    c.append(
+        Check(
+            "service_before_death",
+            "CLM-DT-06",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            _pair("patient_death_date", "service_date"),
+            "service date {service_date} is after the patient's date of death (withheld: "
+            "protected)",
+            "service_date",
+        )
+    )
     for col in ("billed_amount", "allowed_amount", "paid_amount"):
-        c.append(Check(f"amount_not_negative:{col}", "CLM-AMT-01", "expect_column_values_to_be_between",
-                       {"column": col, "min_value": 0}, f"{col} {{{col}}} is negative", col))
-    c.append(Check("paid_within_allowed", "CLM-AMT-02", "expect_column_pair_values_a_to_be_greater_than_b",
-                   _pair("_allowed_cents_tol", "_paid_amount_cents"),
-                   "paid_amount {paid_amount} exceeds allowed_amount {allowed_amount} by more than "
-                   "{$amount_tolerance}", "paid_amount", severity="error",
-                   excess=("paid_amount", "allowed_amount")))
-    c.append(Check("allowed_within_billed", "CLM-AMT-02", "expect_column_pair_values_a_to_be_greater_than_b",
-                   _pair("_billed_cents_tol", "_allowed_amount_cents"),
-                   "allowed_amount {allowed_amount} exceeds billed_amount {billed_amount} by more "
-                   "than {$amount_tolerance}", "allowed_amount", severity="warning",
-                   excess=("allowed_amount", "billed_amount")))
-    c.append(Check("medicare_timely_filing", "CLM-TF-01", "expect_column_pair_values_a_to_be_greater_than_b",
-                   _pair("_tf01_deadline", "submission_date"),
-                   "Medicare claim submitted {submission_date}, after the one-year filing deadline "
-                   "{_tf01_deadline}", "submission_date"))
-    c.append(Check("payer_timely_filing", "CLM-TF-02", "expect_column_pair_values_a_to_be_greater_than_b",
-                   _pair("_tf02_deadline", "submission_date"),
-                   "{payer_type} claim submitted {submission_date}, after the {_tf02_limit_days|int}"
-                   "-day filing limit ended {_tf02_deadline}", "submission_date"))
-    c.append(Check("exact_duplicate", "CLM-DUP-01", "expect_column_values_to_be_in_set",
-                   _flag("_dup_exact"),
-                   "exact duplicate of {_dup_of}: same patient, providers, dates, code, modifiers, "
-                   "place of service and charge", "procedure_code"))
-    c.append(Check("suspect_duplicate", "CLM-DUP-02", "expect_column_values_to_be_in_set",
-                   _flag("_dup_suspect"),
-                   "suspect duplicate of {_dup_of}: same patient, rendering provider, date and "
-                   "code, without a 76/77/91/anatomic/59/X modifier", "procedure_code"))
+        c.append(
+            Check(
+                f"amount_not_negative:{col}",
+                "CLM-AMT-01",
+                "expect_column_values_to_be_between",
+                {"column": col, "min_value": 0},
+                f"{col} {{{col}}} is negative",
+                col,
+            )
+        )
+    c.append(
+        Check(
+            "paid_within_allowed",
+            "CLM-AMT-02",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            _pair("_allowed_cents_tol", "_paid_amount_cents"),
+            "paid_amount {paid_amount} exceeds allowed_amount {allowed_amount} by more than "
+            "{$amount_tolerance}",
+            "paid_amount",
+            severity="error",
+            excess=("paid_amount", "allowed_amount"),
+        )
+    )
+    c.append(
+        Check(
+            "allowed_within_billed",
+            "CLM-AMT-02",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            _pair("_billed_cents_tol", "_allowed_amount_cents"),
+            "allowed_amount {allowed_amount} exceeds billed_amount {billed_amount} by more "
+            "than {$amount_tolerance}",
+            "allowed_amount",
+            severity="warning",
+            excess=("allowed_amount", "billed_amount"),
+        )
+    )
+    c.append(
+        Check(
+            "medicare_timely_filing",
+            "CLM-TF-01",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            _pair("_tf01_deadline", "submission_date"),
+            "Medicare claim submitted {submission_date}, after the one-year filing deadline "
+            "{_tf01_deadline}",
+            "submission_date",
+        )
+    )
+    c.append(
+        Check(
+            "payer_timely_filing",
+            "CLM-TF-02",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            _pair("_tf02_deadline", "submission_date"),
+            "{payer_type} claim submitted {submission_date}, after the {_tf02_limit_days|int}"
+            "-day filing limit ended {_tf02_deadline}",
+            "submission_date",
+        )
+    )
+    c.append(
+        Check(
+            "exact_duplicate",
+            "CLM-DUP-01",
+            "expect_column_values_to_be_in_set",
+            _flag("_dup_exact"),
+            "exact duplicate of {_dup_of}: same patient, providers, dates, code, modifiers, "
+            "place of service and charge",
+            "procedure_code",
+        )
+    )
+    c.append(
+        Check(
+            "suspect_duplicate",
+            "CLM-DUP-02",
+            "expect_column_values_to_be_in_set",
+            _flag("_dup_suspect"),
+            "suspect duplicate of {_dup_of}: same patient, rendering provider, date and "
+            "code, without a 76/77/91/anatomic/59/X modifier",
+            "procedure_code",
+        )
+    )
     unknown = {x.rule_id for x in c} - set(CLAIMS_RULES)
     assert not unknown, unknown
     return c
@@ -240,8 +426,11 @@ def validate(batches: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[s
     suite = build_claims_suite()
     asset = source.add_dataframe_asset("claims")
     batch_definition = asset.add_batch_definition_whole_dataframe("claims")
-    result_format = {"result_format": "COMPLETE", "partial_unexpected_count": 0,
-                     "return_unexpected_index_query": False}
+    result_format = {
+        "result_format": "COMPLETE",
+        "partial_unexpected_count": 0,
+        "return_unexpected_index_query": False,
+    }
     out: dict[str, dict] = {}
     for name, frame in batches.items():
         frame = _gx_frame(frame)
@@ -266,9 +455,12 @@ def validate(batches: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[s
         ok = sum(bool(r["success"]) for r in results)
         out[name] = {
             "success": ok == len(results),
-            "statistics": {"evaluated_expectations": len(results), "successful_expectations": ok,
-                           "unsuccessful_expectations": len(results) - ok,
-                           "success_percent": round(100 * ok / len(results), 2) if results else 100.0},
+            "statistics": {
+                "evaluated_expectations": len(results),
+                "successful_expectations": ok,
+                "unsuccessful_expectations": len(results) - ok,
+                "success_percent": round(100 * ok / len(results), 2) if results else 100.0,
+            },
             "results": results,
         }
     return out
@@ -280,7 +472,11 @@ def _result_dict(r) -> dict[str, Any]:
     cfg = r.expectation_config
     return {
         "success": bool(r.success),
-        "expectation_config": {"type": cfg.type, "kwargs": dict(cfg.kwargs), "meta": dict(cfg.meta)},
+        "expectation_config": {
+            "type": cfg.type,
+            "kwargs": dict(cfg.kwargs),
+            "meta": dict(cfg.meta),
+        },
         "result": dict(r.result or {}),
         "exception_info": r.exception_info or {},
     }
@@ -320,7 +516,8 @@ def redact_results(results: dict[str, dict]) -> dict[str, Any]:
             raw = r.get("result") or {}
             kept: dict[str, Any] = {
                 k: (None if raw[k] is None else float(raw[k]) if "percent" in k else int(raw[k]))
-                for k in _RESULT_KEYS if k in raw
+                for k in _RESULT_KEYS
+                if k in raw
             }
             kept["unexpected_index_column_names"] = index_cols
             kept["unexpected_index_list"] = _decode(raw.get("unexpected_index_list") or [], name)
@@ -328,18 +525,30 @@ def redact_results(results: dict[str, dict]) -> dict[str, Any]:
             # suite runs key exception_info by metric id; single expectations do not
             infos = [exc] if "raised_exception" in exc else list(exc.values())
             cfg = r["expectation_config"]
-            clean.append({
-                "success": r["success"],
-                "expectation_config": {"type": cfg["type"], "kwargs": cfg["kwargs"], "meta": cfg["meta"]},
-                "result": kept,
-                "exception_raised": any(bool(i.get("raised_exception")) for i in infos),
-            })
-        batches[name] = {"success": res["success"], "statistics": res["statistics"], "results": clean}
+            clean.append(
+                {
+                    "success": r["success"],
+                    "expectation_config": {
+                        "type": cfg["type"],
+                        "kwargs": cfg["kwargs"],
+                        "meta": cfg["meta"],
+                    },
+                    "result": kept,
+                    "exception_raised": any(bool(i.get("raised_exception")) for i in infos),
+                }
+            )
+        batches[name] = {
+            "success": res["success"],
+            "statistics": res["statistics"],
+            "results": clean,
+        }
     return batches
 
 
 def findings_from_results(
-    redacted: dict[str, Any], batches: dict[str, pd.DataFrame], lines: pd.DataFrame,
+    redacted: dict[str, Any],
+    batches: dict[str, pd.DataFrame],
+    lines: pd.DataFrame,
     params: dict[str, Any],
 ) -> pd.DataFrame:
     """One finding per failing row (and code position) of every expectation."""
@@ -362,7 +571,9 @@ def findings_from_results(
             else:
                 sub = keys.merge(batches[name], on=["_row", "position"], how="left")
                 line_cols = ["record_key", "billed_amount", "claim_type"]
-                sub = sub.join(by_row[line_cols].reindex(sub["_row"].to_numpy()).reset_index(drop=True))
+                sub = sub.join(
+                    by_row[line_cols].reindex(sub["_row"].to_numpy()).reset_index(drop=True)
+                )
             parts.append(_to_findings(sub, meta, params))
     return pd.concat(parts, ignore_index=True) if parts else empty_findings()
 
@@ -380,14 +591,16 @@ def _to_findings(sub: pd.DataFrame, meta: dict[str, Any], params: dict[str, Any]
         amount = sub["billed_amount"].astype("float64")
     else:
         amount = pd.Series(np.nan, index=sub.index)
-    out = pd.DataFrame({
-        "rule_id": meta["rule_id"],
-        "severity": severity,
-        "dataset": "claims",
-        "record_key": sub["record_key"].astype("string"),
-        "row": sub["_row"].astype("int64"),
-        "field": render_template(meta["field"], sub, params),
-        "detail": render_template(meta["detail"], sub, params),
-        "amount": amount,
-    })
+    out = pd.DataFrame(
+        {
+            "rule_id": meta["rule_id"],
+            "severity": severity,
+            "dataset": "claims",
+            "record_key": sub["record_key"].astype("string"),
+            "row": sub["_row"].astype("int64"),
+            "field": render_template(meta["field"], sub, params),
+            "detail": render_template(meta["detail"], sub, params),
+            "amount": amount,
+        }
+    )
     return out[FINDINGS_COLUMNS]

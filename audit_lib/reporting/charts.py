@@ -49,7 +49,7 @@ def ar_aging_chart(review: ClaimsReview) -> Figure:
     fig = _figure()
     ax = fig.subplots()
     ax.bar(t["bucket"].astype(str), t["billed_amount"], color="#175cd3")
-    ax.set_xlabel("days since service (as of %s)" % review.as_of.isoformat())
+    ax.set_xlabel(f"days since service (as of {review.as_of.isoformat()})")
     ax.set_ylabel("open billed amount ($)")
     ax.set_title("A/R aging of lines not paid by the as-of date")
     return fig

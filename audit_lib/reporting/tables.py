@@ -28,7 +28,8 @@ def headline(review: ClaimsReview) -> str:
         f"**{review.period}** as of {review.as_of.isoformat()}. "
         f"{f['total']:,} findings: {f['by_severity']['error']:,} errors and "
         f"{f['by_severity']['warning']:,} warnings on {c['rows_with_findings']:,} lines; "
-        f"{c['rows_rejected']:,} lines had values that could not be parsed (listed as CLM-PARSE-01). "
+        f"{c['rows_rejected']:,} lines had values that could not be parsed "
+        "(listed as CLM-PARSE-01). "
         f"Clean-claim rate {_pct(s['kpis']['clean_claim_rate'])}, "
         f"denial rate {_pct(s['kpis']['denial_rate'])}."
     )
@@ -58,9 +59,16 @@ def kpi_table(review: ClaimsReview) -> pd.DataFrame:
         ("Lines read", f"{k['lines_read']:,}", "rows in the input"),
         ("Clean-claim rate", _pct(k["clean_claim_rate"]), KPI_FORMULAS["clean_claim_rate"]),
         ("Denial rate", _pct(k["denial_rate"]), KPI_FORMULAS["denial_rate"]),
-        ("Net collection rate", _pct(k["net_collection_rate"]), KPI_FORMULAS["net_collection_rate"]),
-        ("Gross days in A/R", "n/a" if k["gross_days_in_ar"] is None else f"{k['gross_days_in_ar']:.1f}",
-         KPI_FORMULAS["gross_days_in_ar"]),
+        (
+            "Net collection rate",
+            _pct(k["net_collection_rate"]),
+            KPI_FORMULAS["net_collection_rate"],
+        ),
+        (
+            "Gross days in A/R",
+            "n/a" if k["gross_days_in_ar"] is None else f"{k['gross_days_in_ar']:.1f}",
+            KPI_FORMULAS["gross_days_in_ar"],
+        ),
     ]
     return pd.DataFrame(rows, columns=["KPI", "value", "formula"]).set_index("KPI")
 
@@ -69,18 +77,30 @@ def findings_by_rule(review: ClaimsReview) -> pd.DataFrame:
     by = review.summary["findings"]["by_rule"]
     rows = [(r, v["title"], v["severity"], v["count"], v["amount"]) for r, v in by.items()]
     out = pd.DataFrame(rows, columns=["rule_id", "title", "severity", "findings", "amount"])
-    return out[out["findings"] > 0].sort_values(["findings", "rule_id"], ascending=[False, True]).reset_index(drop=True)
+    return (
+        out[out["findings"] > 0]
+        .sort_values(["findings", "rule_id"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
 
 
 def rules_table(review: ClaimsReview) -> pd.DataFrame:
     by = review.summary["findings"]["by_rule"]
     rows = [
-        (r.rule_id, r.title, r.severity + (f" ({r.severity_institutional} institutional)"
-                                           if r.severity_institutional else ""),
-         r.source, by[r.rule_id]["count"], by[r.rule_id]["amount"])
+        (
+            r.rule_id,
+            r.title,
+            r.severity
+            + (f" ({r.severity_institutional} institutional)" if r.severity_institutional else ""),
+            r.source,
+            by[r.rule_id]["count"],
+            by[r.rule_id]["amount"],
+        )
         for r in CLAIMS_RULES.values()
     ]
-    return pd.DataFrame(rows, columns=["rule_id", "title", "severity", "source", "findings", "amount"])
+    return pd.DataFrame(
+        rows, columns=["rule_id", "title", "severity", "source", "findings", "amount"]
+    )
 
 
 def findings_preview(review: ClaimsReview, n: int = 25) -> pd.DataFrame:
@@ -98,4 +118,9 @@ def show(frame: pd.DataFrame, *, index: bool = False):
 
 def top_rules_by_dollars(review: ClaimsReview) -> pd.DataFrame:
     t = findings_by_rule(review)
-    return t[t["amount"] > 0].sort_values(["amount", "rule_id"], ascending=[False, True]).head(10).reset_index(drop=True)
+    return (
+        t[t["amount"] > 0]
+        .sort_values(["amount", "rule_id"], ascending=[False, True])
+        .head(10)
+        .reset_index(drop=True)
+    )

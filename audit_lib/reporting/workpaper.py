@@ -55,34 +55,53 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 90
     _rows(ws, [["Claims quarterly review", "", ""]], header=True)
-    _rows(ws, [
-        ["Period", p["period"], f"{p['start']} to {p['end']} ({p['period_source']})"],
-        ["As-of date", p["as_of"], ""],
-        ["Source", s["source"], ""],
-        ["Tool version", s["tool"]["version"], ""],
-        ["Lines read", c["rows_read"], "rows in the input file"],
-        ["Lines checked", c["rows_checked"], "every line read is checked"],
-        ["Lines with unparseable values", c["rows_rejected"], "listed as CLM-PARSE-01 findings"],
-        ["Claims", c["claims_read"], ""],
-        ["Billed amount", c["billed_amount_total"], "sum of parsed billed_amount"],
-        ["Allowed amount", c.get("allowed_amount_total"), "sum of parsed allowed_amount"],
-        ["Paid amount", c.get("paid_amount_total"), "sum of parsed paid_amount"],
-        ["Findings", s["findings"]["total"], ""],
-        ["", "", ""],
-    ])
+    _rows(
+        ws,
+        [
+            ["Period", p["period"], f"{p['start']} to {p['end']} ({p['period_source']})"],
+            ["As-of date", p["as_of"], ""],
+            ["Source", s["source"], ""],
+            ["Tool version", s["tool"]["version"], ""],
+            ["Lines read", c["rows_read"], "rows in the input file"],
+            ["Lines checked", c["rows_checked"], "every line read is checked"],
+            [
+                "Lines with unparseable values",
+                c["rows_rejected"],
+                "listed as CLM-PARSE-01 findings",
+            ],
+            ["Claims", c["claims_read"], ""],
+            ["Billed amount", c["billed_amount_total"], "sum of parsed billed_amount"],
+            ["Allowed amount", c.get("allowed_amount_total"), "sum of parsed allowed_amount"],
+            ["Paid amount", c.get("paid_amount_total"), "sum of parsed paid_amount"],
+            ["Findings", s["findings"]["total"], ""],
+            ["", "", ""],
+        ],
+    )
     kt = kpi_table(review).reset_index()
     _rows(ws, [["KPI", "value", "formula"], *kt.values.tolist(), ["", "", ""]], header=True)
-    by = [[r, v["count"], f"{v['title']} (amount at stake ${v['amount']:,.2f})"]
-          for r, v in s["findings"]["by_rule"].items()]
+    by = [
+        [r, v["count"], f"{v['title']} (amount at stake ${v['amount']:,.2f})"]
+        for r, v in s["findings"]["by_rule"].items()
+    ]
     _rows(ws, [["Rule", "findings", "title"], *by, ["", "", ""]], header=True)
-    cs = [[k, v["release"], v.get("package", v.get("source", ""))] for k, v in s["codesets"].items()]
+    cs = [
+        [k, v["release"], v.get("package", v.get("source", ""))] for k, v in s["codesets"].items()
+    ]
     _rows(ws, [["Code set", "release", "source"], *cs], header=True)
 
     ws = wb.create_sheet("Findings")
     f = review.findings
     ws.freeze_panes = "A2"
-    widths = {"rule_id": 14, "severity": 10, "dataset": 9, "record_key": 16, "row": 8,
-              "field": 18, "detail": 110, "amount": 12}
+    widths = {
+        "rule_id": 14,
+        "severity": 10,
+        "dataset": 9,
+        "record_key": 16,
+        "row": 8,
+        "field": 18,
+        "detail": 110,
+        "amount": 12,
+    }
     for i, col in enumerate(f.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = widths.get(col, 14)
     last = get_column_letter(len(f.columns))
@@ -102,11 +121,15 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
     ws.column_dimensions["B"].width = 30
     ws.column_dimensions["C"].width = 16
     ws.column_dimensions["D"].width = 50
-    _rows(ws, [
-        ["Role", "Name", "Date", "Note"],
-        ["Prepared by", "", "", ""],
-        ["Reviewed by", "", "", ""],
-    ], header=True)
+    _rows(
+        ws,
+        [
+            ["Role", "Name", "Date", "Note"],
+            ["Prepared by", "", "", ""],
+            ["Reviewed by", "", "", ""],
+        ],
+        header=True,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

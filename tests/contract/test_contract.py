@@ -19,24 +19,36 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_public_names():
     assert len(set(audit_lib.__all__)) == len(audit_lib.__all__)
-    assert {"run_claims_review", "load_config", "AuditConfig", "ClaimsReview", "InputError",
-            "generate_demo_claims", "Masker", "CLAIMS_RULES"} <= set(audit_lib.__all__)
+    assert {
+        "run_claims_review",
+        "load_config",
+        "AuditConfig",
+        "ClaimsReview",
+        "InputError",
+        "generate_demo_claims",
+        "Masker",
+        "CLAIMS_RULES",
+    } <= set(audit_lib.__all__)
     for name in audit_lib.__all__:
         assert hasattr(audit_lib, name), name
 
 
 def test_import_does_not_load_great_expectations():
-    code = ("import audit_lib, sys; "
-            "assert 'great_expectations' not in sys.modules; "
-            "assert 'simple_icd_10_cm' not in sys.modules; "
-            "assert 'papermill' not in sys.modules")
+    code = (
+        "import audit_lib, sys; "
+        "assert 'great_expectations' not in sys.modules; "
+        "assert 'simple_icd_10_cm' not in sys.modules; "
+        "assert 'papermill' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_committed_suite_matches_code():
     path = ROOT / "expectations" / "claims.json"
     if path.read_text() != claims_suite.suite_json():
-        pytest.fail("expectations/claims.json is out of date: run `audit suites build`", pytrace=False)
+        pytest.fail(
+            "expectations/claims.json is out of date: run `audit suites build`", pytrace=False
+        )
 
 
 def test_drift_is_detected(tmp_path):
@@ -58,12 +70,18 @@ def test_rules_are_in_the_shared_rulebook():
     if not rulebook.is_file():
         pytest.skip("../shared/RULEBOOK.md is not beside this checkout")
     text = rulebook.read_text()
-    missing = [r for r in CLAIMS_RULES if r not in text and r not in ("CLM-PARSE-01", "CLM-REQ-01", "CLM-KEY-01")]
+    missing = [
+        r
+        for r in CLAIMS_RULES
+        if r not in text and r not in ("CLM-PARSE-01", "CLM-REQ-01", "CLM-KEY-01")
+    ]
     assert not missing
 
 
 def test_custom_expectations_are_in_the_suite():
     types = {e["type"] for e in __import__("json").loads(claims_suite.suite_json())["expectations"]}
-    assert {"expect_column_values_to_have_valid_npi_check_digit",
-            "expect_column_values_to_be_billable_icd10_cm_codes",
-            "expect_column_values_to_be_cpt_or_hcpcs_syntax"} <= types
+    assert {
+        "expect_column_values_to_have_valid_npi_check_digit",
+        "expect_column_values_to_be_billable_icd10_cm_codes",
+        "expect_column_values_to_be_cpt_or_hcpcs_syntax",
+    } <= types

@@ -1,4 +1,4 @@
-"""The `audit` command end to end (Papermill, HTML, workpaper), bad inputs, and the PHI leak scan."""
+"""The `audit` command end to end (Papermill, HTML, workpaper), bad inputs, PHI leak scan."""
 
 from __future__ import annotations
 
@@ -16,13 +16,20 @@ from tests.conftest import make_claims
 
 pytestmark = pytest.mark.cli
 AUDIT = [sys.executable, "-m", "audit_lib.cli"]
-OUTPUTS = ["findings.csv", "summary.json", "validation/claims.json", "claims_review.ipynb",
-           "claims_review.html", "workpaper.xlsx"]
+OUTPUTS = [
+    "findings.csv",
+    "summary.json",
+    "validation/claims.json",
+    "claims_review.ipynb",
+    "claims_review.html",
+    "workpaper.xlsx",
+]
 
 
 def audit(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*AUDIT, *map(str, args)], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=600)
+    return subprocess.run(
+        [*AUDIT, *map(str, args)], capture_output=True, text=True, env=dict(os.environ), timeout=600
+    )
 
 
 def _texts(out: Path) -> dict[str, str]:
@@ -75,8 +82,11 @@ def test_no_protected_value_in_any_output(demo_run):
     csv, out, r = demo_run
     claims = pd.read_csv(csv, dtype=str, keep_default_na=False)
     ids = set(claims["patient_id"]) | set(claims["member_id"])
-    public_dates = set(claims[["service_date", "service_date_to", "submission_date", "paid_date"]]
-                       .to_numpy().ravel())
+    public_dates = set(
+        claims[["service_date", "service_date_to", "submission_date", "paid_date"]]
+        .to_numpy()
+        .ravel()
+    )
     dates = (set(claims["patient_dob"]) | set(claims["patient_death_date"])) - public_dates
     protected = {v for v in ids | dates if v}
     assert len(protected) > 100
@@ -94,12 +104,21 @@ def test_run_writes_reports_for_the_period(tmp_path):
 
 
 BAD = {
-    "missing-column": (lambda p: make_claims({}).drop(columns=["units", "billing_npi"]).to_csv(p, index=False),
-                       "claims.csv is missing required column(s) 'billing_npi', 'units'"),
+    "missing-column": (
+        lambda p: make_claims({}).drop(columns=["units", "billing_npi"]).to_csv(p, index=False),
+        "claims.csv is missing required column(s) 'billing_npi', 'units'",
+    ),
     "empty-file": (lambda p: p.write_bytes(b""), "claims.csv is empty"),
-    "header-only": (lambda p: make_claims({}).iloc[:0].to_csv(p, index=False), "header but no data rows"),
-    "non-utf8": (lambda p: p.write_bytes(make_claims({}).to_csv(index=False).encode().replace(b"MCR-JH", b"MCR\xff")),
-                 "not UTF-8 text: byte 0xff on line 2"),
+    "header-only": (
+        lambda p: make_claims({}).iloc[:0].to_csv(p, index=False),
+        "header but no data rows",
+    ),
+    "non-utf8": (
+        lambda p: p.write_bytes(
+            make_claims({}).to_csv(index=False).encode().replace(b"MCR-JH", b"MCR\xff")
+        ),
+        "not UTF-8 text: byte 0xff on line 2",
+    ),
     "not-a-file": (None, "does not exist"),
 }
 
@@ -118,18 +137,25 @@ def test_bad_input_exits_2_with_one_clear_message(tmp_path, case):
 
 def test_bad_values_are_findings_not_errors(tmp_path):
     path = tmp_path / "claims.xlsx"
-    make_claims({"service_date": "July 10"}, {"billed_amount": "ten dollars"}).to_excel(path, index=False)
+    make_claims({"service_date": "July 10"}, {"billed_amount": "ten dollars"}).to_excel(
+        path, index=False
+    )
     r = audit("claims", "--claims", path, "--period", "2026Q3", "--out", tmp_path / "out")
     assert r.returncode == 0, r.stderr
     f = pd.read_csv(tmp_path / "out" / "findings.csv")
     assert f[["rule_id", "row", "field"]].values.tolist() == [
-        ["CLM-PARSE-01", 2, "service_date"], ["CLM-PARSE-01", 3, "billed_amount"]]
+        ["CLM-PARSE-01", 2, "service_date"],
+        ["CLM-PARSE-01", 3, "billed_amount"],
+    ]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--period", "2026Q5"], "period '2026Q5' is not a quarter"),
-    (["--as-of", "2026-02-30"], "as_of '2026-02-30' is not a date"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "2026Q5"], "period '2026Q5' is not a quarter"),
+        (["--as-of", "2026-02-30"], "as_of '2026-02-30' is not a date"),
+    ],
+)
 def test_bad_parameters_exit_2(tmp_path, args, message):
     r = audit("claims", *args, "--out", tmp_path / "out")
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr

@@ -7,8 +7,8 @@ import json
 import papermill as pm
 import pytest
 
-from audit_lib.notebooks import notebooks_dir, run_notebook
 from audit_lib.errors import ConfigError, InputError
+from audit_lib.notebooks import notebooks_dir, run_notebook
 from tests.conftest import make_claims
 
 pytestmark = pytest.mark.notebook
@@ -33,11 +33,17 @@ def test_unknown_parameter_is_refused(tmp_path):
 
 def test_papermill_run_and_input_error_passthrough(tmp_path, write_claims):
     path = write_claims(make_claims({}, {"units": "0"}))
-    nb = run_notebook("claims_review", {"claims_path": str(path), "period": "2026Q3",
-                                        "out_dir": str(tmp_path / "out")}, tmp_path / "out")
+    nb = run_notebook(
+        "claims_review",
+        {"claims_path": str(path), "period": "2026Q3", "out_dir": str(tmp_path / "out")},
+        tmp_path / "out",
+    )
     assert nb.is_file()
     assert (tmp_path / "out" / "findings.csv").read_text().count("CLM-PX-03") == 1
     bad = write_claims(make_claims({}).drop(columns=["units"]), "bad.csv")
     with pytest.raises(InputError, match="missing required column"):
-        run_notebook("claims_review", {"claims_path": str(bad), "out_dir": str(tmp_path / "o2")},
-                     tmp_path / "o2")
+        run_notebook(
+            "claims_review",
+            {"claims_path": str(bad), "out_dir": str(tmp_path / "o2")},
+            tmp_path / "o2",
+        )

@@ -14,53 +14,120 @@ CASES = [
     # rule, field, breaking change, passing change
     ("CLM-REQ-01", "billing_npi", {"billing_npi": ""}, {"billing_npi": "1234567893"}),
     ("CLM-PARSE-01", "billed_amount", {"billed_amount": "$100.00"}, {"billed_amount": "100.5"}),
-    ("CLM-PARSE-01", "service_date", {"service_date": "07/10/2026"}, {"service_date": "2026-07-10"}),
+    (
+        "CLM-PARSE-01",
+        "service_date",
+        {"service_date": "07/10/2026"},
+        {"service_date": "2026-07-10"},
+    ),
     ("CLM-PARSE-01", "units", {"units": "one"}, {"units": "2"}),
     ("CLM-PARSE-01", "payer_type", {"payer_type": "Blue Cross"}, {"payer_type": "Commercial"}),
     ("CLM-NPI-01", "billing_npi", {"billing_npi": "123456789"}, {"billing_npi": "1993999998"}),
     ("CLM-NPI-01", "rendering_npi", {"rendering_npi": "3234567893"}, {"rendering_npi": ""}),
     ("CLM-NPI-02", "billing_npi", {"billing_npi": "1234567890"}, {"billing_npi": "1558598797"}),
-    ("CLM-NPI-02", "rendering_npi", {"rendering_npi": "1558598798"}, {"rendering_npi": "1234567893"}),
+    (
+        "CLM-NPI-02",
+        "rendering_npi",
+        {"rendering_npi": "1558598798"},
+        {"rendering_npi": "1234567893"},
+    ),
     ("CLM-DX-01", "diagnosis_2", {"diagnosis_2": "E1"}, {"diagnosis_2": "U07.1"}),
     ("CLM-DX-01", "diagnosis_1", {"diagnosis_1": "1E11"}, {"diagnosis_1": "M1A.0110"}),
     ("CLM-DX-02", "diagnosis_1", {"diagnosis_1": "E11"}, {"diagnosis_1": "e119"}),
     ("CLM-DX-02", "diagnosis_3", {"diagnosis_3": "M54.5"}, {"diagnosis_3": "M54.50"}),
-    ("CLM-DX-03", "diagnosis_1", {"diagnosis_1": "W19.XXXA", "diagnosis_2": "S52.501A"},
-     {"diagnosis_1": "S52.501A", "diagnosis_2": "W19.XXXA"}),
+    (
+        "CLM-DX-03",
+        "diagnosis_1",
+        {"diagnosis_1": "W19.XXXA", "diagnosis_2": "S52.501A"},
+        {"diagnosis_1": "S52.501A", "diagnosis_2": "W19.XXXA"},
+    ),
     ("CLM-DX-04", "diagnosis_1", {"diagnosis_2": "E119"}, {"diagnosis_2": "E11.65"}),
     ("CLM-PX-01", "procedure_code", {"procedure_code": "9921"}, {"procedure_code": "0001U"}),
     ("CLM-PX-01", "procedure_code", {"procedure_code": "W1234"}, {"procedure_code": "G0439"}),
     ("CLM-PX-03", "units", {"units": "0"}, {"units": "0.5"}),
-    ("CLM-MOD-01", "modifier_2", {"modifier_1": "25", "modifier_2": "ZZ"},
-     {"modifier_1": "25", "modifier_2": "LT"}),
+    (
+        "CLM-MOD-01",
+        "modifier_2",
+        {"modifier_1": "25", "modifier_2": "ZZ"},
+        {"modifier_1": "25", "modifier_2": "LT"},
+    ),
     ("CLM-POS-01", "place_of_service", {"place_of_service": "30"}, {"place_of_service": "02"}),
-    ("CLM-DT-01", "service_date", {"service_date": "2026-10-01", "submission_date": "2026-10-02"},
-     {"service_date": "2026-09-30", "submission_date": "2026-09-30"}),
-    ("CLM-DT-02", "service_date_to", {"service_date_to": "2026-07-09"}, {"service_date_to": "2026-07-10"}),
-    ("CLM-DT-03", "submission_date", {"submission_date": "2026-07-09"}, {"submission_date": "2026-07-10"}),
+    (
+        "CLM-DT-01",
+        "service_date",
+        {"service_date": "2026-10-01", "submission_date": "2026-10-02"},
+        {"service_date": "2026-09-30", "submission_date": "2026-09-30"},
+    ),
+    (
+        "CLM-DT-02",
+        "service_date_to",
+        {"service_date_to": "2026-07-09"},
+        {"service_date_to": "2026-07-10"},
+    ),
+    (
+        "CLM-DT-03",
+        "submission_date",
+        {"submission_date": "2026-07-09"},
+        {"submission_date": "2026-07-10"},
+    ),
     ("CLM-DT-05", "patient_dob", {"patient_dob": "2026-07-11"}, {"patient_dob": "2026-07-10"}),
-    ("CLM-DT-06", "service_date", {"patient_death_date": "2026-07-09"}, {"patient_death_date": "2026-07-10"}),
+    (
+        "CLM-DT-06",
+        "service_date",
+        {"patient_death_date": "2026-07-09"},
+        {"patient_death_date": "2026-07-10"},
+    ),
     ("CLM-AMT-01", "paid_amount", {"paid_amount": "-0.01"}, {"paid_amount": "0.00"}),
-    ("CLM-AMT-01", "billed_amount",
-     {"billed_amount": "-5.00", "allowed_amount": "", "paid_amount": "", "claim_status": "pending"},
-     {"billed_amount": "0.00", "allowed_amount": "0.00", "paid_amount": "0.00"}),
+    (
+        "CLM-AMT-01",
+        "billed_amount",
+        {
+            "billed_amount": "-5.00",
+            "allowed_amount": "",
+            "paid_amount": "",
+            "claim_status": "pending",
+        },
+        {"billed_amount": "0.00", "allowed_amount": "0.00", "paid_amount": "0.00"},
+    ),
     ("CLM-AMT-02", "paid_amount", {"paid_amount": "80.02"}, {"paid_amount": "80.01"}),
     ("CLM-AMT-02", "allowed_amount", {"allowed_amount": "100.02"}, {"allowed_amount": "100.01"}),
     # Medicare: one calendar year; 2025-07-10 + 1 year = Fri 2026-07-10
-    ("CLM-TF-01", "submission_date", {"service_date": "2025-07-10", "submission_date": "2026-07-13"},
-     {"service_date": "2025-07-10", "submission_date": "2026-07-10"}),
+    (
+        "CLM-TF-01",
+        "submission_date",
+        {"service_date": "2025-07-10", "submission_date": "2026-07-13"},
+        {"service_date": "2025-07-10", "submission_date": "2026-07-10"},
+    ),
     # deadline Sat 2026-07-04 (Independence Day) rolls to Mon 2026-07-06
-    ("CLM-TF-01", "submission_date", {"service_date": "2025-07-04", "submission_date": "2026-07-07"},
-     {"service_date": "2025-07-04", "submission_date": "2026-07-06"}),
+    (
+        "CLM-TF-01",
+        "submission_date",
+        {"service_date": "2025-07-04", "submission_date": "2026-07-07"},
+        {"service_date": "2025-07-04", "submission_date": "2026-07-06"},
+    ),
     # institutional span: filing counts from the through date
-    ("CLM-TF-01", "submission_date",
-     {"claim_type": "institutional", "service_date": "2025-06-25", "service_date_to": "2025-07-01",
-      "submission_date": "2026-07-02"},
-     {"claim_type": "institutional", "service_date": "2025-06-25", "service_date_to": "2025-07-02",
-      "submission_date": "2026-07-02"}),
-    ("CLM-TF-02", "submission_date",
-     {"payer_type": "commercial", "service_date": "2026-01-01", "submission_date": "2026-07-01"},
-     {"payer_type": "commercial", "service_date": "2026-01-02", "submission_date": "2026-07-01"}),
+    (
+        "CLM-TF-01",
+        "submission_date",
+        {
+            "claim_type": "institutional",
+            "service_date": "2025-06-25",
+            "service_date_to": "2025-07-01",
+            "submission_date": "2026-07-02",
+        },
+        {
+            "claim_type": "institutional",
+            "service_date": "2025-06-25",
+            "service_date_to": "2025-07-02",
+            "submission_date": "2026-07-02",
+        },
+    ),
+    (
+        "CLM-TF-02",
+        "submission_date",
+        {"payer_type": "commercial", "service_date": "2026-01-01", "submission_date": "2026-07-01"},
+        {"payer_type": "commercial", "service_date": "2026-01-02", "submission_date": "2026-07-01"},
+    ),
 ]
 
 
@@ -73,8 +140,9 @@ def _findings(tmp_path, frame, **config):
     return review.findings
 
 
-@pytest.mark.parametrize(("rule", "field", "bad", "good"), CASES,
-                         ids=[f"{c[0]}:{c[1]}:{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("rule", "field", "bad", "good"), CASES, ids=[f"{c[0]}:{c[1]}:{i}" for i, c in enumerate(CASES)]
+)
 def test_rule_breaks_and_passes(tmp_path, rule, field, bad, good):
     findings = _findings(tmp_path, make_claims({}, bad, good))
     got = findings[["rule_id", "row", "field"]].apply(tuple, axis=1).tolist()
@@ -86,10 +154,14 @@ def test_rule_breaks_and_passes(tmp_path, rule, field, bad, good):
 
 def test_dx03_severity_depends_on_claim_type(tmp_path):
     ext = {"diagnosis_1": "W19.XXXA", "diagnosis_2": "S52.501A"}
-    f = _findings(tmp_path, make_claims(ext, dict(ext, claim_type="institutional",
-                                                  service_date_to="2026-07-10")))
-    assert f[["rule_id", "severity"]].values.tolist() == [["CLM-DX-03", "warning"],
-                                                          ["CLM-DX-03", "error"]]
+    f = _findings(
+        tmp_path,
+        make_claims(ext, dict(ext, claim_type="institutional", service_date_to="2026-07-10")),
+    )
+    assert f[["rule_id", "severity"]].values.tolist() == [
+        ["CLM-DX-03", "warning"],
+        ["CLM-DX-03", "error"],
+    ]
 
 
 def test_amt02_severities(tmp_path):
@@ -110,15 +182,23 @@ def test_key_repeat_flags_the_later_row_only(tmp_path):
 
 
 def test_timely_filing_limit_is_configurable(tmp_path):
-    late = {"payer_type": "commercial", "service_date": "2026-01-01", "submission_date": "2026-07-01"}
+    late = {
+        "payer_type": "commercial",
+        "service_date": "2026-01-01",
+        "submission_date": "2026-07-01",
+    }
     assert _findings(tmp_path, make_claims(late))["rule_id"].tolist() == ["CLM-TF-02"]
     assert _findings(tmp_path, make_claims(late), timely_filing_days={"commercial": 365}).empty
 
 
 def test_medicare_feb_29_files_by_feb_28(tmp_path):
     base = {"service_date": "2024-02-29"}
-    f = _findings(tmp_path, make_claims(dict(base, submission_date="2025-02-28"),
-                                        dict(base, submission_date="2025-03-03")))
+    f = _findings(
+        tmp_path,
+        make_claims(
+            dict(base, submission_date="2025-02-28"), dict(base, submission_date="2025-03-03")
+        ),
+    )
     assert f[["rule_id", "row"]].values.tolist() == [["CLM-TF-01", 3]]
 
 
@@ -135,8 +215,15 @@ SAME = {"patient_id": "M7000099", "submission_date": "2026-07-15"}
     ("second", "expected"),
     [
         ({}, ["CLM-DUP-01"]),
-        ({"units": "2", "billed_amount": "200.00", "allowed_amount": "160.00",
-          "paid_amount": "128.00"}, ["CLM-DUP-02"]),
+        (
+            {
+                "units": "2",
+                "billed_amount": "200.00",
+                "allowed_amount": "160.00",
+                "paid_amount": "128.00",
+            },
+            ["CLM-DUP-02"],
+        ),
         ({"modifier_1": "25"}, ["CLM-DUP-02"]),
         ({"modifier_1": "76"}, []),
         ({"modifier_1": "91"}, []),
@@ -147,8 +234,19 @@ SAME = {"patient_id": "M7000099", "submission_date": "2026-07-15"}
         ({"service_date": "2026-07-11"}, []),
         ({"procedure_code": "99214"}, []),
     ],
-    ids=["exact", "units-differ", "mod-25-is-not-distinguishing", "76", "91", "RT", "XS",
-         "replacement", "void", "other-day", "other-code"],
+    ids=[
+        "exact",
+        "units-differ",
+        "mod-25-is-not-distinguishing",
+        "76",
+        "91",
+        "RT",
+        "XS",
+        "replacement",
+        "void",
+        "other-day",
+        "other-code",
+    ],
 )
 def test_duplicates(tmp_path, second, expected):
     later = dict(SAME, submission_date="2026-07-20", **second)
@@ -162,8 +260,10 @@ def test_duplicates(tmp_path, second, expected):
 
 def test_duplicate_tie_broken_by_claim_id_then_line(tmp_path):
     f = _findings(tmp_path, make_claims(SAME, SAME, SAME))
-    assert f[["rule_id", "record_key"]].values.tolist() == [["CLM-DUP-01", "C1001:1"],
-                                                            ["CLM-DUP-01", "C1002:1"]]
+    assert f[["rule_id", "record_key"]].values.tolist() == [
+        ["CLM-DUP-01", "C1001:1"],
+        ["CLM-DUP-01", "C1002:1"],
+    ]
 
 
 def test_unparseable_required_value_is_parse_not_req(tmp_path):
@@ -178,6 +278,14 @@ def test_protected_parse_error_withholds_value(tmp_path):
 
 
 def test_clean_lines_have_no_findings(tmp_path):
-    assert _findings(tmp_path, make_claims({}, {"claim_type": "institutional",
-                                                "service_date_to": "2026-07-12",
-                                                "place_of_service": ""})).empty
+    assert _findings(
+        tmp_path,
+        make_claims(
+            {},
+            {
+                "claim_type": "institutional",
+                "service_date_to": "2026-07-12",
+                "place_of_service": "",
+            },
+        ),
+    ).empty

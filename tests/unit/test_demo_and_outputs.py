@@ -44,35 +44,62 @@ def test_counts_reconcile(demo_review):
 def test_output_files(demo_review):
     out = Path(demo_review.outputs["findings"]).parent
     findings = pd.read_csv(out / "findings.csv", dtype=str, keep_default_na=False)
-    assert list(findings.columns) == ["rule_id", "severity", "dataset", "record_key", "row",
-                                      "field", "detail", "amount"]
+    assert list(findings.columns) == [
+        "rule_id",
+        "severity",
+        "dataset",
+        "record_key",
+        "row",
+        "field",
+        "detail",
+        "amount",
+    ]
     assert len(findings) == len(demo_review.findings)
     assert set(findings["severity"]) <= {"error", "warning", "info"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["codesets"]["icd10cm"]["release"] == "April 2026"
-    assert summary["period"] == {"period": "2026Q3", "start": "2026-07-01", "end": "2026-09-30",
-                                 "as_of": "2026-09-30", "period_source": "parameter"}
+    assert summary["period"] == {
+        "period": "2026Q3",
+        "start": "2026-07-01",
+        "end": "2026-09-30",
+        "as_of": "2026-09-30",
+        "period_source": "parameter",
+    }
     assert 0 <= summary["kpis"]["clean_claim_rate"] <= 1
-    assert set(summary["kpis"]["formulas"]) >= {"clean_claim_rate", "denial_rate",
-                                                "net_collection_rate", "gross_days_in_ar"}
+    assert set(summary["kpis"]["formulas"]) >= {
+        "clean_claim_rate",
+        "denial_rate",
+        "net_collection_rate",
+        "gross_days_in_ar",
+    }
 
 
 def test_validation_results_are_redacted(demo_review):
     out = Path(demo_review.outputs["validation"])
     doc = json.loads(out.read_text())
     text = out.read_text()
-    for key in ("unexpected_list", "partial_unexpected_list", "partial_unexpected_counts",
-                "unexpected_index_query"):
+    for key in (
+        "unexpected_list",
+        "partial_unexpected_list",
+        "partial_unexpected_counts",
+        "unexpected_index_query",
+    ):
         assert f'"{key}"' not in text
-    dob_check = [r for r in doc["batches"]["claim_lines"]["results"]
-                 if r["expectation_config"]["meta"]["rule_id"] == "CLM-DT-05"][0]
+    dob_check = next(
+        r
+        for r in doc["batches"]["claim_lines"]["results"]
+        if r["expectation_config"]["meta"]["rule_id"] == "CLM-DT-05"
+    )
     rows = [r[0] for r in dob_check["result"]["unexpected_index_list"]]
     assert rows == sorted(demo_review.findings.query("rule_id == 'CLM-DT-05'")["row"].tolist())
 
 
 def test_workpaper_sheets_and_formula_safety(tmp_path):
-    frame = make_claims({"claim_id": "=HYPERLINK(\"http://x\")", "billing_npi": "123"},
-                        {"claim_id": "+1", "place_of_service": "@9"}, {"claim_id": "-2"})
+    frame = make_claims(
+        {"claim_id": '=HYPERLINK("http://x")', "billing_npi": "123"},
+        {"claim_id": "+1", "place_of_service": "@9"},
+        {"claim_id": "-2"},
+    )
     path = tmp_path / "c.csv"
     frame.to_csv(path, index=False)
     review = run_claims_review(path, config=load_config(period="2026Q3"), out_dir=tmp_path / "out")
@@ -88,7 +115,14 @@ def test_workpaper_sheets_and_formula_safety(tmp_path):
                 assert cell.data_type == "s", (cell.coordinate, cell.value)
     assert len(review.findings) == ws.max_row - 1
     rules = wb["Rules"]
-    assert [c.value for c in rules[1]] == ["rule_id", "title", "severity", "source", "findings", "amount"]
+    assert [c.value for c in rules[1]] == [
+        "rule_id",
+        "title",
+        "severity",
+        "source",
+        "findings",
+        "amount",
+    ]
     assert rules.max_row - 1 == len(CLAIMS_RULES)
     signoff = [[c.value for c in r] for r in wb["Sign-off"].iter_rows()]
     assert signoff[0] == ["Role", "Name", "Date", "Note"] and signoff[1][0] == "Prepared by"
@@ -103,7 +137,9 @@ def test_same_inputs_same_findings_bytes(tmp_path, write_claims):
 
 
 def test_period_defaults_to_quarter_of_latest_service(write_claims):
-    path = write_claims(make_claims({"service_date": "2026-05-02", "submission_date": "2026-05-09"}))
+    path = write_claims(
+        make_claims({"service_date": "2026-05-02", "submission_date": "2026-05-09"})
+    )
     review = run_claims_review(path, config=load_config())
     assert review.period == "2026Q2" and review.as_of.isoformat() == "2026-06-30"
     assert review.summary["period"]["period_source"] == "quarter of the latest service date"
@@ -112,10 +148,22 @@ def test_period_defaults_to_quarter_of_latest_service(write_claims):
 def test_kpis_on_a_known_population(write_claims):
     frame = make_claims(
         {},  # paid: allowed 80, paid 64, billed 100
-        {"claim_status": "denied", "allowed_amount": "0.00", "paid_amount": "0.00",
-         "adjustment_codes": "CO-50", "paid_date": ""},
-        {"claim_status": "pending", "allowed_amount": "", "paid_amount": "", "paid_date": "",
-         "service_date": "2026-09-20", "submission_date": "2026-09-25", "billing_npi": "1"},
+        {
+            "claim_status": "denied",
+            "allowed_amount": "0.00",
+            "paid_amount": "0.00",
+            "adjustment_codes": "CO-50",
+            "paid_date": "",
+        },
+        {
+            "claim_status": "pending",
+            "allowed_amount": "",
+            "paid_amount": "",
+            "paid_date": "",
+            "service_date": "2026-09-20",
+            "submission_date": "2026-09-25",
+            "billing_npi": "1",
+        },
     )
     review = run_claims_review(write_claims(frame), config=load_config(period="2026Q3"))
     k = review.kpis

@@ -40,8 +40,14 @@ def test_codes_keep_leading_zeros(write_claims):
 
 
 def test_unparseable_values_are_reported_not_coerced(write_claims):
-    path = write_claims(make_claims({"billed_amount": "1,000.00"}, {"service_date": "2026-13-01"},
-                                    {"units": "abc"}, {"line_number": "1a"}))
+    path = write_claims(
+        make_claims(
+            {"billed_amount": "1,000.00"},
+            {"service_date": "2026-13-01"},
+            {"units": "abc"},
+            {"line_number": "1a"},
+        )
+    )
     loaded = load_claims(path, config=CFG)
     errs = loaded.parse_errors[["row", "column"]].values.tolist()
     assert errs == [[2, "billed_amount"], [3, "service_date"], [4, "units"], [5, "line_number"]]
@@ -52,7 +58,7 @@ def test_unparseable_values_are_reported_not_coerced(write_claims):
 def test_empty_file(tmp_path):
     path = tmp_path / "claims.csv"
     path.write_bytes(b"")
-    with pytest.raises(EmptyInputError, match="claims.csv is empty"):
+    with pytest.raises(EmptyInputError, match=r"claims\.csv is empty"):
         load_claims(path, config=CFG)
 
 
@@ -99,7 +105,7 @@ def test_typed_parquet_columns(tmp_path):
 def test_unsupported_suffix(tmp_path):
     path = tmp_path / "claims.txt"
     path.write_text("x")
-    with pytest.raises(InputError, match="unsupported file type .txt"):
+    with pytest.raises(InputError, match=r"unsupported file type \.txt"):
         load_claims(path, config=CFG)
 
 
