@@ -15,7 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .tables import kpi_table, rules_table
+from ..rules import CLAIMS_RULES
+from .tables import rules_table
 
 if TYPE_CHECKING:
     from ..claims.review import ClaimsReview
@@ -24,7 +25,9 @@ _BOLD = Font(bold=True)
 _HEAD = PatternFill("solid", fgColor="DDE3EA")
 
 
-def _cell(ws, value: Any, *, bold: bool = False, header: bool = False) -> WriteOnlyCell:
+def _cell(
+    ws, value: Any, *, bold: bool = False, header: bool = False, fmt: str | None = None
+) -> WriteOnlyCell:
     if isinstance(value, float) and math.isnan(value):
         value = None
     if value is not None and not isinstance(value, (int, float, str)):
@@ -32,6 +35,8 @@ def _cell(ws, value: Any, *, bold: bool = False, header: bool = False) -> WriteO
     c = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         c.data_type = "s"  # text, never a formula, whatever it starts with
+    if fmt:
+        c.number_format = fmt
     if bold or header:
         c.font = _BOLD
     if header:
@@ -77,12 +82,23 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
             ["", "", ""],
         ],
     )
-    kt = kpi_table(review).reset_index()
-    _rows(ws, [["KPI", "value", "formula"], *kt.values.tolist(), ["", "", ""]], header=True)
-    by = [
-        [r, v["count"], f"{v['title']} (amount at stake ${v['amount']:,.2f})"]
-        for r, v in s["findings"]["by_rule"].items()
-    ]
+    k = review.kpis
+    formulas = k["formulas"]
+    _rows(ws, [["KPI", "value", "formula"]], header=True)
+    for label, value, fmt, formula in [
+        ("Claims read", k["claims_read"], "#,##0", "distinct claim_id"),
+        ("Lines read", k["lines_read"], "#,##0", "rows in the input"),
+        ("Clean-claim rate", k["clean_claim_rate"], "0.0%", formulas["clean_claim_rate"]),
+        ("Denial rate", k["denial_rate"], "0.0%", formulas["denial_rate"]),
+        ("Net collection rate", k["net_collection_rate"], "0.0%", formulas["net_collection_rate"]),
+        ("Gross days in A/R", k["gross_days_in_ar"], "0.0", formulas["gross_days_in_ar"]),
+    ]:
+        ws.append([_cell(ws, label), _cell(ws, value, fmt=fmt), _cell(ws, formula)])
+    _rows(ws, [["", "", ""]])
+    by = []
+    for rule_id, v in s["findings"]["by_rule"].items():
+        stake = f" (amount at stake ${v['amount']:,.2f})" if CLAIMS_RULES[rule_id].amount else ""
+        by.append([rule_id, v["count"], v["title"] + stake])
     _rows(ws, [["Rule", "findings", "title"], *by, ["", "", ""]], header=True)
     cs = [
         [k, v["release"], v.get("package", v.get("source", ""))] for k, v in s["codesets"].items()
