@@ -45,40 +45,79 @@ def _check_input(path: Path) -> None:
 
 
 def _run_claims(
-    claims: Path | None, period: str | None, as_of: str | None, config: Path | None, out: Path
+    claims: Path | None,
+    period: str | None,
+    as_of: str | None,
+    config: Path | None,
+    out: Path,
+    *,
+    control_totals: Path | None = None,
+    prior: Path | None = None,
 ) -> dict:
-    """Validate the parameters here, execute the notebook, render the HTML report."""
+    """Validate parameters, execute the notebook into a staged folder, render the HTML report,
+    seal the run with its manifest, then move it into place (an unfinished run never is)."""
     from .config import load_config
+    from .evidence.manifest import describe_input, staged_run, utc_now, write_manifest
     from .notebooks import render_html, run_notebook
 
     load_config(config, period=period, as_of=as_of)  # bad parameters fail before Jupyter starts
-    if claims is not None:
-        _check_input(claims)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    _progress("executing notebooks/claims_review.ipynb with Papermill")
-    nb = run_notebook(
-        "claims_review",
-        {
-            "claims_path": str(claims.resolve()) if claims else None,
-            "period": period,
-            "as_of": as_of,
-            "out_dir": str(out.resolve()),
-            "config_path": str(config.resolve()) if config else None,
-        },
-        out,
-        progress=sys.stderr.isatty(),
-    )
-    _progress("rendering claims_review.html")
-    render_html(nb, out / "claims_review.html")
-    summary = json.loads((out / "summary.json").read_text("utf-8"))
-    c = summary["counts"]["claims"]
+    for path in (claims, control_totals):
+        if path is not None:
+            _check_input(path)
+    if prior is not None and not (prior / "findings.csv").is_file():
+        raise ConfigError(f"--prior {prior} is not a previous run folder (no findings.csv).")
+    started_clock = time.monotonic()
+    started = utc_now()
+    with staged_run(out) as stage:
+        _progress("executing notebooks/claims_review.ipynb with Papermill")
+        nb = run_notebook(
+            "claims_review",
+            {
+                "claims_path": str(claims.resolve()) if claims else None,
+                "period": period,
+                "as_of": as_of,
+                "out_dir": str(stage),
+                "config_path": str(config.resolve()) if config else None,
+                "control_totals_path": str(control_totals.resolve()) if control_totals else None,
+                "prior_dir": str(prior.resolve()) if prior else None,
+            },
+            stage,
+            progress=sys.stderr.isatty(),
+        )
+        _progress("rendering claims_review.html")
+        render_html(nb, stage / "claims_review.html")
+        summary = json.loads((stage / "summary.json").read_text("utf-8"))
+        c = summary["counts"]["claims"]
+        inputs = [
+            describe_input(claims, name="claims", rows=c["rows_read"], source=summary["source"])
+        ]
+        if control_totals is not None:
+            lines = control_totals.read_text("utf-8").strip().count("\n")
+            inputs.append(
+                describe_input(control_totals, name="control_totals", rows=lines, source="")
+            )
+        _progress("hashing inputs and outputs into manifest.json")
+        write_manifest(
+            stage,
+            review="claims",
+            summary=summary,
+            inputs=inputs,
+            parameters={
+                "config": summary["parameters"],
+                "claims_file": claims.name if claims else None,
+                "control_totals_file": control_totals.name if control_totals else None,
+                "prior_dir": str(prior) if prior else None,
+            },
+            started=started,
+            finished=utc_now(),
+        )
     f = summary["findings"]
     _say(
         f"claims {summary['period']['period']}: {c['rows_read']:,} lines read, "
         f"{c['rows_checked']:,} checked, {c['rows_rejected']:,} with unparseable values; "
         f"{f['total']:,} findings ({f['by_severity']['error']:,} errors, "
-        f"{f['by_severity']['warning']:,} warnings) in {time.monotonic() - started:.0f}s -> {out}"
+        f"{f['by_severity']['warning']:,} warnings) in {time.monotonic() - started_clock:.0f}s "
+        f"-> {out}"
     )
     return summary
 
@@ -132,13 +171,30 @@ _config = click.option("--config", type=click.Path(path_type=Path), help="TOML c
 @click.option(
     "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
 )
+@click.option(
+    "--control-totals",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV of control totals (input, measure, expected) to reconcile the population against.",
+)
+@click.option(
+    "--prior",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The previous period's run folder: classify findings new, recurring or resolved.",
+)
 def claims(
-    claims: Path | None, period: str | None, as_of: str | None, config: Path | None, out: Path
+    claims: Path | None,
+    period: str | None,
+    as_of: str | None,
+    config: Path | None,
+    out: Path,
+    control_totals: Path | None,
+    prior: Path | None,
 ) -> None:
-    """Run the claims review and write findings, summary, GX results, reports and workpaper."""
+    """Run the claims review and write findings, summary, GX results, reports, workpaper and
+    the manifest that seals them."""
     if claims is None and period is None:
         period = "2026Q3"
-    _run_claims(claims, period, as_of, config, out)
+    _run_claims(claims, period, as_of, config, out, control_totals=control_totals, prior=prior)
 
 
 @main.command()
@@ -148,14 +204,19 @@ def claims(
     type=click.Path(path_type=Path, file_okay=False),
     help="Output folder (default: reports/<period>/).",
 )
-def run(period: str, out: Path | None) -> None:
+@click.option(
+    "--prior",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The previous period's claims run folder.",
+)
+def run(period: str, out: Path | None, prior: Path | None) -> None:
     """Run every review on the bundled demo data into reports/<period>/."""
     from .config import parse_period
     from .paths import reports_dir
 
     parse_period(period)
     base = out or (reports_dir() / period.upper())
-    _run_claims(None, period.upper(), None, None, base / "claims")
+    _run_claims(None, period.upper(), None, None, base / "claims", prior=prior)
 
 
 @main.command("demo-data")
@@ -185,6 +246,105 @@ def demo_data(period: str, seed: int, n_claims: int, out: Path) -> None:
         f"wrote {len(demo.claims):,} synthetic claim lines to {out} "
         f"and the planted defects to {truth}"
     )
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Zip to write (default: RUN_DIR.zip).",
+)
+@click.option(
+    "--include-inputs",
+    is_flag=True,
+    help="Put the input files in the package (they hold protected data).",
+)
+@click.option(
+    "--reveal",
+    is_flag=True,
+    help="Internal use: also write a token-to-patient map NEXT TO the package.",
+)
+def package(run_dir: Path, out: Path | None, include_inputs: bool, reveal: bool) -> None:
+    """Build one evidence zip from a run folder: index.html, README, the run, a file listing."""
+    from .evidence.manifest import sha256_file
+    from .evidence.package import build_package
+
+    target = build_package(run_dir, out=out, include_inputs=include_inputs, reveal=reveal)
+    _say(f"wrote {target} (SHA-256 {sha256_file(target)}): record this hash in your workpapers")
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+def verify(target: Path) -> None:
+    """Re-hash a run folder or evidence zip; exit 0 only when it is intact."""
+    from .evidence.verify import verify as run_verify
+
+    report = run_verify(target)
+    for line in report.lines:
+        if not line.startswith("ok") or os.environ.get("AUDIT_VERBOSE"):
+            click.echo(line)
+    click.echo(f"{target}: " + ("intact" if report.intact else "NOT INTACT"))
+    sys.exit(0 if report.intact else 1)
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option(
+    "--inputs",
+    "inputs_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder holding the input files named in the manifest.",
+)
+def reperform(target: Path, inputs_dir: Path | None) -> None:
+    """Run the recorded review again and compare the findings byte for byte."""
+    from .evidence.reperform import reperform as run_reperform
+
+    report = run_reperform(target, inputs_dir=inputs_dir)
+    for line in report.lines:
+        click.echo(line)
+    click.echo("re-performed: " + ("identical findings" if report.identical else "NOT identical"))
+    sys.exit(0 if report.identical else 1)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--role", required=True, type=click.Choice(["preparer", "reviewer"]))
+@click.option("--name", required=True)
+@click.option("--note", default="")
+def signoff(run_dir: Path, role: str, name: str, note: str) -> None:
+    """Record who prepared or reviewed a run, bound to its manifest hash."""
+    from .evidence.signoff import record_signoff
+
+    entry = record_signoff(run_dir, role=role, name=name, note=note)
+    _say(
+        f"{role} sign-off by {entry['name']} recorded at {entry['signed_at']} "
+        f"(bound to manifest {entry['manifest_sha256'][:16]}...)"
+    )
+
+
+@main.command("scan-phi")
+@click.argument("target", type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--inputs",
+    "inputs",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Input file whose protected values to look for (repeatable).",
+)
+def scan_phi(target: Path, inputs: tuple[Path, ...]) -> None:
+    """Scan a folder or zip for raw protected values of the inputs; exit 1 if any is found."""
+    from .evidence.scan import scan
+
+    hits = scan(target, list(inputs))
+    for h in hits:
+        click.echo(f"RAW {h.kind} ({h.token}) in {h.file}")
+    click.echo(
+        f"{target}: "
+        + (f"{len(hits)} raw protected value(s) found" if hits else "no raw protected value found")
+    )
+    sys.exit(1 if hits else 0)
 
 
 @main.group()

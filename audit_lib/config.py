@@ -52,6 +52,8 @@ class AuditConfig:
         timely_filing_days: CLM-TF-02 limit in days per payer type (Medicare is CLM-TF-01,
             fixed by 42 CFR 424.44 at one calendar year).
         amount_tolerance: CLM-AMT-02 tolerance in dollars (rulebook: $0.01).
+        control_tolerance: EVD-POP-01 tolerance in dollars when reconciling to control totals
+            (row counts must match exactly).
         extra_modifiers: modifiers accepted in addition to the shipped HCPCS/CPT lists.
         demo_seed: seed of the synthetic demo quarter (used when no claims file is given).
         demo_claims: number of claims in the synthetic demo quarter.
@@ -63,6 +65,7 @@ class AuditConfig:
         default_factory=lambda: dict(DEFAULT_TIMELY_FILING_DAYS)
     )
     amount_tolerance: float = 0.01
+    control_tolerance: float = 0.01
     extra_modifiers: tuple[str, ...] = ()
     demo_seed: int = 20260930
     demo_claims: int = 4000
@@ -90,6 +93,7 @@ class AuditConfig:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "timely_filing_days": dict(sorted(self.timely_filing_days.items())),
             "amount_tolerance": self.amount_tolerance,
+            "control_tolerance": self.control_tolerance,
             "extra_modifiers": list(self.extra_modifiers),
             "demo_seed": self.demo_seed,
             "demo_claims": self.demo_claims,

@@ -1,13 +1,16 @@
 """The findings table: one row per exception, the same shape for every dataset.
 
-Columns (DATA_CONTRACT.md plus two that make each finding traceable to the input file):
-``rule_id, severity, dataset, record_key, row, field, detail, amount``. ``row`` is the
-spreadsheet row of the input (header = row 1); ``field`` the column concerned. ``detail`` is
-plain language and never holds a raw protected value.
+Columns (DATA_CONTRACT.md plus three that make each finding traceable):
+``rule_id, severity, dataset, record_key, row, field, detail, amount, fingerprint``. ``row`` is
+the spreadsheet row of the input (header = row 1; 0 for a finding about the whole input);
+``field`` the column concerned. ``detail`` is plain language and never holds a raw protected
+value. ``fingerprint`` identifies the same exception in another quarter: SHA-256 of the rule,
+record key, field and the (unprotected) values that triggered it, not of the row number.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 
@@ -25,6 +28,7 @@ FINDINGS_COLUMNS = [
     "field",
     "detail",
     "amount",
+    "fingerprint",
 ]
 _PLACEHOLDER = re.compile(r"\{(\$?[A-Za-z_][A-Za-z0-9_]*)(\|[a-z]+)?\}")
 
@@ -40,6 +44,7 @@ def empty_findings() -> pd.DataFrame:
             "field": pd.Series(dtype="string"),
             "detail": pd.Series(dtype="string"),
             "amount": pd.Series(dtype="float64"),
+            "fingerprint": pd.Series(dtype="string"),
         }
     )
 
@@ -79,10 +84,31 @@ def render_template(template: str, frame: pd.DataFrame, params: Mapping[str, obj
     return out + template[pos:]
 
 
+def fingerprints(findings: pd.DataFrame) -> pd.Series:
+    """SHA-256 (first 20 hex digits) of rule, record key, field and trigger values."""
+    text = (
+        findings["rule_id"].astype("string")
+        + "|"
+        + findings["record_key"].astype("string").fillna("")
+        + "|"
+        + findings["field"].astype("string").fillna("")
+        + "|"
+        + findings["trigger"].astype("string").fillna("")
+    )
+    # one hash per finding (not per input row); hashlib is exact and stable across versions
+    return pd.Series(
+        [hashlib.sha256(t.encode()).hexdigest()[:20] for t in text],
+        index=findings.index,
+        dtype="string",
+    )
+
+
 def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
-    """Deterministic order: rule, row, field, detail."""
+    """Deterministic order: rule, row, field, detail. Adds fingerprints from ``trigger``."""
     if findings.empty:
         return empty_findings()
+    if "trigger" in findings:
+        findings = findings.assign(fingerprint=fingerprints(findings)).drop(columns="trigger")
     out = (
         findings[FINDINGS_COLUMNS]
         .sort_values(["rule_id", "row", "field", "detail"], kind="stable")

@@ -142,6 +142,19 @@ CLAIMS_RULES: dict[str, Rule] = {
             "Medicare Claims Processing Manual ch. 1 s.120 (RULEBOOK 1.9)",
         ),
         _R(
+            "EVD-POP-01",
+            "Population total differs from the control total beyond tolerance",
+            "error",
+            "AS 1105 (information produced by the entity); RULEBOOK 6.2",
+            "excess",
+        ),
+        _R(
+            "EVD-POP-02",
+            "Row outside the audit period (cut-off)",
+            "error",
+            "RULEBOOK 6.2 period cut-off",
+        ),
+        _R(
             "CLM-DUP-02",
             "Suspect duplicate of an earlier line",
             "warning",

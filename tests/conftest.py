@@ -14,6 +14,8 @@ settings.register_profile("dev", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PHI_KEY = "audit-suite-test-key"
+# module- and session-scoped fixtures start before the autouse fixture below: same key for all
+os.environ["AUDIT_PHI_KEY"] = PHI_KEY
 
 
 @pytest.fixture(autouse=True)

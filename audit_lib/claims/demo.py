@@ -485,6 +485,12 @@ def _plant(
     t = [(r, rows_of[i] + 2, f) for r, i, f in truth]
     extra_truth = out.loc[out["_truth"].notna(), "_truth"]
     t += [(v[0], int(i) + 2, v[1]) for i, v in extra_truth.items()]
+    # cut-off: lines whose (parseable) service date falls outside the period (the late filings
+    # and future-dated lines planted above) are EVD-POP-02 findings too
+    start, end = parse_period(period)
+    svc = pd.to_datetime(out["service_date"], format="%Y-%m-%d", errors="coerce")
+    outside = svc.notna() & ~svc.between(pd.Timestamp(start), pd.Timestamp(end))
+    t += [("EVD-POP-02", int(i) + 2, "service_date") for i in np.flatnonzero(outside.to_numpy())]
     truth_df = (
         pd.DataFrame(t, columns=["rule_id", "row", "field"])
         .sort_values(["rule_id", "row", "field"])

@@ -19,7 +19,7 @@ from .. import codesets
 from .._version import __version__
 from ..config import AuditConfig, load_config, parse_period, period_of, with_period
 from ..errors import ConfigError
-from ..findings import FINDINGS_COLUMNS, empty_findings, sort_findings
+from ..findings import empty_findings, sort_findings
 from ..rules import CLAIMS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
 from . import logic
@@ -67,6 +67,9 @@ class ClaimsReview:
     findings: pd.DataFrame
     kpis: dict[str, Any]
     validation: dict[str, Any]
+    control_totals: dict[str, Any] = field(default_factory=dict)
+    reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
 
@@ -102,6 +105,7 @@ def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
     keys = lines.set_index("_row")["record_key"].reindex(errs["row"].to_numpy()).to_numpy()
     return pd.DataFrame(
         {
+            "trigger": (errs["column"] + "|" + errs["shown"]).to_numpy(),
             "rule_id": "CLM-PARSE-01",
             "severity": CLAIMS_RULES["CLM-PARSE-01"].severity,
             "dataset": "claims",
@@ -118,7 +122,7 @@ def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
             ).to_numpy(),
             "amount": float("nan"),
         }
-    )[FINDINGS_COLUMNS]
+    )
 
 
 def combine_findings(parse_findings: pd.DataFrame, rule_findings: pd.DataFrame) -> pd.DataFrame:
@@ -159,13 +163,18 @@ def prepare_batches(
         "diagnoses": logic.build_long(lines, DIAGNOSIS_COLUMNS, "code"),
         "modifiers": logic.build_long(lines, MODIFIER_COLUMNS, "modifier"),
     }
+    start, end = parse_period(config.period or "")
     params = {
         "as_of": pd.Timestamp(config.as_of),
+        "period_start": pd.Timestamp(start),
+        "period_end": pd.Timestamp(end),
         "valid_modifiers": sorted(codesets.valid_modifiers(config.extra_modifiers)),
         "place_of_service_codes": sorted(codesets.place_of_service_codes()),
     }
     display_params = {
         "as_of": config.as_of.isoformat() if config.as_of else "",
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
         "icd10cm_release": codesets.icd10cm_release(),
         "amount_tolerance": f"${config.amount_tolerance:.2f}",
     }
@@ -183,6 +192,8 @@ def run_claims_review(
     config: AuditConfig | None = None,
     out_dir: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    control_totals: str | Path | None = None,
+    prior_dir: str | Path | None = None,
 ) -> ClaimsReview:
     """Run the claims review; write ``findings.csv``, ``summary.json``,
     ``validation/claims.json`` and ``workpaper.xlsx`` into ``out_dir`` when given.
@@ -192,7 +203,12 @@ def run_claims_review(
         config: settings; the period and as-of date are resolved here when unset.
         out_dir: folder for the output files (created if needed).
         progress: called with a short message before each long step.
+        control_totals: optional CSV of expected totals (input, measure, expected) to
+            reconcile the population against (EVD-POP-01).
+        prior_dir: the previous period's run folder, to classify findings new, recurring or
+            resolved.
     """
+    from ..evidence import compare, population
     from ..gx import claims_suite
 
     config = config or load_config()
@@ -204,7 +220,19 @@ def run_claims_review(
     _note(progress, "validating the Great Expectations suite")
     redacted = claims_suite.redact_results(claims_suite.validate(batches, params))
     gx_findings = claims_suite.findings_from_results(redacted, batches, lines, display_params)
-    findings = combine_findings(_parse_findings(loaded, lines), gx_findings)
+    totals = population.compute_control_totals(lines, loaded.rows_read)
+    control = population.load_control_file(control_totals) if control_totals else None
+    reconciliation, control_findings = population.reconcile(
+        totals, control, dataset="claims", tolerance=config.control_tolerance
+    )
+    findings = combine_findings(
+        _parse_findings(loaded, lines),
+        pd.concat([gx_findings, control_findings], ignore_index=True),
+    )
+    comparison = None
+    if prior_dir is not None:
+        prior = compare.load_prior_findings(prior_dir)
+        comparison = compare.compare(findings, prior, prior_dir)
     _note(progress, "computing KPIs")
     kpis = compute_kpis(lines, findings, period=parse_period(config.period), as_of=config.as_of)
     review = ClaimsReview(
@@ -216,6 +244,9 @@ def run_claims_review(
         findings=findings,
         kpis=kpis,
         validation=redacted,
+        control_totals=totals,
+        reconciliation=reconciliation,
+        comparison=comparison,
     )
     review.summary = build_summary(review)
     if out_dir is not None:
@@ -285,6 +316,11 @@ def build_summary(review: ClaimsReview) -> dict[str, Any]:
         },
         "kpis": kpis,
         "kpi_tables": _jsonable(review.kpis["tables"]),
+        "control_totals": {"claims": review.control_totals},
+        "reconciliation": review.reconciliation,
+        "quarter_over_quarter": None
+        if review.comparison is None
+        else {"prior": review.comparison["prior"], **review.comparison["counts"]},
         "codesets": codesets.versions(),
         "suite": {
             "name": "claims",
@@ -319,6 +355,14 @@ def write_outputs(review: ClaimsReview, out_dir: Path) -> None:
     validation_path.write_text(
         json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8"
     )
+    if review.comparison is not None:
+        status = review.findings[["rule_id", "record_key", "field", "fingerprint"]].assign(
+            status=review.comparison["status"]
+        )
+        resolved = review.comparison["resolved"].assign(status="resolved")
+        pd.concat([status, resolved[status.columns]], ignore_index=True).to_csv(
+            out_dir / "comparison.csv", index=False, lineterminator="\n"
+        )
     workpaper_path = write_workpaper(review, out_dir / "workpaper.xlsx")
     review.outputs = {
         "findings": str(findings_path),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import pandas as pd
 from ..claims.logic import DX_SYNTAX, EXTERNAL_CAUSE, NPI_FORMAT
 from ..claims.schema import CLAIMS_SCHEMA
 from ..errors import AuditError, SuiteOutOfDateError
-from ..findings import FINDINGS_COLUMNS, empty_findings, render_template
+from ..findings import empty_findings, render_template
 from ..rules import CLAIMS_RULES
 
 SUITE_NAME = "claims"
@@ -62,7 +62,7 @@ class Check:
     batch: str = "claim_lines"
     severity: str | None = None
     excess: tuple[str, str] | None = None  # amount at stake = a - b
-    extra: dict[str, Any] = field(default_factory=dict)
+    trigger: str | None = None  # the values that make it fail, for the finding's fingerprint
 
     def meta(self) -> dict[str, Any]:
         m = {
@@ -76,7 +76,17 @@ class Check:
             m["severity"] = self.severity
         if self.excess:
             m["excess"] = list(self.excess)
+        m["trigger"] = self.trigger or _default_trigger(self.kwargs)
         return m
+
+
+def _default_trigger(kwargs: dict[str, Any]) -> str:
+    """The checked columns' values, protected ones left out (fingerprints are not masked)."""
+    from ..claims.schema import CLAIMS_SCHEMA
+
+    cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    shown = [c for c in cols if not ((spec := CLAIMS_SCHEMA.spec(c)) and spec.protected)]
+    return "|".join(f"{{{c}}}" for c in shown)
 
 
 def _pair(a: str, b: str) -> dict[str, Any]:
@@ -357,6 +367,29 @@ def claims_checks() -> list[Check]:
             "procedure_code",
         )
     )
+    c.append(
+        Check(
+            "within_period",
+            "EVD-POP-02",
+            "expect_column_values_to_be_between",
+            {
+                "column": "service_date",
+                "min_value": {"$PARAMETER": "period_start"},
+                "max_value": {"$PARAMETER": "period_end"},
+            },
+            "service_date {service_date} is outside the audit period {$period_start} to "
+            "{$period_end} (cut-off)",
+            "service_date",
+        )
+    )
+    # what identifies a finding across quarters when the checked value is a derived flag
+    triggers = {
+        "key_unique": "{record_key}",
+        "dx_secondary_repeats_first": "{diagnosis_1}",
+        "exact_duplicate": "{_dup_of}",
+        "suspect_duplicate": "{_dup_of}",
+    }
+    c = [replace(x, trigger=triggers.get(x.check, x.trigger)) for x in c]
     unknown = {x.rule_id for x in c} - set(CLAIMS_RULES)
     assert not unknown, unknown
     return c
@@ -377,10 +410,23 @@ def build_claims_suite():
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    suite = gx.ExpectationSuite(name=SUITE_NAME, meta={"dataset": "claims", "rules": "RULEBOOK.md"})
-    for chk in claims_checks():
-        suite.add_expectation_configuration(
-            ExpectationConfiguration(type=chk.type, kwargs=dict(chk.kwargs), meta=chk.meta())
+    checks = claims_checks()
+    # Built from a list, not with add_expectation_configuration: that "upserts" by column and
+    # type, so a second range check on service_date would silently replace the first.
+    suite = gx.ExpectationSuite(
+        name=SUITE_NAME,
+        meta={"dataset": "claims", "rules": "RULEBOOK.md"},
+        expectations=[
+            ExpectationConfiguration(
+                type=c.type, kwargs=dict(c.kwargs), meta=c.meta()
+            ).to_domain_obj()
+            for c in checks
+        ],
+    )
+    if len(suite.expectations) != len(checks):
+        raise AuditError(
+            f"the claims suite holds {len(suite.expectations)} expectations for {len(checks)} "
+            "checks; two checks are identical. This is a defect in audit_lib."
         )
     return suite
 
@@ -437,15 +483,17 @@ def validate(batches: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[s
         results: list[dict] = []
         # Column pruning: GX (pandas) filters the whole frame for every metric, so each group of
         # expectations is validated on a projection holding only the columns it reads.
-        groups: dict[tuple[str, ...], Any] = {}
+        grouped: dict[tuple[str, ...], list] = {}
         for exp in suite.expectations:
             if exp.meta.get("batch") != name:
                 continue
             kw = exp.configuration.kwargs
             cols = tuple(kw[k] for k in ("column", "column_A", "column_B") if k in kw)
-            if cols not in groups:
-                groups[cols] = gx.ExpectationSuite(name=f"{SUITE_NAME}.{name}.{len(groups)}")
-            groups[cols].add_expectation_configuration(exp.configuration)
+            grouped.setdefault(cols, []).append(exp.configuration.to_domain_obj())
+        groups = {
+            cols: gx.ExpectationSuite(name=f"{SUITE_NAME}.{name}.{i}", expectations=exps)
+            for i, (cols, exps) in enumerate(grouped.items())
+        }
         for cols, part in groups.items():
             batch = batch_definition.get_batch(batch_parameters={"dataframe": frame[list(cols)]})
             res = batch.validate(part, result_format=result_format, expectation_parameters=params)
@@ -601,6 +649,7 @@ def _to_findings(sub: pd.DataFrame, meta: dict[str, Any], params: dict[str, Any]
             "field": render_template(meta["field"], sub, params),
             "detail": render_template(meta["detail"], sub, params),
             "amount": amount,
+            "trigger": render_template(meta["trigger"], sub, params),
         }
     )
-    return out[FINDINGS_COLUMNS]
+    return out

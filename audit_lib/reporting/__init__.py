@@ -2,22 +2,30 @@
 findings, and nothing they show holds a raw protected value."""
 
 from .tables import (
+    comparison_counts,
+    comparison_list,
+    control_totals_table,
     findings_by_rule,
     findings_preview,
     headline,
     kpi_table,
     population_table,
+    reconciliation_table,
     rules_table,
     show,
     top_rules_by_dollars,
 )
 
 __all__ = [
+    "comparison_counts",
+    "comparison_list",
+    "control_totals_table",
     "findings_by_rule",
     "findings_preview",
     "headline",
     "kpi_table",
     "population_table",
+    "reconciliation_table",
     "rules_table",
     "show",
     "top_rules_by_dollars",

@@ -124,3 +124,35 @@ def top_rules_by_dollars(review: ClaimsReview) -> pd.DataFrame:
         .head(10)
         .reset_index(drop=True)
     )
+
+
+def control_totals_table(review: ClaimsReview) -> pd.DataFrame:
+    """Rows, dollar totals and first/last dates of the input, as read."""
+    t = review.control_totals
+    rows = [("rows", f"{t['rows']:,}")]
+    rows += [(k, f"${v:,.2f}") for k, v in t["amounts"].items()]
+    rows += [(f"{k} (first / last)", f"{v['min']} / {v['max']}") for k, v in t["dates"].items()]
+    return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+def reconciliation_table(review: ClaimsReview) -> pd.DataFrame:
+    """Input totals against the control totals file (empty when none was given)."""
+    cols = ["measure", "actual", "expected", "difference", "tolerance", "status"]
+    return pd.DataFrame(review.reconciliation, columns=["input", *cols])[cols]
+
+
+def comparison_counts(review: ClaimsReview) -> pd.DataFrame:
+    """New, recurring and resolved findings against the prior period (empty without one)."""
+    if review.comparison is None:
+        return pd.DataFrame(columns=["new", "recurring", "resolved"])
+    return pd.DataFrame([review.comparison["counts"]])
+
+
+def comparison_list(review: ClaimsReview, status: str, n: int = 25) -> pd.DataFrame:
+    """The first ``n`` new, recurring or resolved findings."""
+    if review.comparison is None:
+        return pd.DataFrame()
+    if status == "resolved":
+        return review.comparison["resolved"].head(n)
+    mask = review.comparison["status"] == status
+    return review.findings.loc[mask, ["rule_id", "record_key", "field", "detail"]].head(n)

@@ -1,6 +1,7 @@
 """The Excel workpaper (openpyxl, write-only for speed on large findings lists).
 
-Sheets: Summary, Findings (frozen header, filters), Rules, Sign-off. Every text cell is
+Sheets: Summary, Findings (frozen header, filters, patients as masked tokens), Rules,
+Control totals (with the reconciliation), Prior period (when compared), Sign-off. Every text cell is
 written as text: a value starting with ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
 """
 
@@ -10,6 +11,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
@@ -28,7 +30,7 @@ _HEAD = PatternFill("solid", fgColor="DDE3EA")
 def _cell(
     ws, value: Any, *, bold: bool = False, header: bool = False, fmt: str | None = None
 ) -> WriteOnlyCell:
-    if isinstance(value, float) and math.isnan(value):
+    if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         value = None
     if value is not None and not isinstance(value, (int, float, str)):
         value = str(value)
@@ -106,7 +108,7 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
     _rows(ws, [["Code set", "release", "source"], *cs], header=True)
 
     ws = wb.create_sheet("Findings")
-    f = review.findings
+    f = review.findings.assign(patient=_patient_tokens(review))
     ws.freeze_panes = "A2"
     widths = {
         "rule_id": 14,
@@ -117,6 +119,8 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         "field": 18,
         "detail": 110,
         "amount": 12,
+        "fingerprint": 22,
+        "patient": 18,
     }
     for i, col in enumerate(f.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = widths.get(col, 14)
@@ -132,20 +136,72 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         ws.column_dimensions[get_column_letter(i)].width = w
     _rows(ws, [list(rt.columns), *rt.values.tolist()], header=True)
 
+    ws = wb.create_sheet("Control totals")
+    for col, w in zip("ABCDEF", (28, 18, 18, 14, 12, 14), strict=True):
+        ws.column_dimensions[col].width = w
+    t = review.control_totals
+    rows: list[list[Any]] = [
+        ["Measure", "Value", "", "", "", ""],
+        ["rows", t["rows"], "", "", "", ""],
+    ]
+    rows += [[k, v, "", "", "", ""] for k, v in t["amounts"].items()]
+    rows += [[f"{k} first / last", v["min"], v["max"], "", "", ""] for k, v in t["dates"].items()]
+    _rows(ws, rows, header=True)
+    _rows(ws, [["", "", "", "", "", ""]])
+    recon = [
+        ["Reconciliation: measure", "input", "control total", "difference", "tolerance", "status"]
+    ]
+    recon += [
+        [r["measure"], r["actual"], r["expected"], r["difference"], r["tolerance"], r["status"]]
+        for r in review.reconciliation
+    ]
+    if not review.reconciliation:
+        recon.append(
+            ["no control totals file given: population not reconciled", "", "", "", "", ""]
+        )
+    _rows(ws, recon, header=True)
+
+    if review.comparison is not None:
+        ws = wb.create_sheet("Prior period")
+        ws.column_dimensions["A"].width = 12
+        ws.column_dimensions["E"].width = 100
+        counts = review.comparison["counts"]
+        _rows(ws, [["Compared with", review.comparison["prior"], "", "", ""]], header=True)
+        _rows(ws, [[k, v, "", "", ""] for k, v in counts.items()])
+        _rows(ws, [["status", "rule_id", "record_key", "field", "detail"]], header=True)
+        cur = review.findings.assign(status=review.comparison["status"])
+        for rec in cur[["status", "rule_id", "record_key", "field", "detail"]].itertuples(
+            index=False, name=None
+        ):
+            ws.append([_cell(ws, v) for v in rec])
+        res = review.comparison["resolved"]
+        for rec in res[["rule_id", "record_key", "field", "detail"]].itertuples(
+            index=False, name=None
+        ):
+            ws.append([_cell(ws, v) for v in ("resolved", *rec)])
+
     ws = wb.create_sheet("Sign-off")
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 30
-    ws.column_dimensions["C"].width = 16
-    ws.column_dimensions["D"].width = 50
+    for col, width in zip("ABCDE", (12, 28, 22, 50, 66), strict=True):
+        ws.column_dimensions[col].width = width
     _rows(
         ws,
         [
-            ["Role", "Name", "Date", "Note"],
-            ["Prepared by", "", "", ""],
-            ["Reviewed by", "", "", ""],
+            ["Role", "Name", "Date", "Note", "Bound to manifest SHA-256"],
+            ["preparer", "", "", "not signed: audit signoff RUN_DIR --role preparer", ""],
+            ["reviewer", "", "", "not signed: audit signoff RUN_DIR --role reviewer", ""],
         ],
         header=True,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _patient_tokens(review: ClaimsReview):
+    """The masked patient of each finding (empty for findings about the whole input)."""
+    from ..phi import Masker
+
+    ids = review.lines.set_index("_row")["patient_id"].reindex(review.findings["row"].to_numpy())
+    tokens = Masker().mask_series(ids.reset_index(drop=True))
+    tokens.index = review.findings.index
+    return tokens

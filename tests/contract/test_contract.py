@@ -59,10 +59,10 @@ def test_drift_is_detected(tmp_path):
 
 
 def test_every_rule_has_a_check_and_is_in_the_rulebook_ids():
-    checked = {c.rule_id for c in claims_suite.claims_checks()} | {"CLM-PARSE-01"}
+    checked = {c.rule_id for c in claims_suite.claims_checks()} | {"CLM-PARSE-01", "EVD-POP-01"}
     assert checked == set(CLAIMS_RULES)
     for rule_id in CLAIMS_RULES:
-        assert re.fullmatch(r"CLM-[A-Z]+-\d{2}", rule_id)
+        assert re.fullmatch(r"(CLM|EVD)-[A-Z]+-\d{2}", rule_id)
 
 
 def test_rules_are_in_the_shared_rulebook():
@@ -76,6 +76,14 @@ def test_rules_are_in_the_shared_rulebook():
         if r not in text and r not in ("CLM-PARSE-01", "CLM-REQ-01", "CLM-KEY-01")
     ]
     assert not missing
+
+
+def test_suite_has_one_expectation_per_check():
+    """GX's add_expectation_configuration upserts by column and type; nothing may be lost."""
+    doc = __import__("json").loads(claims_suite.suite_json())
+    checks = [e["meta"]["check"] for e in doc["expectations"]]
+    assert checks == [c.check for c in claims_suite.claims_checks()]
+    assert {"service_not_future", "within_period"} <= set(checks)
 
 
 def test_custom_expectations_are_in_the_suite():

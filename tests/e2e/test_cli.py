@@ -51,8 +51,6 @@ def _texts(out: Path) -> dict[str, str]:
 def demo_run(tmp_path_factory):
     """`audit demo-data` then `audit claims` on the exported file: raw ids in, outputs out."""
     base = tmp_path_factory.mktemp("cli")
-    env_key = {"AUDIT_PHI_KEY": "cli-test-key"}
-    os.environ.update(env_key)
     csv = base / "claims_2026Q3.csv"
     r = audit("demo-data", "--claims", "600", "--out", csv)
     assert r.returncode == 0, r.stderr
@@ -94,6 +92,8 @@ def test_no_protected_value_in_any_output(demo_run):
     texts["stderr"] = r.stderr + r.stdout
     leaks = {(name, v) for name, text in texts.items() for v in protected if v in text}
     assert not leaks, sorted(leaks)[:10]
+    r = audit("scan-phi", out, "--inputs", csv)  # the shipped scanner agrees
+    assert r.returncode == 0 and "no raw protected value found" in r.stdout, r.stdout
 
 
 def test_run_writes_reports_for_the_period(tmp_path):

@@ -16,7 +16,15 @@ pytestmark = pytest.mark.notebook
 
 def test_claims_notebook_parameters():
     params = pm.inspect_notebook(str(notebooks_dir() / "claims_review.ipynb"))
-    assert set(params) == {"claims_path", "period", "as_of", "out_dir", "config_path"}
+    assert set(params) == {
+        "claims_path",
+        "period",
+        "as_of",
+        "out_dir",
+        "config_path",
+        "control_totals_path",
+        "prior_dir",
+    }
 
 
 def test_committed_notebooks_have_no_outputs():

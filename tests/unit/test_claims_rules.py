@@ -128,25 +128,34 @@ CASES = [
         {"payer_type": "commercial", "service_date": "2026-01-01", "submission_date": "2026-07-01"},
         {"payer_type": "commercial", "service_date": "2026-01-02", "submission_date": "2026-07-01"},
     ),
+    (
+        "EVD-POP-02",
+        "service_date",
+        {"service_date": "2026-06-30", "submission_date": "2026-07-02"},
+        {"service_date": "2026-07-01", "submission_date": "2026-07-02"},
+    ),
 ]
 
 
-def _findings(tmp_path, frame, **config):
+def _findings(tmp_path, frame, *, cutoff=False, **config):
     path = tmp_path / "claims.csv"
     frame.to_csv(path, index=False, lineterminator="\n")
     review = run_claims_review(path, config=load_config(period="2026Q3", **config))
     assert review.summary["counts"]["claims"]["rows_read"] == len(frame)
     assert review.summary["counts"]["claims"]["rows_checked"] == len(frame)
-    return review.findings
+    f = review.findings
+    return f if cutoff else f[f["rule_id"] != "EVD-POP-02"].reset_index(drop=True)
 
 
 @pytest.mark.parametrize(
     ("rule", "field", "bad", "good"), CASES, ids=[f"{c[0]}:{c[1]}:{i}" for i, c in enumerate(CASES)]
 )
 def test_rule_breaks_and_passes(tmp_path, rule, field, bad, good):
-    findings = _findings(tmp_path, make_claims({}, bad, good))
+    # old dates in the timely-filing cases are also outside the period (EVD-POP-02's own case)
+    findings = _findings(tmp_path, make_claims({}, bad, good), cutoff=rule == "EVD-POP-02")
     got = findings[["rule_id", "row", "field"]].apply(tuple, axis=1).tolist()
     assert got == [(rule, 3, field)], findings.to_string()
+    assert findings["fingerprint"].str.fullmatch(r"[0-9a-f]{20}").all()
     f = findings.iloc[0]
     assert f["record_key"] == "C1001:1"
     assert f["detail"] and f["severity"] in ("error", "warning")

@@ -1,0 +1,232 @@
+"""Run folders: staged (atomic) runs and the manifest that seals them.
+
+A run writes into ``<out>.partial-<id>``; only a finished run is moved to ``<out>``. A failed or
+interrupted run leaves the partial folder with ``RUN_FAILED.json`` (or nothing at all when it
+was killed) and no manifest, so ``audit verify`` can never call it intact.
+
+``manifest.json`` records every input (SHA-256, size, rows) and every output (SHA-256, size),
+the parameters and seeds, tool version and git commit, Python and library versions, code-set
+versions and their file hashes, start and end time (UTC) and the operating-system user.
+``manifest.sha256`` holds the manifest's own hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import subprocess
+import traceback
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+
+MANIFEST = "manifest.json"
+MANIFEST_HASH = "manifest.sha256"
+SIGNOFFS = "signoffs.json"
+REVISIONS = "revisions.json"
+FAILED = "RUN_FAILED.json"
+#: files that may join a sealed run folder afterwards, each with its own integrity rule
+AFTERWARDS = frozenset({MANIFEST, MANIFEST_HASH, SIGNOFFS, REVISIONS})
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "great-expectations",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "openpyxl",
+    "matplotlib",
+    "simple-icd-10-cm",
+    "click",
+)
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:  # inputs are only ever opened read-only
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def utc_now() -> str:
+    return (
+        dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    )
+
+
+def git_commit() -> str:
+    """The commit of the audit_lib checkout, with ``+dirty`` for uncommitted changes."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return "unknown (not a git checkout)"
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "status",
+                "--porcelain",
+                "--",
+                "audit_lib",
+                "notebooks",
+                "expectations",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (git not available)"
+    return rev + ("+dirty" if dirty else "")
+
+
+def environment() -> dict[str, Any]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+    }
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _codeset_files() -> dict[str, str]:
+    import importlib.resources
+
+    data = importlib.resources.files("audit_lib.codesets").joinpath("data")
+    return {
+        p.name: sha256_bytes(p.read_bytes())
+        for p in sorted(data.iterdir(), key=lambda p: p.name)
+        if p.name.endswith(".csv")
+    }
+
+
+def list_files(folder: Path) -> list[str]:
+    """Relative POSIX paths of every file below ``folder``, sorted."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def write_manifest(
+    run_dir: Path,
+    *,
+    review: str,
+    summary: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    parameters: dict[str, Any],
+    started: str,
+    finished: str,
+) -> str:
+    """Hash every file of a finished run, write the manifest and its hash; return that hash."""
+    outputs = [
+        {"path": rel, "sha256": sha256_file(run_dir / rel), "bytes": (run_dir / rel).stat().st_size}
+        for rel in list_files(run_dir)
+        if rel not in AFTERWARDS
+    ]
+    doc = {
+        "manifest_version": 1,
+        "review": review,
+        "run_id": uuid.uuid4().hex,
+        "tool": {"name": "audit-suite", "version": __version__, "git_commit": git_commit()},
+        "started_at": started,
+        "finished_at": finished,
+        "user": _user(),
+        "environment": environment(),
+        "parameters": parameters,
+        "seeds": {"demo_seed": summary.get("parameters", {}).get("demo_seed")},
+        "codesets": {**summary.get("codesets", {}), "files_sha256": _codeset_files()},
+        "period": summary.get("period"),
+        "inputs": inputs,
+        "outputs": outputs,
+        "control_totals": summary.get("control_totals"),
+    }
+    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    (run_dir / MANIFEST).write_text(text, "utf-8")
+    digest = sha256_bytes(text.encode("utf-8"))
+    (run_dir / MANIFEST_HASH).write_text(f"{digest}  {MANIFEST}\n", "utf-8")
+    return digest
+
+
+def describe_input(path: Path | None, *, name: str, rows: int, source: str) -> dict[str, Any]:
+    if path is None:
+        return {"name": name, "generated": source, "rows": rows}
+    return {
+        "name": name,
+        "file": path.name,
+        "path": str(path.resolve()),
+        "sha256": sha256_file(path),
+        "bytes": path.stat().st_size,
+        "rows": rows,
+    }
+
+
+@contextlib.contextmanager
+def staged_run(out: Path) -> Iterator[Path]:
+    """Yield a fresh partial folder; move it to ``out`` only when the block finishes."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = out.with_name(f"{out.name}.partial-{uuid.uuid4().hex[:8]}")
+    stage.mkdir()
+    try:
+        yield stage
+    except BaseException as exc:
+        (stage / FAILED).write_text(
+            json.dumps(
+                {
+                    "status": "failed",
+                    "at": utc_now(),
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "traceback_tail": traceback.format_exc().splitlines()[-3:],
+                },
+                indent=2,
+            )
+            + "\n",
+            "utf-8",
+        )
+        raise
+    if out.exists():
+        old = out.with_name(f"{out.name}.replaced-{uuid.uuid4().hex[:8]}")
+        os.replace(out, old)
+        os.replace(stage, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(stage, out)
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text("utf-8"))

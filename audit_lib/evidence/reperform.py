@@ -1,0 +1,84 @@
+"""``audit reperform``: run the recorded review again and compare the findings byte for byte."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .manifest import MANIFEST, sha256_file
+from .verify import Tree, _run_prefix
+
+
+@dataclass
+class ReperformReport:
+    identical: bool
+    lines: list[str] = field(default_factory=list)
+
+
+def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> ReperformReport:
+    from ..claims.review import run_claims_review
+    from ..config import load_config
+
+    tree = Tree(Path(target))
+    prefix = _run_prefix(tree)
+    manifest = tree.json(prefix + MANIFEST)
+    recorded = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    report = ReperformReport(identical=False)
+    files: dict[str, Path] = {}
+    for item in manifest["inputs"]:
+        if "file" not in item:
+            report.lines.append(f"input {item['name']}: regenerated ({item['generated']})")
+            continue
+        if inputs_dir is None:
+            raise InputError(f"this run read {item['file']}: pass --inputs DIR holding it.")
+        path = Path(inputs_dir) / item["file"]
+        if not path.is_file():
+            raise InputError(
+                f"{item['file']} is not in {inputs_dir}; put the original input there.", path=path
+            )
+        if sha256_file(path) != item["sha256"]:
+            report.lines.append(
+                f"input {item['file']}: DIFFERENT from the recorded one "
+                f"(SHA-256 {item['sha256'][:16]}...): not re-performed"
+            )
+            return report
+        report.lines.append(f"input {item['file']}: SHA-256 matches")
+        files[item["name"]] = path
+    params = manifest["parameters"]
+    config = load_config(**params["config"])
+    with tempfile.TemporaryDirectory(prefix="audit-reperform-") as tmp:
+        run_claims_review(
+            files.get("claims"),
+            config=config,
+            out_dir=tmp,
+            control_totals=files.get("control_totals"),
+        )
+        new = Path(tmp) / "findings.csv"
+        same = sha256_file(new) == recorded["findings.csv"]
+        report.identical = same
+        if same:
+            report.lines.append(
+                f"findings.csv: identical, byte for byte (SHA-256 {recorded['findings.csv']})"
+            )
+        else:
+            old = pd.read_csv(io.BytesIO(tree.read(prefix + "findings.csv")))
+            now = pd.read_csv(new)
+            counts = pd.concat(
+                [
+                    old["rule_id"].value_counts().rename("recorded"),
+                    now["rule_id"].value_counts().rename("re-performed"),
+                ],
+                axis=1,
+            )
+            counts = counts.fillna(0).astype(int)
+            diff = counts[counts["recorded"] != counts["re-performed"]]
+            report.lines.append("findings.csv: DIFFERENT from the recorded findings")
+            report.lines += [
+                f"  {r}: recorded {a}, re-performed {b}" for r, (a, b) in diff.iterrows()
+            ]
+    return report

@@ -1,0 +1,80 @@
+"""``audit signoff``: who prepared or reviewed a run, and when, bound to its manifest hash.
+
+The sign-off is appended to ``signoffs.json`` with the SHA-256 of the manifest it approves.
+The workpaper's Sign-off sheet is rewritten to show every sign-off; that change to a sealed
+file is recorded in ``revisions.json`` (who, when, why, hash before and after), as AS 1215.16
+asks of additions after completion, and ``verify`` follows that chain.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import AuditError, ConfigError
+from .manifest import REVISIONS, SIGNOFFS, _user, read_json, sha256_file, utc_now
+from .verify import verify
+
+ROLES = ("preparer", "reviewer")
+
+
+def record_signoff(run_dir: str | Path, *, role: str, name: str, note: str = "") -> dict[str, Any]:
+    run = Path(run_dir)
+    if role not in ROLES:
+        raise ConfigError(f"role {role!r} is not one of {', '.join(ROLES)}.")
+    if not name.strip():
+        raise ConfigError("--name must not be empty: a sign-off says who signed.")
+    if not run.is_dir():
+        raise ConfigError(f"{run} is not a run folder. Sign off the folder a review wrote.")
+    report = verify(run)
+    if not report.intact or report.manifest_sha256 is None:
+        problems = "; ".join(line for line in report.lines if not line.startswith("ok"))
+        raise AuditError(f"{run} is not intact, so it cannot be signed off: {problems}")
+    entry = {
+        "role": role,
+        "name": name.strip(),
+        "note": note,
+        "signed_at": utc_now(),
+        "os_user": _user(),
+        "manifest_sha256": report.manifest_sha256,
+    }
+    signoffs = read_json(run / SIGNOFFS) if (run / SIGNOFFS).is_file() else []
+    signoffs.append(entry)
+    (run / SIGNOFFS).write_text(json.dumps(signoffs, indent=2) + "\n", "utf-8")
+    workpaper = run / "workpaper.xlsx"
+    if workpaper.is_file():
+        before = sha256_file(workpaper)
+        write_signoff_sheet(workpaper, signoffs)
+        revisions = read_json(run / REVISIONS) if (run / REVISIONS).is_file() else []
+        revisions.append(
+            {
+                "file": "workpaper.xlsx",
+                "at": entry["signed_at"],
+                "by": entry["os_user"],
+                "why": f"{role} sign-off by {entry['name']} shown on the Sign-off sheet",
+                "sha256_before": before,
+                "sha256_after": sha256_file(workpaper),
+            }
+        )
+        (run / REVISIONS).write_text(json.dumps(revisions, indent=2) + "\n", "utf-8")
+    return entry
+
+
+def write_signoff_sheet(workpaper: Path, signoffs: list[dict[str, Any]]) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(workpaper)
+    if "Sign-off" in wb.sheetnames:
+        del wb["Sign-off"]
+    ws = wb.create_sheet("Sign-off")
+    ws.append(["Role", "Name", "Date", "Note", "Bound to manifest SHA-256"])
+    for s in signoffs:
+        ws.append([s["role"], s["name"], s["signed_at"], s["note"], s["manifest_sha256"]])
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a name or note starting with '=' stays text
+    for col, width in zip("ABCDE", (12, 28, 22, 50, 66), strict=True):
+        ws.column_dimensions[col].width = width
+    wb.save(workpaper)

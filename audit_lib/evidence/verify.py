@@ -1,0 +1,148 @@
+"""``audit verify``: re-hash a run folder or an evidence package and say exactly what changed.
+
+Intact means: the run finished (a manifest, no RUN_FAILED.json); the manifest matches its own
+hash; every output matches the manifest (the workpaper may differ only through the recorded
+sign-off revisions); no file was added or removed; in a package, every file matches
+PACKAGE_MANIFEST.json. A sign-off is valid only while the manifest it was bound to is the
+current, intact one; otherwise it is reported void.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .manifest import (
+    AFTERWARDS,
+    FAILED,
+    MANIFEST,
+    MANIFEST_HASH,
+    REVISIONS,
+    SIGNOFFS,
+    sha256_bytes,
+)
+
+PACKAGE_MANIFEST = "PACKAGE_MANIFEST.json"
+RUN_PREFIX = "run/"
+
+
+class Tree:
+    """Files of a folder or a zip, by relative POSIX path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._zip = zipfile.ZipFile(path) if path.is_file() else None
+
+    def files(self) -> list[str]:
+        if self._zip is not None:
+            return sorted(n for n in self._zip.namelist() if not n.endswith("/"))
+        return sorted(
+            p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
+        )
+
+    def read(self, rel: str) -> bytes:
+        if self._zip is not None:
+            return self._zip.read(rel)
+        return (self.path / rel).read_bytes()
+
+    def sha256(self, rel: str) -> str:
+        return sha256_bytes(self.read(rel))
+
+    def json(self, rel: str) -> Any:
+        return json.loads(self.read(rel).decode("utf-8"))
+
+
+@dataclass
+class VerifyReport:
+    target: str
+    intact: bool = True
+    lines: list[str] = field(default_factory=list)
+    signoffs: list[dict[str, Any]] = field(default_factory=list)
+    manifest_sha256: str | None = None
+
+    def problem(self, line: str) -> None:
+        self.intact = False
+        self.lines.append(line)
+
+
+def _run_prefix(tree: Tree) -> str:
+    return RUN_PREFIX if PACKAGE_MANIFEST in tree.files() else ""
+
+
+def verify(target: str | Path) -> VerifyReport:
+    path = Path(target)
+    report = VerifyReport(str(path))
+    if not path.exists():
+        report.problem(f"MISSING  {path} does not exist")
+        return report
+    try:
+        tree = Tree(path)
+    except zipfile.BadZipFile:
+        report.problem(f"BROKEN   {path.name} is not a zip file or a run folder")
+        return report
+    files = tree.files()
+    if PACKAGE_MANIFEST in files:
+        _verify_package(tree, files, report)
+    prefix = _run_prefix(tree)
+    run_files = [f[len(prefix) :] for f in files if f.startswith(prefix)]
+    if FAILED in run_files:
+        report.problem(f"FAILED   {prefix}{FAILED}: this run did not finish; it is not evidence")
+    if MANIFEST not in run_files:
+        report.problem(f"MISSING  {prefix}{MANIFEST}: not a finished run (no manifest)")
+        return report
+    manifest_bytes = tree.read(prefix + MANIFEST)
+    digest = sha256_bytes(manifest_bytes)
+    report.manifest_sha256 = digest
+    recorded = (
+        tree.read(prefix + MANIFEST_HASH).decode().split()[0]
+        if MANIFEST_HASH in run_files
+        else None
+    )
+    if recorded != digest:
+        report.problem(f"CHANGED  {prefix}{MANIFEST} (its hash is not the one in {MANIFEST_HASH})")
+    manifest = json.loads(manifest_bytes.decode("utf-8"))
+    revisions = tree.json(prefix + REVISIONS) if REVISIONS in run_files else []
+    listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    for rel in sorted(listed):
+        if rel not in run_files:
+            report.problem(f"REMOVED  {prefix}{rel}")
+            continue
+        expected = listed[rel]
+        for rev in (r for r in revisions if r["file"] == rel):
+            if rev["sha256_before"] != expected:
+                report.problem(f"CHANGED  {prefix}{REVISIONS}: revision chain of {rel} is broken")
+            expected = rev["sha256_after"]
+        if tree.sha256(prefix + rel) != expected:
+            report.problem(f"CHANGED  {prefix}{rel}")
+        else:
+            report.lines.append(f"ok       {prefix}{rel}")
+    for rel in run_files:
+        if rel not in listed and rel not in AFTERWARDS and rel != FAILED:
+            report.problem(f"ADDED    {prefix}{rel}")
+    signoffs = tree.json(prefix + SIGNOFFS) if SIGNOFFS in run_files else []
+    for s in signoffs:
+        valid = report.intact and s.get("manifest_sha256") == digest
+        report.signoffs.append({**s, "status": "valid" if valid else "void"})
+        report.lines.append(
+            f"sign-off {s['role']} {s['name']} at {s['signed_at']}: "
+            + ("valid" if valid else "VOID (the evidence changed after this sign-off)")
+        )
+        if not valid:
+            report.intact = False
+    return report
+
+
+def _verify_package(tree: Tree, files: list[str], report: VerifyReport) -> None:
+    listing = tree.json(PACKAGE_MANIFEST)
+    expected = {f["path"]: f["sha256"] for f in listing["files"]}
+    for rel in sorted(expected):
+        if rel not in files:
+            report.problem(f"REMOVED  {rel}")
+        elif tree.sha256(rel) != expected[rel]:
+            report.problem(f"CHANGED  {rel}")
+    for rel in files:
+        if rel not in expected and rel != PACKAGE_MANIFEST:
+            report.problem(f"ADDED    {rel}")

@@ -1,0 +1,336 @@
+"""Evidence packages end to end: manifest, verify (with tamper cases), sign-off, package,
+re-perform, control totals, quarter over quarter, failed runs and the PHI scan."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tests.e2e.test_cli import audit
+
+pytestmark = pytest.mark.cli
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("evidence")
+    r = audit("run", "--period", "2026Q3", "--out", base / "2026Q3")
+    assert r.returncode == 0, r.stderr
+    return base / "2026Q3" / "claims"
+
+
+@pytest.fixture(scope="module")
+def file_runs(tmp_path_factory):
+    """Two runs of a claims file: a 'prior' one, then one with control totals and --prior."""
+    base = tmp_path_factory.mktemp("fileruns")
+    inputs = base / "inputs"
+    inputs.mkdir()
+    csv = inputs / "claims.csv"
+    assert audit("demo-data", "--claims", "300", "--out", csv).returncode == 0
+    (inputs / "claims.truth.csv").unlink()
+    before = (sha(csv), csv.stat().st_mtime_ns)
+    prior = base / "prior"
+    r = audit("claims", "--claims", csv, "--period", "2026Q3", "--out", prior)
+    assert r.returncode == 0, r.stderr
+    totals = json.loads((prior / "summary.json").read_text())["control_totals"]["claims"]
+    control = inputs / "control.csv"
+    control.write_text(
+        "input,measure,expected\n"
+        f"claims,rows,{totals['rows']}\n"
+        f"claims,billed_amount,{totals['amounts']['billed_amount']:.2f}\n"
+        f"claims,paid_amount,{totals['amounts']['paid_amount'] + 5:.2f}\n"
+    )
+    current = base / "current"
+    r = audit(
+        "claims",
+        "--claims",
+        csv,
+        "--period",
+        "2026Q3",
+        "--out",
+        current,
+        "--control-totals",
+        control,
+        "--prior",
+        prior,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (sha(csv), csv.stat().st_mtime_ns) == before  # inputs are never modified
+    return inputs, prior, current
+
+
+def test_manifest_records_everything(demo_run):
+    m = json.loads((demo_run / "manifest.json").read_text())
+    assert (demo_run / "manifest.sha256").read_text().split()[0] == sha(demo_run / "manifest.json")
+    outputs = {o["path"]: o for o in m["outputs"]}
+    assert set(outputs) == {
+        "findings.csv",
+        "summary.json",
+        "validation/claims.json",
+        "claims_review.ipynb",
+        "claims_review.html",
+        "workpaper.xlsx",
+    }
+    for rel, o in outputs.items():
+        assert o["sha256"] == sha(demo_run / rel) and o["bytes"] == (demo_run / rel).stat().st_size
+    assert m["inputs"] == [
+        {"name": "claims", "generated": "demo:2026Q3:seed=20260930", "rows": 7694}
+    ]
+    assert m["seeds"] == {"demo_seed": 20260930}
+    assert m["parameters"]["config"]["period"] == "2026Q3"
+    assert m["tool"]["version"] and m["tool"]["git_commit"]
+    assert m["environment"]["packages"]["great-expectations"]
+    assert m["codesets"]["icd10cm"]["release"] == "April 2026"
+    assert set(m["codesets"]["files_sha256"]) == {
+        "cpt_modifier_numbers.csv",
+        "hcpcs_modifiers.csv",
+        "place_of_service.csv",
+    }
+    assert m["started_at"] <= m["finished_at"] and m["user"]
+
+
+def test_verify_intact_folder_and_package(demo_run, tmp_path):
+    assert audit("verify", demo_run).returncode == 0
+    zip_path = tmp_path / "p.zip"
+    r = audit("package", demo_run, "--out", zip_path)
+    assert r.returncode == 0 and sha(zip_path) in r.stderr
+    r = audit("verify", zip_path)
+    assert r.returncode == 0 and "intact" in r.stdout
+    with zipfile.ZipFile(zip_path) as z:
+        names = set(z.namelist())
+        index = z.read("index.html").decode()
+    assert {
+        "index.html",
+        "README.txt",
+        "PACKAGE_MANIFEST.json",
+        "run/manifest.json",
+        "run/findings.csv",
+        "run/workpaper.xlsx",
+        "run/claims_review.html",
+    } <= names
+    assert not any(n.startswith("inputs/") for n in names)  # only with --include-inputs
+    for text in (
+        "Control totals",
+        "Reconciliation",
+        "Sign-offs",
+        "Quarter over quarter",
+        'href="run/workpaper.xlsx"',
+        'href="run/manifest.json"',
+    ):
+        assert text in index
+
+
+@pytest.mark.parametrize("tamper", ["change", "add", "remove", "manifest"])
+def test_verify_names_every_tampered_file_in_a_folder(demo_run, tmp_path, tamper):
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    if tamper == "change":
+        data = bytearray((run / "summary.json").read_bytes())
+        data[10] ^= 1
+        (run / "summary.json").write_bytes(bytes(data))
+        expected = "CHANGED  summary.json"
+    elif tamper == "add":
+        (run / "validation" / "notes.txt").write_text("x")
+        expected = "ADDED    validation/notes.txt"
+    elif tamper == "remove":
+        (run / "claims_review.html").unlink()
+        expected = "REMOVED  claims_review.html"
+    else:
+        (run / "manifest.json").write_text(
+            (run / "manifest.json").read_text().replace("2026Q3", "2026Q4")
+        )
+        expected = "CHANGED  manifest.json"
+    r = audit("verify", run)
+    assert r.returncode == 1 and expected in r.stdout and "NOT INTACT" in r.stdout
+
+
+@pytest.mark.parametrize("tamper", ["change", "add", "remove"])
+def test_verify_names_every_tampered_file_in_a_package(demo_run, tmp_path, tamper):
+    good = tmp_path / "good.zip"
+    assert audit("package", demo_run, "--out", good).returncode == 0
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if tamper == "remove" and item.filename == "run/workpaper.xlsx":
+                continue
+            if tamper == "change" and item.filename == "run/findings.csv":
+                data = data.replace(b"CLM-NPI-01", b"CLM-NPI-00", 1)
+            dst.writestr(item, data)
+        if tamper == "add":
+            dst.writestr("run/extra.csv", "a,b\n")
+    r = audit("verify", bad)
+    expected = {
+        "change": "CHANGED  run/findings.csv",
+        "add": "ADDED    run/extra.csv",
+        "remove": "REMOVED  run/workpaper.xlsx",
+    }[tamper]
+    assert r.returncode == 1 and expected in r.stdout
+
+
+def test_signoff_binds_to_the_manifest_and_is_void_after_a_change(demo_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    assert audit("signoff", run, "--role", "preparer", "--name", "Pat Preparer").returncode == 0
+    assert (
+        audit("signoff", run, "--role", "reviewer", "--name", "=Rev", "--note", "ok").returncode
+        == 0
+    )
+    r = audit("verify", run)
+    assert r.returncode == 0, r.stdout
+    assert "sign-off preparer Pat Preparer" in r.stdout and "valid" in r.stdout
+    ws = openpyxl.load_workbook(run / "workpaper.xlsx")["Sign-off"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows[1][:2] == ["preparer", "Pat Preparer"] and rows[2][:2] == ["reviewer", "=Rev"]
+    assert ws.cell(row=3, column=2).data_type == "s"
+    zip_path = tmp_path / "signed.zip"
+    assert audit("package", run, "--out", zip_path).returncode == 0
+    assert "valid" in zipfile.ZipFile(zip_path).read("index.html").decode()
+    # change the findings and re-seal the manifest as if the run had produced them
+    findings = run / "findings.csv"
+    findings.write_text(findings.read_text().replace("CLM-NPI-01", "CLM-NPI-00", 1))
+    manifest = json.loads((run / "manifest.json").read_text())
+    for o in manifest["outputs"]:
+        if o["path"] == "findings.csv":
+            o["sha256"], o["bytes"] = sha(findings), findings.stat().st_size
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    (run / "manifest.json").write_text(text)
+    (run / "manifest.sha256").write_text(
+        f"{hashlib.sha256(text.encode()).hexdigest()}  manifest.json\n"
+    )
+    r = audit("verify", run)
+    assert r.returncode == 1
+    assert r.stdout.count("VOID (the evidence changed after this sign-off)") == 2
+    # evidence that changed after a sign-off is not signed again: re-run the review instead
+    r = audit("signoff", run, "--role", "preparer", "--name", "X")
+    assert r.returncode == 1 and "VOID" in r.stderr
+
+
+def test_signoff_refuses_a_broken_run(demo_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    (run / "findings.csv").write_text("tampered\n")
+    r = audit("signoff", run, "--role", "reviewer", "--name", "R")
+    assert r.returncode == 1 and "not intact" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_reperform_demo_package(demo_run, tmp_path):
+    zip_path = tmp_path / "p.zip"
+    assert audit("package", demo_run, "--out", zip_path).returncode == 0
+    r = audit("reperform", zip_path)
+    assert r.returncode == 0 and "identical, byte for byte" in r.stdout
+
+
+def test_reperform_with_inputs_and_a_changed_input(file_runs, tmp_path):
+    inputs, _prior, current = file_runs
+    zip_path = tmp_path / "p.zip"
+    assert audit("package", current, "--out", zip_path, "--include-inputs").returncode == 0
+    assert {"inputs/claims.csv", "inputs/control.csv"} <= set(zipfile.ZipFile(zip_path).namelist())
+    r = audit("reperform", zip_path, "--inputs", inputs)
+    assert r.returncode == 0 and "identical, byte for byte" in r.stdout, r.stdout + r.stderr
+    changed = tmp_path / "changed"
+    shutil.copytree(inputs, changed)
+    (changed / "claims.csv").write_text(
+        (changed / "claims.csv").read_text().replace("MCR-JH", "MCR-JX", 1)
+    )
+    r = audit("reperform", zip_path, "--inputs", changed)
+    assert r.returncode == 1 and "claims.csv: DIFFERENT" in r.stdout
+
+
+def test_control_totals_reconciliation(file_runs):
+    _inputs, _prior, current = file_runs
+    summary = json.loads((current / "summary.json").read_text())
+    status = {r["measure"]: r["status"] for r in summary["reconciliation"]}
+    assert status == {
+        "rows": "reconciled",
+        "billed_amount": "reconciled",
+        "paid_amount": "difference",
+    }
+    f = pd.read_csv(current / "findings.csv")
+    pop = f[f["rule_id"] == "EVD-POP-01"]
+    assert pop[["record_key", "row", "amount"]].values.tolist() == [["claims:paid_amount", 0, -5.0]]
+    wb = openpyxl.load_workbook(current / "workpaper.xlsx")
+    assert {"Control totals", "Prior period", "Sign-off"} <= set(wb.sheetnames)
+    cells = [c.value for row in wb["Control totals"].iter_rows() for c in row]
+    assert "paid_amount" in cells and "difference" in cells and "reconciled" in cells
+
+
+def test_quarter_over_quarter(file_runs):
+    _inputs, prior, current = file_runs
+    summary = json.loads((current / "summary.json").read_text())
+    qoq = summary["quarter_over_quarter"]
+    n_prior = len(pd.read_csv(prior / "findings.csv"))
+    # same input: every prior finding recurs; only the control-total difference is new
+    assert (qoq["new"], qoq["recurring"], qoq["resolved"]) == (1, n_prior, 0)
+    comparison = pd.read_csv(current / "comparison.csv")
+    assert comparison.loc[comparison["status"] == "new", "rule_id"].tolist() == ["EVD-POP-01"]
+
+
+def test_resolved_findings(file_runs, tmp_path):
+    from audit_lib import load_config, run_claims_review
+
+    inputs, prior, _current = file_runs
+    frame = pd.read_csv(inputs / "claims.csv", dtype=str, keep_default_na=False)
+    prior_f = pd.read_csv(prior / "findings.csv")
+    fixed_row = int(prior_f.loc[prior_f["rule_id"] == "CLM-PX-03", "row"].iloc[0])
+    frame.loc[fixed_row - 2, "units"] = "1"
+    path = tmp_path / "claims.csv"
+    frame.to_csv(path, index=False)
+    review = run_claims_review(path, config=load_config(period="2026Q3"), prior_dir=prior)
+    assert review.comparison["counts"] == {"new": 0, "recurring": len(prior_f) - 1, "resolved": 1}
+    assert review.comparison["resolved"]["rule_id"].tolist() == ["CLM-PX-03"]
+
+
+def test_failed_run_is_left_marked_and_never_intact(tmp_path):
+    bad = tmp_path / "claims.csv"
+    bad.write_text("claim_id,line_number\nC1,1\n")
+    out = tmp_path / "out"
+    r = audit("claims", "--claims", bad, "--out", out)
+    assert r.returncode == 2 and "missing required column" in r.stderr
+    assert not out.exists()
+    partial = [p for p in tmp_path.iterdir() if p.name.startswith("out.partial-")]
+    assert len(partial) == 1 and (partial[0] / "RUN_FAILED.json").is_file()
+    assert "missing required column" in (partial[0] / "RUN_FAILED.json").read_text()
+    assert (partial[0] / "claims_review.ipynb").is_file()  # the failed notebook is kept
+    r = audit("verify", partial[0])
+    assert r.returncode == 1 and "did not finish" in r.stdout
+
+
+def test_scan_phi_finds_nothing_in_outputs_and_packages_but_finds_the_inputs(file_runs, tmp_path):
+    inputs, _prior, current = file_runs
+    zip_path = tmp_path / "p.zip"
+    assert audit("package", current, "--out", zip_path).returncode == 0
+    for target in (current, zip_path):
+        r = audit("scan-phi", target, "--inputs", inputs / "claims.csv")
+        assert r.returncode == 0 and "no raw protected value found" in r.stdout, r.stdout
+    r = audit("scan-phi", inputs, "--inputs", inputs / "claims.csv")  # the scanner can fail
+    assert r.returncode == 1 and "RAW patient_id (PT-" in r.stdout
+    assert "M" not in r.stdout.split("RAW patient_id (")[1][:3]  # shows a token, not the id
+
+
+def test_reveal_map_is_written_next_to_the_package(file_runs, tmp_path):
+    _inputs, _prior, current = file_runs
+    zip_path = tmp_path / "p.zip"
+    assert audit("package", current, "--out", zip_path, "--reveal").returncode == 0
+    reveal = tmp_path / "p.reveal.csv"
+    assert reveal.is_file()
+    assert not any("reveal" in n for n in zipfile.ZipFile(zip_path).namelist())
+    m = pd.read_csv(reveal, dtype=str)
+    assert m["token"].str.startswith("PT-").all() and len(m) > 10
+    wb = openpyxl.load_workbook(current / "workpaper.xlsx")
+    head = [c.value for c in wb["Findings"][1]]
+    tokens = {
+        r[head.index("patient")] for r in wb["Findings"].iter_rows(min_row=2, values_only=True)
+    }
+    assert set(m["token"]) <= tokens
