@@ -106,7 +106,7 @@ def test_workpaper_sheets_and_formula_safety(tmp_path):
     frame.to_csv(path, index=False)
     review = run_claims_review(path, config=load_config(period="2026Q3"), out_dir=tmp_path / "out")
     wb = openpyxl.load_workbook(tmp_path / "out" / "workpaper.xlsx")
-    assert wb.sheetnames == ["Summary", "Findings", "Rules", "Sign-off"]
+    assert wb.sheetnames == ["Summary", "Findings", "Rules", "Control totals", "Sign-off"]
     ws = wb["Findings"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     keys = [ws.cell(row=r, column=4) for r in range(2, ws.max_row + 1)]
@@ -127,7 +127,8 @@ def test_workpaper_sheets_and_formula_safety(tmp_path):
     ]
     assert rules.max_row - 1 == len(CLAIMS_RULES)
     signoff = [[c.value for c in r] for r in wb["Sign-off"].iter_rows()]
-    assert signoff[0] == ["Role", "Name", "Date", "Note"] and signoff[1][0] == "Prepared by"
+    assert signoff[0] == ["Role", "Name", "Date", "Note", "Bound to manifest SHA-256"]
+    assert [r[0] for r in signoff[1:]] == ["preparer", "reviewer"]
 
 
 def test_same_inputs_same_findings_bytes(tmp_path, write_claims):
