@@ -65,7 +65,7 @@ def failing_mask(
 
 def evaluate(batches: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[str, Any]:
     """Evaluate every claims check; results shaped like the redacted GX results."""
-    from .gx.claims_suite import INDEX_COLUMNS, claims_checks
+    from .claims.checks import INDEX_COLUMNS, claims_checks
 
     out: dict[str, Any] = {name: {"success": True, "results": []} for name in batches}
     for chk in claims_checks():

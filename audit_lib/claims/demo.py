@@ -69,6 +69,20 @@ PAYERS = {
     "self_pay": (["SELF"], 1.0, 1.0),
 }
 DENIAL_CARCS = ["CO-50", "CO-97", "CO-16", "CO-197", "CO-11", "CO-109", "PR-204", "CO-151"]
+_OUTCOME = [
+    "claim_status",
+    "allowed_amount",
+    "paid_amount",
+    "patient_responsibility",
+    "adjustment_codes",
+]
+_PENDING = ["pending", "", "", "", ""]
+
+
+def _denied(carc: str) -> list[str]:
+    return ["denied", "0.00", "0.00", "0.00", carc]
+
+
 _MBI_LETTERS = np.array(list("ACDEFGHJKMNPQRTUVWXY"))
 
 
@@ -363,17 +377,7 @@ def _plant(
     future = as_of + pd.to_timedelta(rng.integers(3, 20, len(idx)), unit="D")
     put_dates("service_date", idx, pd.Series(future, index=idx))
     put_dates("submission_date", idx, pd.Series(future + pd.Timedelta(days=1), index=idx))
-    df.loc[
-        idx,
-        [
-            "claim_status",
-            "allowed_amount",
-            "paid_amount",
-            "patient_responsibility",
-            "adjustment_codes",
-            "paid_date",
-        ],
-    ] = ["pending", "", "", "", "", ""]
+    df.loc[idx, [*_OUTCOME, "paid_date"]] = [*_PENDING, ""]
     plant("CLM-DT-01", "service_date", idx)
     inst_rows = ~prof
     idx = pick(0.003, inst_rows)
@@ -409,16 +413,7 @@ def _plant(
         idx = pick(0.003, mask)
         old = d("submission_date", idx) - pd.Timedelta(days=back)
         put_dates("service_date", idx, old)
-        df.loc[
-            idx,
-            [
-                "claim_status",
-                "allowed_amount",
-                "paid_amount",
-                "patient_responsibility",
-                "adjustment_codes",
-            ],
-        ] = ["denied", "0.00", "0.00", "0.00", "CO-29"]
+        df.loc[idx, _OUTCOME] = _denied("CO-29")
         plant(rule, "submission_date", idx)
 
     # appended rows: repeated key, exact and suspect duplicates, and look-alikes that are fine
@@ -433,16 +428,7 @@ def _plant(
     rows["procedure_code"] = "99000"  # a code no demo claim carries, so it is no duplicate
     rows["modifier_1"] = ""
     rows["billed_amount"] = "15.00"
-    rows[
-        [
-            "claim_status",
-            "allowed_amount",
-            "paid_amount",
-            "patient_responsibility",
-            "adjustment_codes",
-            "paid_date",
-        ]
-    ] = ["pending", "", "", "", "", ""]
+    rows[[*_OUTCOME, "paid_date"]] = [*_PENDING, ""]
     rows["_truth"] = [("CLM-KEY-01", "line_number")] * len(rows)
     appended.append(rows)
     for g, rule, change in (
@@ -459,15 +445,7 @@ def _plant(
         rows["paid_date"] = ""
         for col, val in change.items():
             rows[col] = val
-        rows[
-            [
-                "claim_status",
-                "allowed_amount",
-                "paid_amount",
-                "patient_responsibility",
-                "adjustment_codes",
-            ]
-        ] = ["denied", "0.00", "0.00", "0.00", "OA-18"] if rule else ["pending", "", "", "", ""]
+        rows[_OUTCOME] = _denied("OA-18") if rule else _PENDING
         if rule == "CLM-DUP-02":
             rows["billed_amount"] = (rows["billed_amount"].astype(float) * 2).map("{:.2f}".format)
         rows["_truth"] = [(rule, "procedure_code")] * len(rows) if rule else [None] * len(rows)
