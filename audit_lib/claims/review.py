@@ -276,6 +276,7 @@ def build_summary(review: ClaimsReview) -> dict[str, Any]:
             "severity": rule.severity,
             "count": len(sub),
             "amount": round(float(sub["amount"].sum()), 2),
+            "amount_basis": rule.amount,
         }
     kpis = {k: v for k, v in review.kpis.items() if k != "tables"}
     return {

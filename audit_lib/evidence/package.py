@@ -192,7 +192,13 @@ def render_index(
         else "<p>No control totals file was given: the population was not reconciled to an independent source (EVD-POP-01 not performed).</p>"
     )
     by_rule = [
-        [r, v["title"], v["severity"], v["count"], f"${v['amount']:,.2f}"]
+        [
+            r,
+            v["title"],
+            v["severity"],
+            v["count"],
+            f"${v['amount']:,.2f}" if v.get("amount_basis") else "",
+        ]
         for r, v in summary["findings"]["by_rule"].items()
         if v["count"]
     ]

@@ -75,7 +75,10 @@ def kpi_table(review: ClaimsReview) -> pd.DataFrame:
 
 def findings_by_rule(review: ClaimsReview) -> pd.DataFrame:
     by = review.summary["findings"]["by_rule"]
-    rows = [(r, v["title"], v["severity"], v["count"], v["amount"]) for r, v in by.items()]
+    rows = [
+        (r, v["title"], v["severity"], v["count"], v["amount"] if v.get("amount_basis") else None)
+        for r, v in by.items()
+    ]
     out = pd.DataFrame(rows, columns=["rule_id", "title", "severity", "findings", "amount"])
     return (
         out[out["findings"] > 0]
