@@ -32,6 +32,8 @@ _PATTERNS = {
     "amount": r"-?\d+(\.\d{1,2})?",
     "date": r"\d{4}-\d{2}-\d{2}",
 }
+_TRUE = ("true", "1", "y", "yes")
+_FALSE = ("false", "0", "n", "no")
 _EXPECTED = {
     "integer": "a whole number",
     "number": "a number",
@@ -42,7 +44,8 @@ _EXPECTED = {
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One canonical column. ``kind``: text, code, integer, number, amount, date or choice."""
+    """One canonical column. ``kind``: text, code, integer, number, amount, date, boolean or
+    choice."""
 
     name: str
     kind: str = "text"
@@ -220,6 +223,11 @@ def parse_frame(raw: pd.DataFrame, schema: TableSchema, source: str) -> LoadedTa
             value = text.str.lower()
             bad = present & ~value.isin(spec.choices)
             expected = "one of " + ", ".join(spec.choices)
+        elif spec.kind == "boolean":  # empty = false (DATA_CONTRACT.md)
+            lowered = text.str.lower()
+            bad = present & ~lowered.isin([*_TRUE, *_FALSE])
+            value = lowered.isin(_TRUE).fillna(False).astype("boolean")
+            expected = "true/false, 1/0, y/n or yes/no"
         else:
             ok = text.str.fullmatch(_PATTERNS[spec.kind]).fillna(False).astype(bool)
             if spec.kind == "date":

@@ -1,0 +1,38 @@
+"""The canonical overpayments table (DATA_CONTRACT.md, "overpayments")."""
+
+from __future__ import annotations
+
+from ..claims.schema import PAYER_TYPES
+from ..tables import ColumnSpec as C
+from ..tables import TableSchema
+
+STATUSES = ("open", "refunded", "offset", "written_off")
+
+OVERPAYMENTS_SCHEMA = TableSchema(
+    name="overpayments",
+    rule_prefix="REF",
+    columns=(
+        C("overpayment_id", "text", required=True),
+        C("patient_id", "text", required=True, protected=True),
+        C("payer_id", "text", required=True),
+        C("payer_type", "choice", required=True, choices=PAYER_TYPES),
+        C("overpayment_amount", "amount", required=True),
+        C("identified_date", "date", required=True),
+        C("claim_id", "text"),
+        C("line_number", "integer"),
+        C("received_date", "date"),
+        C("service_date", "date"),
+        C("reason", "text"),
+        C("related_investigation", "boolean"),
+        C("investigation_start", "date"),
+        C("investigation_end", "date"),
+        C("cost_report_due_date", "date"),
+        C("refund_id", "text"),
+        C("refund_amount", "amount"),
+        C("refund_date", "date"),
+        C("refund_payee_type", "choice", choices=("payer", "patient")),
+        C("refund_payee_id", "text"),
+        C("status", "choice", choices=STATUSES),
+        C("provider_ptan", "text"),
+    ),
+)
