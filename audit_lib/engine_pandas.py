@@ -63,15 +63,20 @@ def failing_mask(
     return (present & ~ok.fillna(False).astype(bool)).astype(bool)
 
 
-def evaluate(batches: dict[str, pd.DataFrame], params: dict[str, Any]) -> dict[str, Any]:
-    """Evaluate every claims check; results shaped like the redacted GX results."""
-    from .claims.checks import INDEX_COLUMNS, claims_checks
+def evaluate(
+    batches: dict[str, pd.DataFrame], params: dict[str, Any], spec: Any = None
+) -> dict[str, Any]:
+    """Evaluate every check of a suite (default: claims); results shaped like the redacted GX
+    results."""
+    if spec is None:
+        from .gx.claims_suite import CLAIMS_SUITE as spec
+    index_columns = spec.index_columns
 
     out: dict[str, Any] = {name: {"success": True, "results": []} for name in batches}
-    for chk in claims_checks():
+    for chk in spec.checks():
         frame = batches[chk.batch]
         mask = failing_mask(frame, chk.type, chk.kwargs, params)
-        idx = frame.loc[mask.to_numpy(), INDEX_COLUMNS[chk.batch]].to_numpy().tolist()
+        idx = frame.loc[mask.to_numpy(), index_columns[chk.batch]].to_numpy().tolist()
         out[chk.batch]["results"].append(
             {
                 "success": not idx,

@@ -1,18 +1,17 @@
 """The claims checks as data: one entry per expectation, engine-independent.
 
-Each :class:`Check` names the rulebook rule, the batch it runs on, the expectation type (GX's
-vocabulary, a plain string here), its arguments, the field it concerns and the plain-language
-detail. ``audit_lib.gx.claims_suite`` turns them into a Great Expectations suite;
-``audit_lib.engine_pandas`` evaluates the same list without GX (a Spark evaluator would too).
-Batches: ``claim_lines`` (one row per service line, with derived columns for cross-row rules
-and computed limits), ``diagnoses`` and ``modifiers`` (one row per code present).
+See :mod:`audit_lib.checks`. Batches: ``claim_lines`` (one row per service line, with derived
+columns for cross-row rules and computed limits), ``diagnoses`` and ``modifiers`` (one row per
+code present).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
+from ..checks import Check
+from ..checks import flag as _flag
+from ..checks import pair as _pair
 from ..rules import CLAIMS_RULES
 from .logic import DX_SYNTAX, EXTERNAL_CAUSE, NPI_FORMAT
 from .schema import CLAIMS_SCHEMA
@@ -23,57 +22,6 @@ INDEX_COLUMNS = {
     "diagnoses": ["_row", "position"],
     "modifiers": ["_row", "position"],
 }
-
-
-@dataclass(frozen=True)
-class Check:
-    """One expectation and how its failures read as findings."""
-
-    check: str
-    rule_id: str
-    type: str
-    kwargs: dict[str, Any]
-    detail: str
-    field: str
-    batch: str = "claim_lines"
-    severity: str | None = None
-    excess: tuple[str, str] | None = None  # amount at stake = a - b
-    trigger: str | None = None  # the values that make it fail, for the finding's fingerprint
-
-    def meta(self) -> dict[str, Any]:
-        m = {
-            "rule_id": self.rule_id,
-            "check": self.check,
-            "batch": self.batch,
-            "field": self.field,
-            "detail": self.detail,
-        }
-        if self.severity:
-            m["severity"] = self.severity
-        if self.excess:
-            m["excess"] = list(self.excess)
-        m["trigger"] = self.trigger or _default_trigger(self.kwargs)
-        return m
-
-
-def _default_trigger(kwargs: dict[str, Any]) -> str:
-    """The checked columns' values, protected ones left out (fingerprints are not masked)."""
-    cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-    shown = [c for c in cols if not ((spec := CLAIMS_SCHEMA.spec(c)) and spec.protected)]
-    return "|".join(f"{{{c}}}" for c in shown)
-
-
-def _pair(a: str, b: str) -> dict[str, Any]:
-    return {
-        "column_A": a,
-        "column_B": b,
-        "or_equal": True,
-        "ignore_row_if": "either_value_is_missing",
-    }
-
-
-def _flag(column: str) -> dict[str, Any]:
-    return {"column": column, "value_set": [False]}
 
 
 def claims_checks() -> list[Check]:

@@ -1,0 +1,333 @@
+"""The suite engine: checks (data) -> Great Expectations suite -> validation -> findings.
+
+Dataset-agnostic: each dataset describes itself with a :class:`SuiteSpec` (its checks, rule
+catalogue, batches and amount column); ``claims_suite`` and later suites are thin bindings.
+
+* The suite is built from a list of checks, one expectation each; ``meta`` carries the rule
+  id, batch, field, plain-language detail and fingerprint trigger, so the JSON suite alone
+  says what every rule checks. Suite parameters (``$PARAMETER``) keep run values out of it.
+* Validation is tuned for millions of rows (BENCHMARKS.md): each group of expectations sees a
+  projection of the columns it reads, the batch index encodes the input row, and results are
+  read without GX's deep JSON conversion.
+* :func:`redact_results` keeps counts and failing row numbers only: GX puts failing values
+  (dates of birth among them) in its results; they are dropped before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..checks import Check
+from ..errors import AuditError, SuiteOutOfDateError
+from ..findings import empty_findings, render_template
+from ..rules import Rule
+
+_POSITIONS = 100  # index = row * 100 + code position (positions are 1..12)
+_RESULT_KEYS = (
+    "element_count",
+    "unexpected_count",
+    "unexpected_percent",
+    "missing_count",
+    "missing_percent",
+    "unexpected_percent_total",
+    "unexpected_percent_nonmissing",
+)
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """What the engine needs to know about one dataset's suite.
+
+    Attributes:
+        name: suite and dataset name (``expectations/<name>.json``, findings' ``dataset``).
+        checks: returns the checks, in suite order.
+        rules: the rule catalogue the checks refer to.
+        index_columns: per batch, the columns identifying a failing row (``_row`` and, for
+            long batches, ``position``).
+        main_batch: the batch with one row per input record (holds ``record_key``).
+        amount_column: the record's amount, put at stake by rules with an amount basis.
+    """
+
+    name: str
+    checks: Callable[[], list[Check]]
+    rules: dict[str, Rule]
+    index_columns: dict[str, list[str]]
+    main_batch: str
+    amount_column: str
+
+
+# --- suite JSON ---------------------------------------------------------------------------
+def _gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    from . import expectations  # noqa: F401  (registers the custom expectations)
+
+    return gx
+
+
+def build_suite(spec: SuiteSpec):
+    """The ``ExpectationSuite`` of a dataset (GX imported here, not at package import)."""
+    gx = _gx()
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    checks = spec.checks()
+    # Built from a list, not with add_expectation_configuration: that "upserts" by column and
+    # type, so a second range check on service_date would silently replace the first.
+    suite = gx.ExpectationSuite(
+        name=spec.name,
+        meta={"dataset": spec.name, "rules": "RULEBOOK.md"},
+        expectations=[
+            ExpectationConfiguration(
+                type=c.type, kwargs=dict(c.kwargs), meta=c.meta()
+            ).to_domain_obj()
+            for c in checks
+        ],
+    )
+    if len(suite.expectations) != len(checks):
+        raise AuditError(
+            f"the {spec.name} suite holds {len(suite.expectations)} expectations for {len(checks)} "
+            "checks; two checks are identical. This is a defect in audit_lib."
+        )
+    return suite
+
+
+def suite_json(spec: SuiteSpec, suite=None) -> str:
+    """Stable serialisation: sorted keys, no ids, no GX version (those change run to run)."""
+    suite = suite if suite is not None else build_suite(spec)
+    doc = suite.to_json_dict()
+    doc.pop("id", None)
+    doc.get("meta", {}).pop("great_expectations_version", None)
+    for exp in doc.get("expectations", []):
+        exp.pop("id", None)
+    return json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def suite_path(spec: SuiteSpec) -> Path:
+    return Path(__file__).resolve().parents[2] / "expectations" / f"{spec.name}.json"
+
+
+def write_suite(spec: SuiteSpec, path: str | Path | None = None) -> Path:
+    p = Path(path) if path else suite_path(spec)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(suite_json(spec), encoding="utf-8")
+    return p
+
+
+def check_suite(spec: SuiteSpec, path: str | Path | None = None) -> None:
+    """Raise :class:`SuiteOutOfDateError` when the committed JSON differs from the code."""
+    p = Path(path) if path else suite_path(spec)
+    if not p.is_file() or p.read_text(encoding="utf-8") != suite_json(spec):
+        raise SuiteOutOfDateError(f"{p} is out of date with audit_lib. Run: audit suites build")
+
+
+# --- validation -----------------------------------------------------------------------------
+def validate(
+    spec: SuiteSpec, batches: dict[str, pd.DataFrame], params: dict[str, Any]
+) -> dict[str, dict]:
+    """Validate each batch against its part of the suite; returns raw GX result dicts."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    source = context.data_sources.add_pandas("audit")
+    suite = build_suite(spec)
+    asset = source.add_dataframe_asset(spec.name)
+    batch_definition = asset.add_batch_definition_whole_dataframe(spec.name)
+    result_format = {
+        "result_format": "COMPLETE",
+        "partial_unexpected_count": 0,
+        "return_unexpected_index_query": False,
+    }
+    out: dict[str, dict] = {}
+    for name, frame in batches.items():
+        frame = _gx_frame(frame)
+        results: list[dict] = []
+        # Column pruning: GX (pandas) filters the whole frame for every metric, so each group of
+        # expectations is validated on a projection holding only the columns it reads.
+        grouped: dict[tuple[str, ...], list] = {}
+        for exp in suite.expectations:
+            if exp.meta.get("batch") != name:
+                continue
+            kw = exp.configuration.kwargs
+            cols = tuple(kw[k] for k in ("column", "column_A", "column_B") if k in kw)
+            grouped.setdefault(cols, []).append(exp.configuration.to_domain_obj())
+        groups = {
+            cols: gx.ExpectationSuite(name=f"{spec.name}.{name}.{i}", expectations=exps)
+            for i, (cols, exps) in enumerate(grouped.items())
+        }
+        for cols, part in groups.items():
+            batch = batch_definition.get_batch(batch_parameters={"dataframe": frame[list(cols)]})
+            res = batch.validate(part, result_format=result_format, expectation_parameters=params)
+            results.extend(_result_dict(r) for r in res.results)
+        position = {e.meta["check"]: i for i, e in enumerate(suite.expectations)}
+        results.sort(key=lambda r: position[r["expectation_config"]["meta"]["check"]])
+        ok = sum(bool(r["success"]) for r in results)
+        out[name] = {
+            "success": ok == len(results),
+            "statistics": {
+                "evaluated_expectations": len(results),
+                "successful_expectations": ok,
+                "unsuccessful_expectations": len(results) - ok,
+                "success_percent": round(100 * ok / len(results), 2) if results else 100.0,
+            },
+            "results": results,
+        }
+    return out
+
+
+def _result_dict(r) -> dict[str, Any]:
+    """A plain dict of one expectation result, without GX's deep JSON conversion of every
+    failing value (they are dropped by :func:`redact_results` anyway)."""
+    cfg = r.expectation_config
+    return {
+        "success": bool(r.success),
+        "expectation_config": {
+            "type": cfg.type,
+            "kwargs": dict(cfg.kwargs),
+            "meta": dict(cfg.meta),
+        },
+        "result": dict(r.result or {}),
+        "exception_info": r.exception_info or {},
+    }
+
+
+def _gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as handed to GX, shaped for speed on millions of rows.
+
+    * The (unnamed) index encodes the input row, and for long batches the code position
+      (``row * 100 + position``): GX then reports failing rows as a plain list of index values
+      instead of looking every failing row up one by one (``unexpected_index_column_names``).
+    """
+    g = frame.copy()
+    key = g["_row"].to_numpy(dtype="int64") * _POSITIONS
+    if "position" in g:
+        key = key + g["position"].to_numpy(dtype="int64")
+    g.index = pd.Index(key, dtype="int64")
+    return g
+
+
+def _decode(spec: SuiteSpec, index_values: list[int], batch: str) -> list[list[int]]:
+    codes = np.asarray(index_values, dtype="int64")
+    rows, positions = np.divmod(codes, _POSITIONS)
+    if len(spec.index_columns[batch]) == 1:
+        return rows[:, None].tolist()
+    return np.stack([rows, positions], axis=1).tolist()
+
+
+def redact_results(spec: SuiteSpec, results: dict[str, dict]) -> dict[str, Any]:
+    """Keep counts and the row numbers of failures; drop every value (GX puts failing values,
+    such as dates of birth, into ``unexpected_list`` and ``unexpected_index_list``)."""
+    batches: dict[str, Any] = {}
+    for name, res in results.items():
+        index_cols = spec.index_columns[name]
+        clean = []
+        for r in res["results"]:
+            raw = r.get("result") or {}
+            kept: dict[str, Any] = {
+                k: (None if raw[k] is None else float(raw[k]) if "percent" in k else int(raw[k]))
+                for k in _RESULT_KEYS
+                if k in raw
+            }
+            kept["unexpected_index_column_names"] = index_cols
+            kept["unexpected_index_list"] = _decode(
+                spec, raw.get("unexpected_index_list") or [], name
+            )
+            exc = r.get("exception_info") or {}
+            # suite runs key exception_info by metric id; single expectations do not
+            infos = [exc] if "raised_exception" in exc else list(exc.values())
+            cfg = r["expectation_config"]
+            clean.append(
+                {
+                    "success": r["success"],
+                    "expectation_config": {
+                        "type": cfg["type"],
+                        "kwargs": cfg["kwargs"],
+                        "meta": cfg["meta"],
+                    },
+                    "result": kept,
+                    "exception_raised": any(bool(i.get("raised_exception")) for i in infos),
+                }
+            )
+        batches[name] = {
+            "success": res["success"],
+            "statistics": res["statistics"],
+            "results": clean,
+        }
+    return batches
+
+
+def findings_from_results(
+    spec: SuiteSpec,
+    redacted: dict[str, Any],
+    batches: dict[str, pd.DataFrame],
+    lines: pd.DataFrame,
+    params: dict[str, Any],
+) -> pd.DataFrame:
+    """One finding per failing row (and code position) of every expectation."""
+    by_row = lines.set_index("_row", drop=False)
+    parts: list[pd.DataFrame] = []
+    for name, res in redacted.items():
+        for r in res["results"]:
+            meta = r["expectation_config"]["meta"]
+            if r["exception_raised"]:
+                raise AuditError(
+                    f"expectation {r['expectation_config']['type']} ({meta['rule_id']}) could not "
+                    "be evaluated; this is a defect in audit_lib, please report it."
+                )
+            idx = r["result"]["unexpected_index_list"]
+            if not idx:
+                continue
+            keys = pd.DataFrame(idx, columns=spec.index_columns[name])
+            if name == spec.main_batch:
+                sub = by_row.loc[keys["_row"].to_numpy()].reset_index(drop=True)
+            else:
+                sub = keys.merge(batches[name], on=["_row", "position"], how="left")
+                line_cols = [
+                    c for c in ("record_key", spec.amount_column, "claim_type") if c in by_row
+                ]
+                sub = sub.join(
+                    by_row[line_cols].reindex(sub["_row"].to_numpy()).reset_index(drop=True)
+                )
+            parts.append(_to_findings(spec, sub, meta, params))
+    return pd.concat(parts, ignore_index=True) if parts else empty_findings()
+
+
+def _to_findings(
+    spec: SuiteSpec, sub: pd.DataFrame, meta: dict[str, Any], params: dict[str, Any]
+) -> pd.DataFrame:
+    rule = spec.rules[meta["rule_id"]]
+    severity = pd.Series(meta.get("severity") or rule.severity, index=sub.index, dtype="string")
+    if rule.severity_institutional and "claim_type" in sub:
+        inst = sub["claim_type"].eq("institutional").fillna(False).astype(bool)
+        severity[inst] = rule.severity_institutional
+    if meta.get("excess"):
+        a, b = meta["excess"]
+        amount = (sub[a] - sub[b]).astype("float64")
+    elif rule.amount:  # the record's own amount (a claim line's charge, an overpayment)
+        amount = sub[spec.amount_column].astype("float64")
+    else:
+        amount = pd.Series(np.nan, index=sub.index)
+    out = pd.DataFrame(
+        {
+            "rule_id": meta["rule_id"],
+            "severity": severity,
+            "dataset": spec.name,
+            "record_key": sub["record_key"].astype("string"),
+            "row": sub["_row"].astype("int64"),
+            "field": render_template(meta["field"], sub, params),
+            "detail": render_template(meta["detail"], sub, params),
+            "amount": amount,
+            "trigger": render_template(meta["trigger"], sub, params),
+        }
+    )
+    return out
