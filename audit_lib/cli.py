@@ -352,20 +352,29 @@ def suites() -> None:
     """Build or check the Great Expectations suites in expectations/."""
 
 
+def _suites():
+    from .gx.claims_suite import CLAIMS_SUITE
+    from .refunds.suite import REFUNDS_SUITE
+
+    return [CLAIMS_SUITE, REFUNDS_SUITE]
+
+
 @suites.command("build")
 def suites_build() -> None:
     """Regenerate expectations/*.json from the code."""
-    from .gx.claims_suite import write_claims_suite
+    from .gx.engine import write_suite
 
-    _say(f"wrote {write_claims_suite()}")
+    for spec in _suites():
+        _say(f"wrote {write_suite(spec)}")
 
 
 @suites.command("check")
 def suites_check() -> None:
     """Fail (exit 1) when expectations/*.json differs from the code."""
-    from .gx.claims_suite import check_claims_suite
+    from .gx.engine import check_suite
 
-    check_claims_suite()
+    for spec in _suites():
+        check_suite(spec)
     _say("expectations are up to date")
 
 

@@ -33,6 +33,13 @@ __all__ = ["AuditConfig", "load_config", "parse_period", "period_of"]
 
 _PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
 
+DEFAULT_CREDIT_BALANCE_DAYS: dict[str, int] = {
+    # REF-T-06: open credit balances older than this are exceptions (RULEBOOK 3.4)
+    "medicare": 60,
+    "medicaid": 60,
+    "default": 90,
+}
+
 DEFAULT_TIMELY_FILING_DAYS: dict[str, int] = {
     # CLM-TF-02 defaults. Contracts vary (commercial commonly 90-365 days, Medicaid per state):
     # set the payer's real limits in the config file. self_pay has no filing limit.
@@ -57,6 +64,16 @@ class AuditConfig:
         extra_modifiers: modifiers accepted in addition to the shipped HCPCS/CPT lists.
         demo_seed: seed of the synthetic demo quarter (used when no claims file is given).
         demo_claims: number of claims in the synthetic demo quarter.
+        clock_resume: 60-day clock after a suspension: ``strict`` (unused days resume) or
+            ``restart`` (60 days again); see audit_lib.refunds.clock.
+        investigation_start_within_days: REF-60D-02 timeliness of a related investigation.
+        pre2025_investigation_days: reasonable-diligence allowance for items identified before
+            2025.
+        refund_duplicate_window_days: REF-T-04 window for the same claim, payee and amount.
+        credit_balance_policy_days: REF-T-06 age of an open credit balance per payer type
+            (``default`` for the others).
+        approval_threshold: REF-T-11 refund approval threshold in dollars.
+        dormancy_years: REF-UP-01 state dormancy period for patient credit balances.
     """
 
     period: str | None = None
@@ -69,6 +86,15 @@ class AuditConfig:
     extra_modifiers: tuple[str, ...] = ()
     demo_seed: int = 20260930
     demo_claims: int = 4000
+    clock_resume: str = "strict"
+    investigation_start_within_days: int = 30
+    pre2025_investigation_days: int = 180
+    refund_duplicate_window_days: int = 30
+    credit_balance_policy_days: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_CREDIT_BALANCE_DAYS)
+    )
+    approval_threshold: float = 10000.0
+    dormancy_years: int = 3
 
     def __post_init__(self) -> None:
         if self.period is not None:
@@ -83,6 +109,10 @@ class AuditConfig:
                 )
         if self.amount_tolerance < 0:
             raise ConfigError(f"amount_tolerance must be >= 0, got {self.amount_tolerance!r}.")
+        if self.clock_resume not in ("strict", "restart"):
+            raise ConfigError(
+                f"clock_resume must be 'strict' or 'restart', got {self.clock_resume!r}."
+            )
         if self.demo_claims <= 0:
             raise ConfigError(f"demo_claims must be positive, got {self.demo_claims!r}.")
 
@@ -97,6 +127,13 @@ class AuditConfig:
             "extra_modifiers": list(self.extra_modifiers),
             "demo_seed": self.demo_seed,
             "demo_claims": self.demo_claims,
+            "clock_resume": self.clock_resume,
+            "investigation_start_within_days": self.investigation_start_within_days,
+            "pre2025_investigation_days": self.pre2025_investigation_days,
+            "refund_duplicate_window_days": self.refund_duplicate_window_days,
+            "credit_balance_policy_days": dict(sorted(self.credit_balance_policy_days.items())),
+            "approval_threshold": self.approval_threshold,
+            "dormancy_years": self.dormancy_years,
         }
 
 

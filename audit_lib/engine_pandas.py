@@ -43,6 +43,8 @@ def failing_mask(
     present = s.notna()
     if type_ == "expect_column_values_to_not_be_null":
         return ~present
+    if type_ == "expect_column_values_to_be_null":
+        return present.astype(bool)
     if type_ == "expect_column_values_to_match_regex":
         ok = s.astype("string").str.contains(kwargs["regex"], regex=True)
     elif type_ == "expect_column_values_to_not_match_regex":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CLAIMS_RULES", "Rule", "get_rule"]
+__all__ = ["CLAIMS_RULES", "REFUNDS_RULES", "Rule", "get_rule"]
 
 
 @dataclass(frozen=True)
@@ -164,13 +164,94 @@ CLAIMS_RULES: dict[str, Rule] = {
 }
 
 
+_RB3 = "RULEBOOK 3"
+REFUNDS_RULES: dict[str, Rule] = {
+    r.rule_id: r
+    for r in [
+        _R(
+            "REF-PARSE-01",
+            "Value cannot be parsed (wrong type or format)",
+            "error",
+            "DATA_CONTRACT.md input conventions",
+            None,
+        ),
+        _R("REF-REQ-01", "Required value is empty", "error", "DATA_CONTRACT.md overpayments", None),
+        _R(
+            "REF-KEY-01",
+            "overpayment_id appears more than once",
+            "error",
+            "DATA_CONTRACT.md overpayments key",
+            None,
+        ),
+        _R(
+            "REF-60D-01",
+            "Not reported and returned by the 60-day deadline",
+            "error",
+            "SSA 1128J(d); 42 CFR 401.305 (RULEBOOK 3.1)",
+        ),
+        _R(
+            "REF-60D-02",
+            "Claimed suspension of the 60-day clock is not legitimate",
+            "warning",
+            "42 CFR 401.305 as amended for 2025 (RULEBOOK 3.1)",
+            None,
+        ),
+        _R(
+            "REF-60D-03",
+            "Identified more than 6 years after the payment was received",
+            "warning",
+            "42 CFR 401.305(f) lookback (RULEBOOK 3.1)",
+        ),
+        _R(
+            "REF-60D-04",
+            "Refunded amount differs from the overpayment",
+            "error",
+            "RULEBOOK 3.1 quantification",
+            "excess",
+        ),
+        _R(
+            "REF-60D-05",
+            "No reason recorded for the overpayment",
+            "error",
+            "SSA 1128J(d)(1) written reason (RULEBOOK 3.1)",
+            None,
+        ),
+        _R("REF-T-02", "Refund larger than the overpayment", "error", f"{_RB3}.4", "excess"),
+        _R(
+            "REF-T-03",
+            "Refund paid to a party other than the one that overpaid",
+            "error",
+            f"{_RB3}.4",
+        ),
+        _R("REF-T-04", "Duplicate refund (same claim, payee and amount)", "error", f"{_RB3}.4"),
+        _R("REF-T-06", "Open credit balance older than policy", "warning", f"{_RB3}.4"),
+        _R(
+            "REF-T-09",
+            "Refund without a claim link or reason, or linked to an unknown claim",
+            "error",
+            f"{_RB3}.4",
+            None,
+        ),
+        _R("REF-T-10", "Overpayment offset by the payer and also refunded", "error", f"{_RB3}.4"),
+        _R("REF-T-11", "Round-amount or just-below-threshold refund", "warning", f"{_RB3}.4"),
+        _R(
+            "REF-UP-01",
+            "Patient credit balance dormant beyond the state period, not escheated",
+            "warning",
+            f"{_RB3}.3 (state unclaimed-property law)",
+        ),
+        _R("REF-UP-03", "Program or insurer money in the escheat set", "error", f"{_RB3}.3"),
+    ]
+}
+
+
 def get_rule(rule_id: str) -> Rule:
     """Look a rule up by id, suggesting the closest id when it is unknown."""
     try:
-        return CLAIMS_RULES[rule_id]
+        return {**CLAIMS_RULES, **REFUNDS_RULES}[rule_id]
     except KeyError:
         import difflib
 
-        close = difflib.get_close_matches(rule_id, CLAIMS_RULES, n=1)
+        close = difflib.get_close_matches(rule_id, [*CLAIMS_RULES, *REFUNDS_RULES], n=1)
         hint = f" Did you mean {close[0]}?" if close else ""
         raise KeyError(f"unknown rule id {rule_id!r}.{hint}") from None

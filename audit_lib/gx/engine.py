@@ -312,7 +312,7 @@ def _to_findings(
         severity[inst] = rule.severity_institutional
     if meta.get("excess"):
         a, b = meta["excess"]
-        amount = (sub[a] - sub[b]).astype("float64")
+        amount = (sub[a] - sub[b]).abs().astype("float64")  # a magnitude at stake
     elif rule.amount:  # the record's own amount (a claim line's charge, an overpayment)
         amount = sub[spec.amount_column].astype("float64")
     else:

@@ -34,5 +34,8 @@ OVERPAYMENTS_SCHEMA = TableSchema(
         C("refund_payee_id", "text"),
         C("status", "choice", choices=STATUSES),
         C("provider_ptan", "text"),
+        # extension to DATA_CONTRACT.md: the date a patient credit balance was reported to the
+        # state as unclaimed property (REF-UP-01, REF-UP-03)
+        C("escheat_date", "date"),
     ),
 )

@@ -51,6 +51,17 @@ def test_committed_suite_matches_code():
         )
 
 
+def test_committed_overpayments_suite_matches_code():
+    from audit_lib.gx import engine
+    from audit_lib.refunds.suite import REFUNDS_SUITE
+
+    path = ROOT / "expectations" / "overpayments.json"
+    if path.read_text() != engine.suite_json(REFUNDS_SUITE):
+        pytest.fail(
+            "expectations/overpayments.json is out of date: run `audit suites build`", pytrace=False
+        )
+
+
 def test_drift_is_detected(tmp_path):
     stale = tmp_path / "claims.json"
     stale.write_text(claims_suite.suite_json().replace("CLM-NPI-02", "CLM-NPI-99"))
