@@ -235,6 +235,24 @@ REFUNDS_RULES: dict[str, Rule] = {
         _R("REF-T-10", "Overpayment offset by the payer and also refunded", "error", f"{_RB3}.4"),
         _R("REF-T-11", "Round-amount or just-below-threshold refund", "warning", f"{_RB3}.4"),
         _R(
+            "REF-CB-02",
+            "CMS-838 detail row arithmetic or codes wrong",
+            "error",
+            "CMS-838 detail page instructions (RULEBOOK 3.2)",
+        ),
+        _R(
+            "REF-CB-04",
+            "CMS-838 row with a Medicare paid date after quarter end",
+            "error",
+            "CMS-838 instructions; NHIC top rejection reasons (RULEBOOK 3.2)",
+        ),
+        _R(
+            "REF-CB-05",
+            "Credit balance already reported on the prior quarter's CMS-838",
+            "warning",
+            "CMS-838 instructions: no re-reporting (RULEBOOK 3.2)",
+        ),
+        _R(
             "REF-UP-01",
             "Patient credit balance dormant beyond the state period, not escheated",
             "warning",

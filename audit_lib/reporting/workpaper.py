@@ -30,7 +30,7 @@ _HEAD = PatternFill("solid", fgColor="DDE3EA")
 def _cell(
     ws, value: Any, *, bold: bool = False, header: bool = False, fmt: str | None = None
 ) -> WriteOnlyCell:
-    if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         value = None
     if value is not None and not isinstance(value, (int, float, str)):
         value = str(value)
