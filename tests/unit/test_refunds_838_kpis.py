@@ -96,4 +96,4 @@ def test_kpis():
     assert (k["overdue"], k["dollars_overdue"]) == (1, 100.0)
     assert k["tables"]["deadline_calendar"]["record_key"].tolist() == ["O4"]
     aging = k["tables"]["open_aging"].set_index("bucket")
-    assert aging.loc["0-30", "items"] == 1 and aging.loc["61-90", "items"] == 1
+    assert aging.loc["0-30", "items"] == 1 and aging.loc["91-180", "items"] == 1  # 30 and 91 days
