@@ -44,6 +44,78 @@ def _check_input(path: Path) -> None:
         )
 
 
+def _run_review(
+    *,
+    review: str,
+    notebook: str,
+    counts_key: str,
+    unit: str,
+    out: Path,
+    notebook_params: dict,
+    inputs: dict[str, Path | None],
+    main_input: str,
+    extra_parameters: dict,
+) -> dict:
+    """Execute a review notebook into a staged folder, render the HTML report, seal the run
+    with its manifest, then move it into place (an unfinished run never is)."""
+    from .evidence.manifest import describe_input, staged_run, utc_now, write_manifest
+    from .notebooks import render_html, run_notebook
+
+    started_clock = time.monotonic()
+    started = utc_now()
+    with staged_run(out) as stage:
+        _progress(f"executing notebooks/{notebook}.ipynb with Papermill")
+        nb = run_notebook(
+            notebook,
+            {**notebook_params, "out_dir": str(stage)},
+            stage,
+            progress=sys.stderr.isatty(),
+        )
+        _progress(f"rendering {notebook}.html")
+        render_html(nb, stage / f"{notebook}.html")
+        summary = json.loads((stage / "summary.json").read_text("utf-8"))
+        c = summary["counts"][counts_key]
+        described = [
+            describe_input(
+                inputs.get(main_input),
+                name=main_input,
+                rows=c["rows_read"],
+                source=summary["source"],
+            )
+        ]
+        for name, path in inputs.items():
+            if name != main_input and path is not None:
+                rows = len(path.read_bytes().splitlines()) - 1 if path.suffix == ".csv" else None
+                described.append(describe_input(path, name=name, rows=rows, source=""))
+        _progress("hashing inputs and outputs into manifest.json")
+        write_manifest(
+            stage,
+            review=review,
+            summary=summary,
+            inputs=described,
+            parameters={
+                "config": summary["parameters"],
+                **{f"{n}_file": p.name if p else None for n, p in inputs.items()},
+                **extra_parameters,
+            },
+            started=started,
+            finished=utc_now(),
+        )
+    f = summary["findings"]
+    _say(
+        f"{review} {summary['period']['period']}: {c['rows_read']:,} {unit} read, "
+        f"{c['rows_checked']:,} checked, {c['rows_rejected']:,} with unparseable values; "
+        f"{f['total']:,} findings ({f['by_severity']['error']:,} errors, "
+        f"{f['by_severity']['warning']:,} warnings) in {time.monotonic() - started_clock:.0f}s "
+        f"-> {out}"
+    )
+    return summary
+
+
+def _abs(path: Path | None) -> str | None:
+    return str(path.resolve()) if path else None
+
+
 def _run_claims(
     claims: Path | None,
     period: str | None,
@@ -54,11 +126,7 @@ def _run_claims(
     control_totals: Path | None = None,
     prior: Path | None = None,
 ) -> dict:
-    """Validate parameters, execute the notebook into a staged folder, render the HTML report,
-    seal the run with its manifest, then move it into place (an unfinished run never is)."""
     from .config import load_config
-    from .evidence.manifest import describe_input, staged_run, utc_now, write_manifest
-    from .notebooks import render_html, run_notebook
 
     load_config(config, period=period, as_of=as_of)  # bad parameters fail before Jupyter starts
     for path in (claims, control_totals):
@@ -66,60 +134,59 @@ def _run_claims(
             _check_input(path)
     if prior is not None and not (prior / "findings.csv").is_file():
         raise ConfigError(f"--prior {prior} is not a previous run folder (no findings.csv).")
-    started_clock = time.monotonic()
-    started = utc_now()
-    with staged_run(out) as stage:
-        _progress("executing notebooks/claims_review.ipynb with Papermill")
-        nb = run_notebook(
-            "claims_review",
-            {
-                "claims_path": str(claims.resolve()) if claims else None,
-                "period": period,
-                "as_of": as_of,
-                "out_dir": str(stage),
-                "config_path": str(config.resolve()) if config else None,
-                "control_totals_path": str(control_totals.resolve()) if control_totals else None,
-                "prior_dir": str(prior.resolve()) if prior else None,
-            },
-            stage,
-            progress=sys.stderr.isatty(),
-        )
-        _progress("rendering claims_review.html")
-        render_html(nb, stage / "claims_review.html")
-        summary = json.loads((stage / "summary.json").read_text("utf-8"))
-        c = summary["counts"]["claims"]
-        inputs = [
-            describe_input(claims, name="claims", rows=c["rows_read"], source=summary["source"])
-        ]
-        if control_totals is not None:
-            lines = control_totals.read_text("utf-8").strip().count("\n")
-            inputs.append(
-                describe_input(control_totals, name="control_totals", rows=lines, source="")
-            )
-        _progress("hashing inputs and outputs into manifest.json")
-        write_manifest(
-            stage,
-            review="claims",
-            summary=summary,
-            inputs=inputs,
-            parameters={
-                "config": summary["parameters"],
-                "claims_file": claims.name if claims else None,
-                "control_totals_file": control_totals.name if control_totals else None,
-                "prior_dir": str(prior) if prior else None,
-            },
-            started=started,
-            finished=utc_now(),
-        )
-    f = summary["findings"]
-    _say(
-        f"claims {summary['period']['period']}: {c['rows_read']:,} lines read, "
-        f"{c['rows_checked']:,} checked, {c['rows_rejected']:,} with unparseable values; "
-        f"{f['total']:,} findings ({f['by_severity']['error']:,} errors, "
-        f"{f['by_severity']['warning']:,} warnings) in {time.monotonic() - started_clock:.0f}s "
-        f"-> {out}"
+    return _run_review(
+        review="claims",
+        notebook="claims_review",
+        counts_key="claims",
+        unit="lines",
+        out=out,
+        notebook_params={
+            "claims_path": _abs(claims),
+            "period": period,
+            "as_of": as_of,
+            "config_path": _abs(config),
+            "control_totals_path": _abs(control_totals),
+            "prior_dir": _abs(prior),
+        },
+        inputs={"claims": claims, "control_totals": control_totals},
+        main_input="claims",
+        extra_parameters={"prior_dir": str(prior) if prior else None},
     )
-    return summary
+
+
+def _run_refunds(
+    overpayments: Path | None,
+    claims: Path | None,
+    prior_838: Path | None,
+    period: str | None,
+    as_of: str | None,
+    config: Path | None,
+    out: Path,
+) -> dict:
+    from .config import load_config
+
+    load_config(config, period=period, as_of=as_of)
+    for path in (overpayments, claims, prior_838):
+        if path is not None:
+            _check_input(path)
+    return _run_review(
+        review="refunds",
+        notebook="refunds_review",
+        counts_key="overpayments",
+        unit="overpayments",
+        out=out,
+        notebook_params={
+            "overpayments_path": _abs(overpayments),
+            "claims_path": _abs(claims),
+            "prior_838_path": _abs(prior_838),
+            "period": period,
+            "as_of": as_of,
+            "config_path": _abs(config),
+        },
+        inputs={"overpayments": overpayments, "claims": claims, "prior_838": prior_838},
+        main_input="overpayments",
+        extra_parameters={},
+    )
 
 
 class _Group(click.Group):
@@ -210,13 +277,14 @@ def claims(
     help="The previous period's claims run folder.",
 )
 def run(period: str, out: Path | None, prior: Path | None) -> None:
-    """Run every review on the bundled demo data into reports/<period>/."""
+    """Run every review (claims, refunds) on the bundled demo data into reports/<period>/."""
     from .config import parse_period
     from .paths import reports_dir
 
     parse_period(period)
     base = out or (reports_dir() / period.upper())
     _run_claims(None, period.upper(), None, None, base / "claims", prior=prior)
+    _run_refunds(None, None, None, period.upper(), None, None, base / "refunds")
 
 
 @main.command("demo-data")
@@ -246,6 +314,45 @@ def demo_data(period: str, seed: int, n_claims: int, out: Path) -> None:
         f"wrote {len(demo.claims):,} synthetic claim lines to {out} "
         f"and the planted defects to {truth}"
     )
+
+
+@main.command()
+@click.option(
+    "--overpayments",
+    type=click.Path(path_type=Path),
+    help="Overpayment log (.csv, .parquet, .xlsx). Omit to use the demo log.",
+)
+@click.option(
+    "--claims",
+    type=click.Path(path_type=Path),
+    help="Claims file, to check that refunds link to existing claims.",
+)
+@click.option(
+    "--prior-838",
+    "prior_838",
+    type=click.Path(path_type=Path),
+    help="The previous quarter's credit_balance_report.xlsx (REF-CB-05).",
+)
+@_period
+@_as_of
+@_config
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
+)
+def refunds(
+    overpayments: Path | None,
+    claims: Path | None,
+    prior_838: Path | None,
+    period: str | None,
+    as_of: str | None,
+    config: Path | None,
+    out: Path,
+) -> None:
+    """Run the overpayment and refund review: the 60-day clock, refund tests, the CMS-838
+    credit balance report, KPIs, reports and the sealed manifest."""
+    if overpayments is None and period is None:
+        period = "2026Q3"
+    _run_refunds(overpayments, claims, prior_838, period, as_of, config, out)
 
 
 @main.command()

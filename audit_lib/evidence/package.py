@@ -111,21 +111,27 @@ def build_package(
 
 
 def write_reveal_map(run: Path, manifest: dict[str, Any], target: Path) -> Path:
-    """Token -> patient id for the patients in the findings, written NEXT TO the package."""
+    """Token -> patient id for every patient of the review's main input, written NEXT TO the
+    package (never inside it). Internal use: it re-identifies the masked findings and the
+    CMS-838 beneficiaries."""
     import pandas as pd
 
     from ..claims.schema import CLAIMS_SCHEMA
+    from ..refunds.schema import OVERPAYMENTS_SCHEMA
     from ..tables import load_table
 
-    claims = [i for i in manifest["inputs"] if i.get("name") == "claims" and "path" in i]
-    if not claims:
+    name, schema = (
+        ("overpayments", OVERPAYMENTS_SCHEMA)
+        if manifest["review"] == "refunds"
+        else ("claims", CLAIMS_SCHEMA)
+    )
+    item = next((i for i in manifest["inputs"] if i.get("name") == name and "path" in i), None)
+    if item is None:
         raise InputError(
-            "--reveal needs the claims input file recorded in the manifest; a demo "
+            f"--reveal needs the {name} input file recorded in the manifest; a demo "
             "run has none (its patients are synthetic)."
         )
-    loaded = load_table(claims[0]["path"], CLAIMS_SCHEMA)
-    rows = pd.read_csv(run / "findings.csv", usecols=["row"])["row"]
-    ids = loaded.frame.set_index("_row")["patient_id"].reindex(rows[rows > 0]).dropna().unique()
+    ids = load_table(item["path"], schema).frame["patient_id"].dropna().unique()
     ids = pd.Series(sorted(ids), dtype="string")
     out = target.with_name(target.stem + ".reveal.csv")
     pd.DataFrame({"token": Masker().mask_series(ids), "patient_id": ids}).to_csv(out, index=False)
@@ -166,7 +172,7 @@ def render_index(
         )
         + "</tbody></table>"
     )
-    totals = summary.get("control_totals", {}).get("claims", {})
+    totals = next(iter((summary.get("control_totals") or {"": {}}).values()))
     total_rows = [["rows", f"{totals.get('rows', 0):,}"]]
     total_rows += [[k, f"${v:,.2f}"] for k, v in totals.get("amounts", {}).items()]
     total_rows += [
@@ -246,7 +252,7 @@ Run by <b>{html.escape(manifest["user"])}</b> from {html.escape(manifest["starte
 with audit-suite {html.escape(t["version"])} (commit <code>{html.escape(t["git_commit"])}</code>).
 Manifest SHA-256 <code>{html.escape(str(manifest_sha))}</code>. Verify with <code>audit verify</code>; see README.txt.</p>
 <h2>Reports and files</h2>
-<p><a href="run/claims_review.html">Report (HTML)</a> · <a href="run/workpaper.xlsx">Workpaper (Excel)</a> ·
+<p><a href="run/{html.escape(manifest["review"])}_review.html">Report (HTML)</a> · <a href="run/workpaper.xlsx">Workpaper (Excel)</a> ·
 <a href="run/findings.csv">Findings (CSV)</a> · <a href="run/manifest.json">Manifest</a> · <a href="README.txt">README</a></p>
 {files}
 <h2>Inputs</h2>{inputs}<p>{"Inputs are included under inputs/." if include_inputs else "Inputs are not included (protected data); their hashes are above."}</p>

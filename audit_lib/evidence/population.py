@@ -24,11 +24,17 @@ AMOUNT_MEASURES = ("billed_amount", "allowed_amount", "paid_amount", "patient_re
 DATE_MEASURES = ("service_date", "service_date_to", "submission_date", "paid_date")
 
 
-def compute_control_totals(lines: pd.DataFrame, rows_read: int) -> dict[str, Any]:
+def compute_control_totals(
+    lines: pd.DataFrame,
+    rows_read: int,
+    *,
+    amounts_of: tuple[str, ...] = AMOUNT_MEASURES,
+    dates_of: tuple[str, ...] = DATE_MEASURES,
+) -> dict[str, Any]:
     """Rows, dollar totals of each amount column, first and last date of each date column."""
-    amounts = {c: round(float(lines[c].sum()), 2) for c in AMOUNT_MEASURES if c in lines}
+    amounts = {c: round(float(lines[c].sum()), 2) for c in amounts_of if c in lines}
     dates = {}
-    for c in DATE_MEASURES:
+    for c in dates_of:
         if c in lines and lines[c].notna().any():
             dates[c] = {
                 "min": lines[c].min().date().isoformat(),

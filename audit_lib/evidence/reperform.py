@@ -52,12 +52,23 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
     params = manifest["parameters"]
     config = load_config(**params["config"])
     with tempfile.TemporaryDirectory(prefix="audit-reperform-") as tmp:
-        run_claims_review(
-            files.get("claims"),
-            config=config,
-            out_dir=tmp,
-            control_totals=files.get("control_totals"),
-        )
+        if manifest["review"] == "refunds":
+            from ..refunds.pipeline import run_refunds_review
+
+            run_refunds_review(
+                files.get("overpayments"),
+                config=config,
+                out_dir=tmp,
+                claims=files.get("claims"),
+                prior_838=files.get("prior_838"),
+            )
+        else:
+            run_claims_review(
+                files.get("claims"),
+                config=config,
+                out_dir=tmp,
+                control_totals=files.get("control_totals"),
+            )
         new = Path(tmp) / "findings.csv"
         same = sha256_file(new) == recorded["findings.csv"]
         report.identical = same

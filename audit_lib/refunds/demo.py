@@ -105,6 +105,7 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp) -> D
 
     def pick(count: int, mask: np.ndarray) -> np.ndarray:
         cand = np.flatnonzero(~taken & mask)
+        assert len(cand) >= count, "the demo log is too small to plant every defect"
         chosen = np.sort(rng.choice(cand, size=min(count, len(cand)), replace=False))
         taken[chosen] = True
         return chosen
@@ -121,9 +122,12 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp) -> D
     idx = pick(3, refunded & (df["payer_type"] != "self_pay").to_numpy())
     df.loc[idx, ["payer_id", "refund_payee_id"]] = ["", ""]
     plant([("REF-REQ-01", "payer_id")], idx)
-    early = (pd.to_datetime(df["identified_date"]) <= as_of - pd.Timedelta(days=85)).to_numpy()
-    idx = pick(4, refunded & early)
-    df.loc[idx, "refund_date"] = days("identified_date", idx, 60 + rng.integers(3, 20, len(idx)))
+    idx = pick(4, refunded)  # identified in June, returned 3-8 days after the deadline
+    df.loc[idx, "identified_date"] = _d(
+        as_of - pd.to_timedelta(rng.integers(90, 110, len(idx)), unit="D")
+    ).tolist()
+    df.loc[idx, "received_date"] = days("identified_date", idx, -10)
+    df.loc[idx, "refund_date"] = days("identified_date", idx, 60 + rng.integers(3, 9, len(idx)))
     plant([("REF-60D-01", "refund_date")], idx)
     idx = pick(4, open_ & mcr)
     df.loc[idx, "identified_date"] = _d(
@@ -176,7 +180,10 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp) -> D
     plant([("REF-CB-04", "received_date")], idx)
 
     appended = []
-    rows = df.loc[pick(3, refunded)].copy()  # REF-T-04: refunded again 10 days later
+    settled = (
+        pd.to_datetime(df["refund_date"], errors="coerce") <= as_of - pd.Timedelta(days=15)
+    ).to_numpy()
+    rows = df.loc[pick(3, refunded & settled)].copy()  # REF-T-04: refunded again 10 days later
     rows["overpayment_id"] = [f"OP9{i:05d}" for i in range(len(rows))]
     rows["refund_id"] = [f"RF9{i:05d}" for i in range(len(rows))]
     rows["refund_date"] = _d(pd.to_datetime(rows["refund_date"]) + pd.Timedelta(days=10)).tolist()

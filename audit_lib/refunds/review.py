@@ -56,7 +56,7 @@ def _parse_findings(loaded: LoadedTable, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def evaluate_overpayments(
-    overpayments: str | Path,
+    overpayments: str | Path | LoadedTable,
     *,
     as_of: dt.date,
     config: AuditConfig | None = None,
@@ -66,7 +66,11 @@ def evaluate_overpayments(
     from ..gx import engine
 
     config = config or load_config()
-    loaded = load_table(overpayments, OVERPAYMENTS_SCHEMA)
+    loaded = (
+        overpayments
+        if isinstance(overpayments, LoadedTable)
+        else load_table(overpayments, OVERPAYMENTS_SCHEMA)
+    )
     frame = build_overpayments(loaded.frame, config, as_of=as_of, claim_keys=claim_keys)
     # GX never sees a raw identifier: patients as tokens, payee ids dropped (already compared)
     batch = frame.drop(columns=["refund_payee_id"], errors="ignore").assign(

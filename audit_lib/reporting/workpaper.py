@@ -180,6 +180,14 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         ):
             ws.append([_cell(ws, v) for v in ("resolved", *rec)])
 
+    write_signoff_template(wb)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def write_signoff_template(wb: Workbook) -> None:
+    """The Sign-off sheet before anyone signed (``audit signoff`` rewrites it)."""
     ws = wb.create_sheet("Sign-off")
     for col, width in zip("ABCDE", (12, 28, 22, 50, 66), strict=True):
         ws.column_dimensions[col].width = width
@@ -192,9 +200,6 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         ],
         header=True,
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
 
 
 def _patient_tokens(review: ClaimsReview):

@@ -101,6 +101,13 @@ def test_run_writes_reports_for_the_period(tmp_path):
     assert r.returncode == 0, r.stderr
     for name in OUTPUTS:
         assert (tmp_path / "2026Q3" / "claims" / name).is_file(), name
+    for name in (
+        "findings.csv",
+        "credit_balance_report.xlsx",
+        "refunds_review.html",
+        "manifest.json",
+    ):
+        assert (tmp_path / "2026Q3" / "refunds" / name).is_file(), name
 
 
 BAD = {

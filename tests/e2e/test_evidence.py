@@ -334,3 +334,53 @@ def test_reveal_map_is_written_next_to_the_package(file_runs, tmp_path):
         r[head.index("patient")] for r in wb["Findings"].iter_rows(min_row=2, values_only=True)
     }
     assert set(m["token"]) <= tokens
+
+
+def test_refunds_end_to_end_with_files(tmp_path):
+    from audit_lib.claims.demo import generate_demo_claims
+    from audit_lib.refunds.demo import generate_demo_overpayments
+
+    claims = generate_demo_claims()
+    demo = generate_demo_overpayments(claims, seed=20260930)
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    claims.claims.to_csv(inputs / "claims.csv", index=False)
+    demo.overpayments.to_csv(inputs / "overpayments.csv", index=False)
+    out = tmp_path / "refunds"
+    r = audit(
+        "refunds",
+        "--overpayments",
+        inputs / "overpayments.csv",
+        "--claims",
+        inputs / "claims.csv",
+        "--period",
+        "2026Q3",
+        "--out",
+        out,
+    )
+    assert r.returncode == 0, r.stderr
+    for name in (
+        "findings.csv",
+        "summary.json",
+        "validation/overpayments.json",
+        "workpaper.xlsx",
+        "credit_balance_report.xlsx",
+        "refunds_review.html",
+        "refunds_review.ipynb",
+        "manifest.json",
+    ):
+        assert (out / name).is_file(), name
+    f = pd.read_csv(out / "findings.csv")
+    assert set(map(tuple, f[["rule_id", "row", "field"]].values.tolist())) == set(
+        map(tuple, demo.truth.values.tolist())
+    )
+    m = json.loads((out / "manifest.json").read_text())
+    assert {i["name"] for i in m["inputs"]} == {"overpayments", "claims"}
+    r = audit("scan-phi", out, "--inputs", inputs / "overpayments.csv", inputs / "claims.csv")
+    assert r.returncode == 0, r.stdout
+    r = audit("reperform", out, "--inputs", inputs)
+    assert r.returncode == 0 and "identical" in r.stdout, r.stdout + r.stderr
+    bad = tmp_path / "bad.csv"
+    demo.overpayments.drop(columns=["identified_date"]).to_csv(bad, index=False)
+    r = audit("refunds", "--overpayments", bad, "--out", tmp_path / "bad_out")
+    assert r.returncode == 2 and "'identified_date'" in r.stderr and "Traceback" not in r.stderr

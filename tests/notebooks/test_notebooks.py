@@ -27,6 +27,19 @@ def test_claims_notebook_parameters():
     }
 
 
+def test_refunds_notebook_parameters():
+    params = pm.inspect_notebook(str(notebooks_dir() / "refunds_review.ipynb"))
+    assert set(params) == {
+        "overpayments_path",
+        "claims_path",
+        "prior_838_path",
+        "period",
+        "as_of",
+        "out_dir",
+        "config_path",
+    }
+
+
 def test_committed_notebooks_have_no_outputs():
     for path in notebooks_dir().glob("*.ipynb"):
         nb = json.loads(path.read_text())

@@ -1,0 +1,258 @@
+"""The overpayment and refund review: the one fixed pipeline.
+
+load -> resolve period -> derive (60-day clock, refund tests) -> GX suite -> CMS-838 ->
+findings -> KPIs -> write (findings.csv, summary.json, validation/overpayments.json,
+workpaper.xlsx, credit_balance_report.xlsx).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._version import __version__
+from ..config import AuditConfig, load_config, parse_period, period_of, with_period
+from ..errors import ConfigError
+from ..evidence.population import compute_control_totals
+from ..findings import FINDINGS_COLUMNS, fingerprints, sort_findings
+from ..rules import REFUNDS_RULES
+from ..tables import LoadedTable, load_table, parse_frame
+from .cms838 import build_credit_balance_report, due_date, load_prior_icns
+from .kpis import compute_refund_kpis
+from .review import evaluate_overpayments
+from .schema import OVERPAYMENTS_SCHEMA
+
+__all__ = ["RefundsReview", "run_refunds_review"]
+
+
+@dataclass
+class RefundsReview:
+    """Everything one refunds review produced. ``frame`` holds raw patient ids: display it
+    only through :mod:`audit_lib.reporting`."""
+
+    config: AuditConfig
+    source: str
+    period_source: str
+    loaded: LoadedTable
+    frame: pd.DataFrame
+    findings: pd.DataFrame
+    kpis: dict[str, Any]
+    validation: dict[str, Any]
+    credit_balances: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def period(self) -> str:
+        assert self.config.period
+        return self.config.period
+
+    @property
+    def as_of(self) -> dt.date:
+        assert self.config.as_of
+        return self.config.as_of
+
+
+def _load(overpayments: str | Path | None, claims: str | Path | None, config: AuditConfig):
+    """The overpayment log (or the demo one) and the claim ids to check links against."""
+    if overpayments is None:
+        from ..claims.demo import generate_demo_claims
+        from .demo import generate_demo_overpayments
+
+        demo_claims = generate_demo_claims(
+            period=config.period or "2026Q3", seed=config.demo_seed, n_claims=config.demo_claims
+        )
+        demo = generate_demo_overpayments(demo_claims, seed=config.demo_seed)
+        source = f"demo:{demo_claims.period}:seed={config.demo_seed}"
+        loaded = parse_frame(demo.overpayments, OVERPAYMENTS_SCHEMA, source=source)
+        return loaded, demo_claims.claims["claim_id"]
+    loaded = load_table(overpayments, OVERPAYMENTS_SCHEMA)
+    keys = None
+    if claims is not None:
+        from ..claims.schema import CLAIMS_SCHEMA
+
+        keys = load_table(claims, CLAIMS_SCHEMA).frame["claim_id"]
+    return loaded, keys
+
+
+def run_refunds_review(
+    overpayments: str | Path | None = None,
+    *,
+    config: AuditConfig | None = None,
+    out_dir: str | Path | None = None,
+    claims: str | Path | None = None,
+    prior_838: str | Path | None = None,
+) -> RefundsReview:
+    """Run the refunds review; write its outputs into ``out_dir`` when given.
+
+    Args:
+        overpayments: the overpayment log (CSV, Parquet, XLSX); None runs the demo log.
+        config: settings (period, as-of date, the clock's policy and the REF thresholds).
+        claims: the claims file, to check that refunds link to claims that exist (REF-T-09).
+        prior_838: the previous quarter's credit_balance_report.xlsx (or a CSV of claim_icn),
+            for REF-CB-05.
+    """
+    config = config or load_config()
+    loaded, claim_keys = _load(overpayments, claims, config)
+    if config.period:
+        period, period_source = config.period, "parameter"
+    else:
+        latest = loaded.frame["identified_date"].max()
+        if pd.isna(latest):
+            raise ConfigError("no identified_date could be parsed; pass --period YYYYQn.")
+        period, period_source = period_of(latest.date()), "quarter of the latest identified_date"
+    config = with_period(config, period, config.as_of or parse_period(period)[1])
+    evaluation = evaluate_overpayments(
+        loaded, as_of=config.as_of, config=config, claim_keys=claim_keys
+    )
+    prior = load_prior_icns(prior_838) if prior_838 else None
+    detail, cb = build_credit_balance_report(evaluation.frame, quarter=period, prior_icns=prior)
+    cb = cb.assign(fingerprint=fingerprints(cb)).drop(columns="trigger")
+    findings = sort_findings(pd.concat([evaluation.findings, cb], ignore_index=True))
+    kpis = compute_refund_kpis(evaluation.frame, as_of=config.as_of)
+    review = RefundsReview(
+        config=config,
+        source=loaded.source,
+        period_source=period_source,
+        loaded=loaded,
+        frame=evaluation.frame,
+        findings=findings[FINDINGS_COLUMNS],
+        kpis=kpis,
+        validation=evaluation.validation,
+        credit_balances=detail,
+    )
+    review.summary = build_summary(review)
+    if out_dir is not None:
+        write_outputs(review, Path(out_dir))
+    return review
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return json.loads(value.to_json(orient="records", date_format="iso"))
+    if isinstance(value, pd.Series):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def build_summary(review: RefundsReview) -> dict[str, Any]:
+    f = review.findings
+    start, end = parse_period(review.period)
+    rejected = sorted({int(r) for r in review.loaded.parse_errors["row"]})
+    by_rule = {
+        rule_id: {
+            "title": rule.title,
+            "severity": rule.severity,
+            "count": int((f["rule_id"] == rule_id).sum()),
+            "amount": round(float(f.loc[f["rule_id"] == rule_id, "amount"].sum()), 2),
+            "amount_basis": rule.amount,
+        }
+        for rule_id, rule in REFUNDS_RULES.items()
+    }
+    kpis = {k: v for k, v in review.kpis.items() if k != "tables"}
+    totals = compute_control_totals(
+        review.frame,
+        review.loaded.rows_read,
+        amounts_of=("overpayment_amount", "refund_amount"),
+        dates_of=("identified_date", "refund_date", "received_date"),
+    )
+    cb = review.credit_balances
+    c = review.config
+    return {
+        "review": "refunds",
+        "tool": {"name": "audit-suite", "version": __version__},
+        "source": review.source,
+        "period": {
+            "period": review.period,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "as_of": review.as_of.isoformat(),
+            "period_source": review.period_source,
+        },
+        "parameters": c.to_dict(),
+        "clock": {
+            "resume": c.clock_resume,
+            "meaning": "unused days of the 60 resume after a suspension"
+            if c.clock_resume == "strict"
+            else "a fresh 60 days runs from the end of a suspension",
+            "investigation_start_within_days": c.investigation_start_within_days,
+            "pre2025_investigation_days": c.pre2025_investigation_days,
+        },
+        "counts": {
+            "overpayments": {
+                "rows_read": review.loaded.rows_read,
+                "rows_checked": len(review.frame),
+                "rows_rejected": len(rejected),
+                "rejected_rows": rejected,
+                "rows_with_findings": int(f.loc[f["row"] > 0, "row"].nunique()),
+            }
+        },
+        "findings": {
+            "total": len(f),
+            "by_severity": {
+                s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")
+            },
+            "by_rule": by_rule,
+        },
+        "kpis": kpis,
+        "kpi_tables": _jsonable(
+            {k: v for k, v in review.kpis["tables"].items() if k != "days_to_return"}
+        ),
+        "credit_balance_report": {
+            "quarter": review.period,
+            "due_date": f"{due_date(review.period):%Y-%m-%d}",
+            "rows": len(cb),
+            "credit_balances": round(float(cb["credit_balance"].sum()), 2),
+            "repaid_with_report": round(float(cb["repaid_with_report"].sum()), 2),
+        },
+        "control_totals": {"overpayments": totals},
+        "reconciliation": [],
+        "quarter_over_quarter": None,
+    }
+
+
+def write_outputs(review: RefundsReview, out_dir: Path) -> None:
+    from ..reporting.refunds_workpaper import write_refunds_workpaper
+    from .cms838 import write_credit_balance_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "validation").mkdir(exist_ok=True)
+    review.findings.to_csv(
+        out_dir / "findings.csv", index=False, lineterminator="\n", float_format="%.2f"
+    )
+    (out_dir / "summary.json").write_text(
+        json.dumps(review.summary, indent=2, sort_keys=True) + "\n", "utf-8"
+    )
+    doc = {
+        "suite": "overpayments",
+        "note": "Protected values redacted: failing rows are listed by input row number only.",
+        "batches": review.validation,
+    }
+    (out_dir / "validation" / "overpayments.json").write_text(
+        json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8"
+    )
+    ptans = sorted(review.frame.get("provider_ptan", pd.Series(dtype="string")).dropna().unique())
+    write_credit_balance_report(
+        review.credit_balances,
+        quarter=review.period,
+        path=out_dir / "credit_balance_report.xlsx",
+        ptans=list(ptans),
+    )
+    write_refunds_workpaper(review, out_dir / "workpaper.xlsx")
+    review.outputs = {
+        n: str(out_dir / n)
+        for n in (
+            "findings.csv",
+            "summary.json",
+            "validation/overpayments.json",
+            "credit_balance_report.xlsx",
+            "workpaper.xlsx",
+        )
+    }
