@@ -64,6 +64,7 @@ def test_outputs(review):
         "Summary",
         "Findings",
         "Rules",
+        "Control totals",
         "Deadline calendar",
         "Credit balances",
         "Sign-off",
