@@ -64,7 +64,8 @@ def kpi_table(review: RefundsReview) -> pd.DataFrame:
 
 
 def deadline_calendar(review: RefundsReview) -> pd.DataFrame:
-    return review.kpis["tables"]["deadline_calendar"]
+    cal = review.kpis["tables"]["deadline_calendar"]
+    return cal.assign(deadline=cal["deadline"].dt.strftime("%Y-%m-%d"))
 
 
 def findings_by_rule(review: RefundsReview) -> pd.DataFrame:
