@@ -117,3 +117,48 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     out["amount"] = out["amount"].astype("float64").round(2)
     out["row"] = out["row"].astype(np.int64)
     return out
+
+
+def parse_error_findings(
+    parse_errors: pd.DataFrame, records: pd.DataFrame, *, prefix: str, dataset: str
+) -> pd.DataFrame:
+    """``<PREFIX>-PARSE-01`` findings, one per unparseable cell (``records`` maps ``_row`` to
+    ``record_key``). The shown value is already withheld for protected columns."""
+    if parse_errors.empty:
+        return empty_findings()
+    errs = parse_errors
+    keys = records.set_index("_row")["record_key"].reindex(errs["row"].to_numpy()).to_numpy()
+    detail = (
+        errs["column"]
+        + " "
+        + errs["shown"]
+        + " is not "
+        + errs["expected"]
+        + "; the value is left out of the rules that need it"
+    )
+    return pd.DataFrame(
+        {
+            "trigger": (errs["column"] + "|" + errs["shown"]).to_numpy(),
+            "rule_id": f"{prefix}-PARSE-01",
+            "severity": "error",
+            "dataset": dataset,
+            "record_key": keys,
+            "row": errs["row"].to_numpy(),
+            "field": errs["column"].to_numpy(),
+            "detail": detail.to_numpy(),
+            "amount": float("nan"),
+        }
+    )
+
+
+def combine(
+    parse_findings: pd.DataFrame, rule_findings: pd.DataFrame, *, prefix: str
+) -> pd.DataFrame:
+    """All findings in the deterministic order. A required value that did not parse is
+    reported once, as ``<PREFIX>-PARSE-01``, not again as ``<PREFIX>-REQ-01``."""
+    if not parse_findings.empty:
+        parsed = parse_findings["row"].astype("string") + "|" + parse_findings["field"]
+        cells = rule_findings["row"].astype("string") + "|" + rule_findings["field"]
+        overlap = rule_findings["rule_id"].eq(f"{prefix}-REQ-01") & cells.isin(parsed)
+        rule_findings = rule_findings[~overlap]
+    return sort_findings(pd.concat([parse_findings, rule_findings], ignore_index=True))

@@ -19,7 +19,7 @@ from .. import codesets
 from .._version import __version__
 from ..config import AuditConfig, load_config, parse_period, period_of, with_period
 from ..errors import ConfigError
-from ..findings import empty_findings, sort_findings
+from ..findings import combine, parse_error_findings
 from ..rules import CLAIMS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
 from . import logic
@@ -99,41 +99,12 @@ def load_claims(path: str | Path | None, *, config: AuditConfig) -> LoadedTable:
 
 
 def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
-    errs = loaded.parse_errors
-    if errs.empty:
-        return empty_findings()
-    keys = lines.set_index("_row")["record_key"].reindex(errs["row"].to_numpy()).to_numpy()
-    return pd.DataFrame(
-        {
-            "trigger": (errs["column"] + "|" + errs["shown"]).to_numpy(),
-            "rule_id": "CLM-PARSE-01",
-            "severity": CLAIMS_RULES["CLM-PARSE-01"].severity,
-            "dataset": "claims",
-            "record_key": keys,
-            "row": errs["row"].to_numpy(),
-            "field": errs["column"].to_numpy(),
-            "detail": (
-                errs["column"]
-                + " "
-                + errs["shown"]
-                + " is not "
-                + errs["expected"]
-                + "; the value is left out of the rules that need it"
-            ).to_numpy(),
-            "amount": float("nan"),
-        }
-    )
+    return parse_error_findings(loaded.parse_errors, lines, prefix="CLM", dataset="claims")
 
 
 def combine_findings(parse_findings: pd.DataFrame, rule_findings: pd.DataFrame) -> pd.DataFrame:
-    """All findings in the deterministic order. A required value that did not parse is
-    reported once, as CLM-PARSE-01, not again as CLM-REQ-01."""
-    if not parse_findings.empty:
-        parsed = parse_findings["row"].astype("string") + "|" + parse_findings["field"]
-        cells = rule_findings["row"].astype("string") + "|" + rule_findings["field"]
-        overlap = rule_findings["rule_id"].eq("CLM-REQ-01") & cells.isin(parsed)
-        rule_findings = rule_findings[~overlap]
-    return sort_findings(pd.concat([parse_findings, rule_findings], ignore_index=True))
+    """All claims findings in order; an unparseable required value is CLM-PARSE-01 only."""
+    return combine(parse_findings, rule_findings, prefix="CLM")
 
 
 def _resolve_period(config: AuditConfig, loaded: LoadedTable) -> tuple[AuditConfig, str]:

@@ -11,9 +11,8 @@ from typing import Any
 import pandas as pd
 
 from ..config import AuditConfig, load_config
-from ..findings import FINDINGS_COLUMNS, empty_findings, sort_findings
+from ..findings import FINDINGS_COLUMNS, combine, parse_error_findings
 from ..phi import Masker
-from ..rules import REFUNDS_RULES
 from ..tables import LoadedTable, load_table
 from .logic import build_overpayments
 from .schema import OVERPAYMENTS_SCHEMA
@@ -29,30 +28,7 @@ class RefundsEvaluation:
 
 
 def _parse_findings(loaded: LoadedTable, frame: pd.DataFrame) -> pd.DataFrame:
-    errs = loaded.parse_errors
-    if errs.empty:
-        return empty_findings()
-    keys = frame.set_index("_row")["record_key"].reindex(errs["row"].to_numpy()).to_numpy()
-    return pd.DataFrame(
-        {
-            "trigger": (errs["column"] + "|" + errs["shown"]).to_numpy(),
-            "rule_id": "REF-PARSE-01",
-            "severity": REFUNDS_RULES["REF-PARSE-01"].severity,
-            "dataset": "overpayments",
-            "record_key": keys,
-            "row": errs["row"].to_numpy(),
-            "field": errs["column"].to_numpy(),
-            "detail": (
-                errs["column"]
-                + " "
-                + errs["shown"]
-                + " is not "
-                + errs["expected"]
-                + "; the value is left out of the rules that need it"
-            ).to_numpy(),
-            "amount": float("nan"),
-        }
-    )
+    return parse_error_findings(loaded.parse_errors, frame, prefix="REF", dataset="overpayments")
 
 
 def evaluate_overpayments(
@@ -83,10 +59,5 @@ def evaluate_overpayments(
     found = engine.findings_from_results(
         REFUNDS_SUITE, redacted, {"overpayments": batch}, batch, shown
     )
-    parse = _parse_findings(loaded, frame)
-    if not parse.empty:  # an unparseable required value is PARSE-01, not also REQ-01
-        parsed = parse["row"].astype("string") + "|" + parse["field"]
-        cells = found["row"].astype("string") + "|" + found["field"]
-        found = found[~(found["rule_id"].eq("REF-REQ-01") & cells.isin(parsed))]
-    findings = sort_findings(pd.concat([parse, found], ignore_index=True))
+    findings = combine(_parse_findings(loaded, frame), found, prefix="REF")
     return RefundsEvaluation(loaded, frame, findings[FINDINGS_COLUMNS], redacted)
