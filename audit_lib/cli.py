@@ -162,13 +162,18 @@ def _run_refunds(
     as_of: str | None,
     config: Path | None,
     out: Path,
+    *,
+    control_totals: Path | None = None,
+    prior: Path | None = None,
 ) -> dict:
     from .config import load_config
 
     load_config(config, period=period, as_of=as_of)
-    for path in (overpayments, claims, prior_838):
+    for path in (overpayments, claims, prior_838, control_totals):
         if path is not None:
             _check_input(path)
+    if prior is not None and not (prior / "findings.csv").is_file():
+        raise ConfigError(f"--prior {prior} is not a previous run folder (no findings.csv).")
     return _run_review(
         review="refunds",
         notebook="refunds_review",
@@ -182,10 +187,17 @@ def _run_refunds(
             "period": period,
             "as_of": as_of,
             "config_path": _abs(config),
+            "control_totals_path": _abs(control_totals),
+            "prior_dir": _abs(prior),
         },
-        inputs={"overpayments": overpayments, "claims": claims, "prior_838": prior_838},
+        inputs={
+            "overpayments": overpayments,
+            "claims": claims,
+            "prior_838": prior_838,
+            "control_totals": control_totals,
+        },
         main_input="overpayments",
-        extra_parameters={},
+        extra_parameters={"prior_dir": str(prior) if prior else None},
     )
 
 
@@ -339,6 +351,16 @@ def demo_data(period: str, seed: int, n_claims: int, out: Path) -> None:
 @click.option(
     "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
 )
+@click.option(
+    "--control-totals",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV of control totals (input overpayments; rows, overpayment_amount, refund_amount).",
+)
+@click.option(
+    "--prior",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The previous period's refunds run folder: classify findings new/recurring/resolved.",
+)
 def refunds(
     overpayments: Path | None,
     claims: Path | None,
@@ -347,12 +369,24 @@ def refunds(
     as_of: str | None,
     config: Path | None,
     out: Path,
+    control_totals: Path | None,
+    prior: Path | None,
 ) -> None:
     """Run the overpayment and refund review: the 60-day clock, refund tests, the CMS-838
     credit balance report, KPIs, reports and the sealed manifest."""
     if overpayments is None and period is None:
         period = "2026Q3"
-    _run_refunds(overpayments, claims, prior_838, period, as_of, config, out)
+    _run_refunds(
+        overpayments,
+        claims,
+        prior_838,
+        period,
+        as_of,
+        config,
+        out,
+        control_totals=control_totals,
+        prior=prior,
+    )
 
 
 @main.command()

@@ -328,13 +328,9 @@ def write_outputs(review: ClaimsReview, out_dir: Path) -> None:
         json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8"
     )
     if review.comparison is not None:
-        status = review.findings[["rule_id", "record_key", "field", "fingerprint"]].assign(
-            status=review.comparison["status"]
-        )
-        resolved = review.comparison["resolved"].assign(status="resolved")
-        pd.concat([status, resolved[status.columns]], ignore_index=True).to_csv(
-            out_dir / "comparison.csv", index=False, lineterminator="\n"
-        )
+        from ..evidence.compare import write_comparison
+
+        write_comparison(review.findings, review.comparison, out_dir / "comparison.csv")
     workpaper_path = write_workpaper(review, out_dir / "workpaper.xlsx")
     review.outputs = {
         "findings": str(findings_path),

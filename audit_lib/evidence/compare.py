@@ -47,3 +47,15 @@ def compare(findings: pd.DataFrame, prior: pd.DataFrame, prior_dir: str | Path) 
         "status": status,
         "resolved": resolved[cols].reset_index(drop=True),
     }
+
+
+def write_comparison(findings: pd.DataFrame, comparison: dict[str, Any], path: Path) -> Path:
+    """comparison.csv: every current finding new/recurring, then last period's resolved ones."""
+    status = findings[["rule_id", "record_key", "field", "fingerprint"]].assign(
+        status=comparison["status"]
+    )
+    resolved = comparison["resolved"].assign(status="resolved")
+    pd.concat([status, resolved[status.columns]], ignore_index=True).to_csv(
+        path, index=False, lineterminator="\n"
+    )
+    return path

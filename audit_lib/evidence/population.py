@@ -44,7 +44,9 @@ def compute_control_totals(
     return {"rows": int(rows_read), "amounts": amounts, "dates": dates}
 
 
-def load_control_file(path: str | Path) -> pd.DataFrame:
+def load_control_file(
+    path: str | Path, *, measures: tuple[str, ...] = AMOUNT_MEASURES
+) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"control totals file {p} does not exist.", path=p)
@@ -70,12 +72,12 @@ def load_control_file(path: str | Path) -> pd.DataFrame:
             column="expected",
             row=row,
         )
-    known = {"rows", *AMOUNT_MEASURES}
+    known = {"rows", *measures}
     unknown = sorted(set(frame["measure"].str.strip()) - known)
     if unknown:
         raise InputError(
             f"{p.name}: unknown measure(s) {', '.join(unknown)}; use rows or "
-            f"{', '.join(AMOUNT_MEASURES)}.",
+            f"{', '.join(measures)}.",
             path=p,
         )
     return pd.DataFrame(

@@ -61,6 +61,7 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
                 out_dir=tmp,
                 claims=files.get("claims"),
                 prior_838=files.get("prior_838"),
+                control_totals=files.get("control_totals"),
             )
         else:
             run_claims_review(

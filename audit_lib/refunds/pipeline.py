@@ -44,6 +44,9 @@ class RefundsReview:
     kpis: dict[str, Any]
     validation: dict[str, Any]
     credit_balances: pd.DataFrame
+    control_totals: dict[str, Any] = field(default_factory=dict)
+    reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
 
@@ -87,6 +90,8 @@ def run_refunds_review(
     out_dir: str | Path | None = None,
     claims: str | Path | None = None,
     prior_838: str | Path | None = None,
+    control_totals: str | Path | None = None,
+    prior_dir: str | Path | None = None,
 ) -> RefundsReview:
     """Run the refunds review; write its outputs into ``out_dir`` when given.
 
@@ -96,7 +101,12 @@ def run_refunds_review(
         claims: the claims file, to check that refunds link to claims that exist (REF-T-09).
         prior_838: the previous quarter's credit_balance_report.xlsx (or a CSV of claim_icn),
             for REF-CB-05.
+        control_totals: CSV of expected totals (input ``overpayments``; measures rows,
+            overpayment_amount, refund_amount) to reconcile against (EVD-POP-01).
+        prior_dir: the previous period's refunds run, for new / recurring / resolved.
     """
+    from ..evidence import compare, population
+
     config = config or load_config()
     loaded, claim_keys = _load(overpayments, claims, config)
     if config.period:
@@ -112,8 +122,19 @@ def run_refunds_review(
     )
     prior = load_prior_icns(prior_838) if prior_838 else None
     detail, cb = build_credit_balance_report(evaluation.frame, quarter=period, prior_icns=prior)
-    cb = cb.assign(fingerprint=fingerprints(cb)).drop(columns="trigger")
-    findings = sort_findings(pd.concat([evaluation.findings, cb], ignore_index=True))
+    totals = _control_totals(evaluation.frame, loaded.rows_read)
+    control = (
+        population.load_control_file(control_totals, measures=AMOUNTS) if control_totals else None
+    )
+    reconciliation, pop = population.reconcile(
+        totals, control, dataset="overpayments", tolerance=config.control_tolerance
+    )
+    extra = pd.concat([cb, pop], ignore_index=True)
+    extra = extra.assign(fingerprint=fingerprints(extra)).drop(columns="trigger")
+    findings = sort_findings(pd.concat([evaluation.findings, extra], ignore_index=True))
+    comparison = None
+    if prior_dir is not None:
+        comparison = compare.compare(findings, compare.load_prior_findings(prior_dir), prior_dir)
     kpis = compute_refund_kpis(evaluation.frame, as_of=config.as_of)
     review = RefundsReview(
         config=config,
@@ -125,11 +146,26 @@ def run_refunds_review(
         kpis=kpis,
         validation=evaluation.validation,
         credit_balances=detail,
+        control_totals=totals,
+        reconciliation=reconciliation,
+        comparison=comparison,
     )
     review.summary = build_summary(review)
     if out_dir is not None:
         write_outputs(review, Path(out_dir))
     return review
+
+
+AMOUNTS = ("overpayment_amount", "refund_amount")
+
+
+def _control_totals(frame: pd.DataFrame, rows_read: int) -> dict[str, Any]:
+    return compute_control_totals(
+        frame,
+        rows_read,
+        amounts_of=AMOUNTS,
+        dates_of=("identified_date", "refund_date", "received_date"),
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -157,12 +193,6 @@ def build_summary(review: RefundsReview) -> dict[str, Any]:
         for rule_id, rule in REFUNDS_RULES.items()
     }
     kpis = {k: v for k, v in review.kpis.items() if k != "tables"}
-    totals = compute_control_totals(
-        review.frame,
-        review.loaded.rows_read,
-        amounts_of=("overpayment_amount", "refund_amount"),
-        dates_of=("identified_date", "refund_date", "received_date"),
-    )
     cb = review.credit_balances
     c = review.config
     return {
@@ -212,9 +242,11 @@ def build_summary(review: RefundsReview) -> dict[str, Any]:
             "credit_balances": round(float(cb["credit_balance"].sum()), 2),
             "repaid_with_report": round(float(cb["repaid_with_report"].sum()), 2),
         },
-        "control_totals": {"overpayments": totals},
-        "reconciliation": [],
-        "quarter_over_quarter": None,
+        "control_totals": {"overpayments": review.control_totals},
+        "reconciliation": review.reconciliation,
+        "quarter_over_quarter": None
+        if review.comparison is None
+        else {"prior": review.comparison["prior"], **review.comparison["counts"]},
     }
 
 
@@ -245,6 +277,10 @@ def write_outputs(review: RefundsReview, out_dir: Path) -> None:
         path=out_dir / "credit_balance_report.xlsx",
         ptans=list(ptans),
     )
+    if review.comparison is not None:
+        from ..evidence.compare import write_comparison
+
+        write_comparison(review.findings, review.comparison, out_dir / "comparison.csv")
     write_refunds_workpaper(review, out_dir / "workpaper.xlsx")
     review.outputs = {
         n: str(out_dir / n)

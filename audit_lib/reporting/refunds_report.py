@@ -114,3 +114,21 @@ def overdue_by_payer_chart(review: RefundsReview) -> Figure:
     ax.set_ylabel("overdue ($)")
     ax.set_title("Overdue overpayments by payer type")
     return fig
+
+
+def control_totals_table(review: RefundsReview) -> pd.DataFrame:
+    t = review.control_totals
+    rows = [("rows", f"{t['rows']:,}")]
+    rows += [(k, f"${v:,.2f}") for k, v in t["amounts"].items()]
+    rows += [(f"{k} (first / last)", f"{v['min']} / {v['max']}") for k, v in t["dates"].items()]
+    rows += [
+        (f"reconciled {r['measure']}", f"{r['actual']} vs {r['expected']}: {r['status']}")
+        for r in review.reconciliation
+    ]
+    return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+def comparison_counts(review: RefundsReview) -> pd.DataFrame:
+    if review.comparison is None:
+        return pd.DataFrame(columns=["new", "recurring", "resolved"])
+    return pd.DataFrame([review.comparison["counts"]])

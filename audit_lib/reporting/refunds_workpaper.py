@@ -86,6 +86,14 @@ def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:
     totals = [["rows", t["rows"], ""]]
     totals += [[m, v, ""] for m, v in t["amounts"].items()]
     totals += [[f"{m} first / last", v["min"], v["max"]] for m, v in t["dates"].items()]
+    totals += [["", "", ""], ["Reconciliation: measure", "input / control total", "status"]]
+    totals += [
+        [r["measure"], f"{r['actual']} / {r['expected']}", r["status"]]
+        for r in review.reconciliation
+    ] or [["no control totals file given", "", ""]]
+    if review.comparison is not None:
+        totals += [["", "", ""], ["Prior period", review.comparison["prior"], ""]]
+        totals += [[key, v, ""] for key, v in review.comparison["counts"].items()]
     _sheet(wb, "Control totals", ["Measure", "Value", ""], totals, [30, 18, 18])
     cal = k["tables"]["deadline_calendar"]
     _sheet(

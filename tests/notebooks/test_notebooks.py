@@ -37,6 +37,8 @@ def test_refunds_notebook_parameters():
         "as_of",
         "out_dir",
         "config_path",
+        "control_totals_path",
+        "prior_dir",
     }
 
 

@@ -81,3 +81,34 @@ def test_restart_reading_is_reported(tmp_path):
     r = run_refunds_review(None, config=load_config(period="2026Q3", clock_resume="restart"))
     assert r.summary["clock"]["resume"] == "restart"
     assert "fresh 60 days" in r.summary["clock"]["meaning"]
+
+
+def test_control_totals_and_prior(tmp_path, review):
+    from audit_lib.claims.demo import generate_demo_claims as claims_demo
+
+    demo = generate_demo_overpayments(claims_demo(), seed=20260930)
+    path = tmp_path / "op.csv"
+    demo.overpayments.to_csv(path, index=False)
+    prior = run_refunds_review(path, config=load_config(period="2026Q3"), out_dir=tmp_path / "q")
+    totals = prior.control_totals
+    control = tmp_path / "control.csv"
+    control.write_text(
+        "input,measure,expected\n"
+        f"overpayments,rows,{totals['rows']}\n"
+        f"overpayments,overpayment_amount,{totals['amounts']['overpayment_amount'] + 1:.2f}\n"
+    )
+    r = run_refunds_review(
+        path,
+        config=load_config(period="2026Q3"),
+        out_dir=tmp_path / "r",
+        control_totals=control,
+        prior_dir=tmp_path / "q",
+    )
+    assert [x["status"] for x in r.reconciliation] == ["reconciled", "difference"]
+    pop = r.findings[r.findings["rule_id"] == "EVD-POP-01"]
+    assert pop[["record_key", "amount"]].values.tolist() == [
+        ["overpayments:overpayment_amount", -1.0]
+    ]
+    assert r.comparison["counts"] == {"new": 1, "recurring": len(prior.findings), "resolved": 0}
+    assert (tmp_path / "r" / "comparison.csv").is_file()
+    assert r.summary["quarter_over_quarter"]["recurring"] == len(prior.findings)
