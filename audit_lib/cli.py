@@ -238,28 +238,44 @@ _as_of = click.option(
 _config = click.option("--config", type=click.Path(path_type=Path), help="TOML config file.")
 
 
+def _review_options(fn):
+    """The options every review command shares (period, as-of, config, output, evidence)."""
+    for option in reversed(
+        [
+            _period,
+            _as_of,
+            _config,
+            click.option(
+                "--out",
+                required=True,
+                type=click.Path(path_type=Path, file_okay=False),
+                help="Output folder.",
+            ),
+            click.option(
+                "--control-totals",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="CSV of control totals (input, measure, expected) to reconcile the "
+                "population against (EVD-POP-01).",
+            ),
+            click.option(
+                "--prior",
+                type=click.Path(path_type=Path, file_okay=False),
+                help="The previous period's run folder: classify findings new, recurring "
+                "or resolved.",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
 @main.command()
 @click.option(
     "--claims",
     type=click.Path(path_type=Path),
     help="Claims file (.csv, .parquet, .xlsx). Omit to use the demo quarter.",
 )
-@_period
-@_as_of
-@_config
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
-)
-@click.option(
-    "--control-totals",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV of control totals (input, measure, expected) to reconcile the population against.",
-)
-@click.option(
-    "--prior",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="The previous period's run folder: classify findings new, recurring or resolved.",
-)
+@_review_options
 def claims(
     claims: Path | None,
     period: str | None,
@@ -345,22 +361,7 @@ def demo_data(period: str, seed: int, n_claims: int, out: Path) -> None:
     type=click.Path(path_type=Path),
     help="The previous quarter's credit_balance_report.xlsx (REF-CB-05).",
 )
-@_period
-@_as_of
-@_config
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
-)
-@click.option(
-    "--control-totals",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV of control totals (input overpayments; rows, overpayment_amount, refund_amount).",
-)
-@click.option(
-    "--prior",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="The previous period's refunds run folder: classify findings new/recurring/resolved.",
-)
+@_review_options
 def refunds(
     overpayments: Path | None,
     claims: Path | None,
