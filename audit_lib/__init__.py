@@ -11,10 +11,12 @@ from .claims.review import ClaimsReview, load_claims, run_claims_review
 from .config import AuditConfig, load_config, parse_period
 from .errors import AuditError, ConfigError, InputError, MissingColumnsError, NotebookRunError
 from .phi import Masker
-from .rules import CLAIMS_RULES, Rule
+from .refunds.pipeline import RefundsReview, run_refunds_review
+from .rules import CLAIMS_RULES, REFUNDS_RULES, Rule
 
 __all__ = [
     "CLAIMS_RULES",
+    "REFUNDS_RULES",
     "AuditConfig",
     "AuditError",
     "ClaimsReview",
@@ -23,6 +25,7 @@ __all__ = [
     "Masker",
     "MissingColumnsError",
     "NotebookRunError",
+    "RefundsReview",
     "Rule",
     "__version__",
     "generate_demo_claims",
@@ -30,4 +33,5 @@ __all__ = [
     "load_config",
     "parse_period",
     "run_claims_review",
+    "run_refunds_review",
 ]
