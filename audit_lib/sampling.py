@@ -1,0 +1,264 @@
+"""Reproducible statistical samples and their appraisal (RULEBOOK 4.1-4.3).
+
+Reproducibility is the point: an extrapolation is overturned when the sample cannot be
+regenerated from its recorded seed. So selection does not depend on NumPy's ``Generator``
+methods (whose streams NumPy may change between releases) but only on the raw 64-bit outputs
+of the PCG64 bit generator, whose stream is fixed: every frame item gets one raw number,
+taken in the frame's sorted ``record_key`` order, and items are selected in increasing order
+of that number. The same frame and seed give the same sample on any machine. The plan records
+the frame (rows, dollars, SHA-256 of the ordered keys), design, sizes, seed and generator.
+
+Designs: simple random (``srs``), stratified by dollar boundaries with an optional certainty
+stratum (``stratified``), and monetary-unit / probability-proportional-to-size with a fixed
+interval and random start (``mus``). Appraisal: the unrestricted and stratified difference
+estimators with Student-t limits at 80/90/95% (RAT-STATS style).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+
+__all__ = ["appraise_stratified", "appraise_unrestricted", "select_sample"]
+
+GENERATOR = "numpy.random.PCG64 raw 64-bit stream (one draw per frame item in record_key order)"
+CONFIDENCE_LEVELS = (80, 90, 95)
+
+
+def _frame(population: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("record_key", "amount") if c not in population]
+    if missing:
+        raise ConfigError(f"the sampling frame needs the column(s) {', '.join(missing)}.")
+    frame = population[["record_key", "amount"]].copy()
+    if frame["record_key"].duplicated().any():
+        raise ConfigError(
+            "the sampling frame has repeated record_key values; sample units "
+            "must be unique (sample claims, not lines, or de-duplicate)."
+        )
+    frame["record_key"] = frame["record_key"].astype(str)
+    frame["amount"] = pd.to_numeric(frame["amount"]).astype("float64")
+    return frame.sort_values("record_key", kind="stable").reset_index(drop=True)
+
+
+def _draws(seed: int, n: int) -> np.ndarray:
+    return np.random.PCG64(seed).random_raw(n).astype(np.uint64)
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    return hashlib.sha256("\n".join(frame["record_key"]).encode()).hexdigest()
+
+
+def select_sample(
+    population: pd.DataFrame,
+    *,
+    size: int,
+    seed: int,
+    design: str = "srs",
+    strata: list[float] | None = None,
+    certainty_threshold: float | None = None,
+    spares: int = 0,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Draw a sample from ``population`` (columns ``record_key``, ``amount``).
+
+    Returns the sample (``record_key, amount, stratum, selection_order, spare``) and the plan.
+    ``strata`` are dollar boundaries (``[100, 1000]`` -> <100, 100-<1000, >=1000); items at or
+    above ``certainty_threshold`` form a certainty stratum, all selected.
+    """
+    frame = _frame(population)
+    n_frame = len(frame)
+    if not 0 < size <= n_frame:
+        raise ConfigError(f"sample size {size} must be between 1 and the frame's {n_frame} items.")
+    draws = _draws(seed, n_frame)
+    frame["_draw"] = draws
+    if design == "srs":
+        frame["stratum"] = "all"
+        picked = _srs(frame, size, spares)
+        sizes = {"all": size}
+    elif design == "stratified":
+        picked, sizes = _stratified(frame, size, strata or [], certainty_threshold, spares)
+    elif design == "mus":
+        picked, sizes = _mus(frame, size, seed)
+    else:
+        raise ConfigError(f"design {design!r} is not one of srs, stratified, mus.")
+    sample = picked[["record_key", "amount", "stratum", "selection_order", "spare"]].reset_index(
+        drop=True
+    )
+    plan = {
+        "design": design,
+        "seed": seed,
+        "generator": GENERATOR,
+        "numpy": np.__version__,
+        "frame": {
+            "rows": n_frame,
+            "dollars": round(float(frame["amount"].sum()), 2),
+            "sha256_of_ordered_keys": frame_digest(frame),
+        },
+        "size": size,
+        "spares": spares,
+        "sizes_by_stratum": sizes,
+        "strata_boundaries": strata or [],
+        "certainty_threshold": certainty_threshold,
+        "sample_sha256": hashlib.sha256("\n".join(sample["record_key"]).encode()).hexdigest(),
+    }
+    return sample, plan
+
+
+def _srs(frame: pd.DataFrame, size: int, spares: int) -> pd.DataFrame:
+    ordered = frame.sort_values(["_draw", "record_key"], kind="stable")
+    take = ordered.head(size + spares).copy()
+    take["selection_order"] = np.arange(1, len(take) + 1)
+    take["spare"] = take["selection_order"] > size
+    return take
+
+
+def _stratified(frame, size, bounds, certainty, spares):
+    bins = [-math.inf, *sorted(bounds), math.inf]
+    labels = [f"S{i + 1}" for i in range(len(bins) - 1)]
+    frame["stratum"] = pd.cut(frame["amount"], bins=bins, labels=labels, right=False).astype(str)
+    if certainty is not None:
+        frame.loc[frame["amount"] >= certainty, "stratum"] = "certainty"
+    counts = frame["stratum"].value_counts()
+    certain = int(counts.get("certainty", 0))
+    remaining = size - certain
+    if remaining < 0:
+        raise ConfigError(
+            f"the certainty stratum alone has {certain} items, more than size {size}."
+        )
+    others = counts.drop("certainty", errors="ignore").sort_index()
+    # proportional allocation by count, largest remainder, at most the stratum's items
+    exact = others / others.sum() * remaining if others.sum() else others * 0
+    alloc = np.floor(exact).astype(int)
+    for label in (exact - alloc).sort_values(ascending=False, kind="stable").index:
+        if alloc.sum() >= remaining:
+            break
+        if alloc[label] < others[label]:
+            alloc[label] += 1
+    sizes = {**{k: int(v) for k, v in alloc.items()}, **({"certainty": certain} if certain else {})}
+    parts = []
+    for label, group in frame.groupby("stratum", sort=True):
+        n_h = sizes.get(label, 0)
+        if label == "certainty":
+            part = group.sort_values("record_key").copy()
+            part["spare"] = False
+        else:
+            part = _srs(group, n_h, spares) if n_h or spares else group.head(0).assign(spare=False)
+        part["selection_order"] = np.arange(1, len(part) + 1)
+        parts.append(part)
+    return pd.concat(parts), sizes
+
+
+def _mus(frame, size, seed):
+    total = float(frame["amount"].clip(lower=0).sum())
+    interval = total / size
+    start = float(_draws(seed + 1, 1)[0] >> np.uint64(11)) / 2**53 * interval
+    cum = frame["amount"].clip(lower=0).cumsum().to_numpy()
+    points = start + interval * np.arange(size)
+    hit = np.searchsorted(cum, points, side="right")  # item whose dollar range holds the point
+    chosen = np.unique(hit[hit < len(frame)])
+    picked = frame.iloc[chosen].copy()
+    picked["stratum"] = np.where(picked["amount"] >= interval, "certainty", "mus")
+    picked["selection_order"] = np.arange(1, len(picked) + 1)
+    picked["spare"] = False
+    return picked, {
+        "interval": round(interval, 2),
+        "random_start": round(start, 2),
+        "selected": len(picked),
+    }
+
+
+def _limits(point: float, se: float, df: float, sided: str) -> dict[str, dict[str, float]]:
+    from scipy import stats
+
+    out = {}
+    for level in CONFIDENCE_LEVELS:
+        alpha = 1 - level / 100
+        q = 1 - alpha / 2 if sided == "two" else 1 - alpha
+        t = float(stats.t.ppf(q, df)) if df > 0 else float("nan")
+        half = t * se
+        out[str(level)] = {
+            "lower": round(point - half, 2),
+            "upper": round(point + half, 2),
+            "precision_amount": round(half, 2),
+            "precision_percent": round(half / point * 100, 4) if point else None,
+        }
+    return out
+
+
+def appraise_unrestricted(examined, audited, *, universe_size: int, sided: str = "two") -> dict:
+    """Unrestricted (simple random) difference estimator, RAT-STATS style.
+
+    ``d = examined - audited`` per sampled item (zeros included); point = N * mean(d);
+    SE = N * s / sqrt(n) * sqrt(1 - n/N); limits with Student t, n - 1 degrees of freedom.
+    """
+    d = np.asarray(examined, dtype="float64") - np.asarray(audited, dtype="float64")
+    n, big_n = len(d), int(universe_size)
+    if n < 2 or big_n < n:
+        raise ConfigError(f"need at least 2 sampled items and a universe of at least n ({n}).")
+    if sided not in ("one", "two"):
+        raise ConfigError("sidedness must be 'one' or 'two'.")
+    mean = float(d.mean())
+    sd = float(d.std(ddof=1))
+    point = big_n * mean
+    se = big_n * sd / math.sqrt(n) * math.sqrt(1 - n / big_n)
+    limits = _limits(point, se, n - 1, sided)
+    return {
+        "design": "unrestricted",
+        "n": n,
+        "N": big_n,
+        "point_estimate": round(point, 2),
+        "standard_error": round(se, 2),
+        "sidedness": sided,
+        "degrees_of_freedom": n - 1,
+        "mean_difference": round(mean, 4),
+        "sd_difference": round(sd, 4),
+        "limits": limits,
+        "convention": f"{sided}-sided Student t limits, n - 1 degrees of freedom, finite "
+        "population correction; OIG demands the lower limit of the two-sided 90% interval, "
+        "CMS (PIM 8.4.5.1) the lower limit of the one-sided 90% interval",
+        "repay_oig": limits["90"]["lower"] if sided == "two" else None,
+    }
+
+
+def appraise_stratified(
+    results: pd.DataFrame, universe: dict[str, int], *, sided: str = "two"
+) -> dict:
+    """Stratified difference estimator: point = sum N_h mean_h; SE = sqrt(sum N_h^2 s_h^2 / n_h
+    (1 - n_h/N_h)); Student t with Satterthwaite degrees of freedom."""
+    d = results.assign(d=results["examined_amount"] - results["audited_amount"])
+    point = 0.0
+    var = 0.0
+    df_num, df_den = 0.0, 0.0
+    per = {}
+    for stratum, g in d.groupby("stratum"):
+        n_h, big_n = len(g), int(universe[str(stratum)])
+        mean_h = float(g["d"].mean())
+        s2 = float(g["d"].var(ddof=1)) if n_h > 1 else 0.0
+        v = big_n**2 * s2 / n_h * (1 - n_h / big_n)
+        point += big_n * mean_h
+        var += v
+        if n_h > 1:
+            df_num += v
+            df_den += v**2 / (n_h - 1)
+        per[str(stratum)] = {"n": n_h, "N": big_n, "point_estimate": round(big_n * mean_h, 2)}
+    se = math.sqrt(var)
+    df = df_num**2 / df_den if df_den else float(len(d) - len(per))
+    limits = _limits(point, se, df, sided)
+    return {
+        "design": "stratified",
+        "n": len(d),
+        "N": int(sum(universe[str(s)] for s in per)),
+        "point_estimate": round(point, 2),
+        "standard_error": round(se, 2),
+        "sidedness": sided,
+        "degrees_of_freedom": round(df, 3),
+        "strata": per,
+        "limits": limits,
+        "convention": f"{sided}-sided Student t limits, Satterthwaite degrees of freedom",
+        "repay_oig": limits["90"]["lower"] if sided == "two" else None,
+    }
