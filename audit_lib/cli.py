@@ -489,6 +489,116 @@ def scan_phi(target: Path, inputs: tuple[Path, ...]) -> None:
     sys.exit(1 if hits else 0)
 
 
+@main.command()
+@click.option(
+    "--population",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Claims file or overpayment log to sample from.",
+)
+@click.option("--unit", required=True, type=click.Choice(["line", "claim", "overpayment"]))
+@click.option("--size", required=True, type=int)
+@click.option("--seed", required=True, type=int, help="Record it: it regenerates the sample.")
+@click.option(
+    "--design", default="srs", show_default=True, type=click.Choice(["srs", "stratified", "mus"])
+)
+@click.option("--strata", default="", help="Dollar boundaries for stratified: 100,1000")
+@click.option("--certainty", type=float, help="Items at or above this amount are all selected.")
+@click.option("--spares", default=0, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False))
+def sample(
+    population: Path,
+    unit: str,
+    size: int,
+    seed: int,
+    design: str,
+    strata: str,
+    certainty: float | None,
+    spares: int,
+    out: Path,
+) -> None:
+    """Draw a reproducible statistical sample: sample.csv and sampling_plan.json."""
+    from .evidence.manifest import sha256_file
+    from .sampling import load_frame, select_sample
+
+    _check_input(population)
+    bounds = [float(b) for b in strata.split(",") if b.strip()] if strata else None
+    frame = load_frame(population, unit=unit)
+    chosen, plan = select_sample(
+        frame,
+        size=size,
+        seed=seed,
+        design=design,
+        strata=bounds,
+        certainty_threshold=certainty,
+        spares=spares,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    chosen.to_csv(out / "sample.csv", index=False, lineterminator="\n", float_format="%.2f")
+    plan = {
+        "unit": unit,
+        "population_file": population.name,
+        "population_sha256": sha256_file(population),
+        **plan,
+    }
+    (out / "sampling_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
+    _say(
+        f"sampled {len(chosen):,} of {plan['frame']['rows']:,} {unit}s ({design}, seed {seed}) "
+        f"-> {out}"
+    )
+
+
+@main.command()
+@click.option(
+    "--results",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV: record_key, [stratum], examined_amount, audited_amount.",
+)
+@click.option("--universe-size", type=int, help="N for an unrestricted design.")
+@click.option(
+    "--strata",
+    "strata_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV: stratum, universe_size (stratified design).",
+)
+@click.option("--one-sided", is_flag=True, help="One-sided limits (CMS PIM convention).")
+@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False))
+def appraise(
+    results: Path, universe_size: int | None, strata_file: Path | None, one_sided: bool, out: Path
+) -> None:
+    """Appraise a reviewed sample: point estimate, standard error, limits at 80/90/95%."""
+    import pandas as pd
+
+    from .sampling import appraise_stratified, appraise_unrestricted
+
+    _check_input(results)
+    r = pd.read_csv(results)
+    missing = [c for c in ("record_key", "examined_amount", "audited_amount") if c not in r]
+    if missing:
+        raise ConfigError(f"{results.name} is missing column(s) {', '.join(missing)}.")
+    sided = "one" if one_sided else "two"
+    if strata_file is not None:
+        u = pd.read_csv(strata_file, dtype={"stratum": str})
+        doc = appraise_stratified(
+            r.astype({"stratum": str}),
+            dict(zip(u["stratum"], u["universe_size"], strict=True)),
+            sided=sided,
+        )
+    elif universe_size is not None:
+        doc = appraise_unrestricted(
+            r["examined_amount"], r["audited_amount"], universe_size=universe_size, sided=sided
+        )
+    else:
+        raise ConfigError("give --universe-size (unrestricted) or --strata FILE (stratified).")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "appraisal.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+    _say(
+        f"point estimate {doc['point_estimate']:,.2f}; 90% lower limit "
+        f"{doc['limits']['90']['lower']:,.2f} ({sided}-sided) -> {out}"
+    )
+
+
 @main.group()
 def suites() -> None:
     """Build or check the Great Expectations suites in expectations/."""

@@ -262,3 +262,33 @@ def appraise_stratified(
         "convention": f"{sided}-sided Student t limits, Satterthwaite degrees of freedom",
         "repay_oig": limits["90"]["lower"] if sided == "two" else None,
     }
+
+
+def load_frame(path, *, unit: str) -> pd.DataFrame:
+    """A sampling frame (``record_key``, ``amount``) from a claims file (unit ``line``: paid
+    amount per line; ``claim``: paid amount per claim) or an overpayment log (unit
+    ``overpayment``: the overpayment amount)."""
+    from .tables import load_table
+
+    if unit == "overpayment":
+        from .refunds.schema import OVERPAYMENTS_SCHEMA
+
+        f = load_table(path, OVERPAYMENTS_SCHEMA).frame
+        return pd.DataFrame(
+            {
+                "record_key": f["overpayment_id"].astype(str),
+                "amount": f["overpayment_amount"].fillna(0.0),
+            }
+        )
+    if unit not in ("line", "claim"):
+        raise ConfigError(f"unit {unit!r} is not one of line, claim, overpayment.")
+    from .claims.logic import record_keys
+    from .claims.schema import CLAIMS_SCHEMA
+
+    f = load_table(path, CLAIMS_SCHEMA).frame
+    paid = f["paid_amount"] if "paid_amount" in f else f["billed_amount"]
+    if unit == "line":
+        return pd.DataFrame({"record_key": record_keys(f), "amount": paid.fillna(0.0)})
+    g = pd.DataFrame({"claim": f["claim_id"].astype(str), "amount": paid.fillna(0.0)})
+    g = g.groupby("claim", sort=True)["amount"].sum().reset_index()
+    return g.rename(columns={"claim": "record_key"})

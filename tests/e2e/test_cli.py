@@ -171,3 +171,49 @@ def test_bad_parameters_exit_2(tmp_path, args, message):
 def test_suites_check_passes():
     r = audit("suites", "check")
     assert r.returncode == 0, r.stderr
+
+
+def test_sample_and_appraise(tmp_path):
+    csv = tmp_path / "claims.csv"
+    assert audit("demo-data", "--claims", "200", "--out", csv).returncode == 0
+    runs = []
+    for name in ("a", "b"):
+        r = audit(
+            "sample",
+            "--population",
+            csv,
+            "--unit",
+            "claim",
+            "--size",
+            "25",
+            "--seed",
+            "777",
+            "--spares",
+            "3",
+            "--out",
+            tmp_path / name,
+        )
+        assert r.returncode == 0, r.stderr
+        runs.append((tmp_path / name / "sample.csv").read_bytes())
+    assert runs[0] == runs[1]  # the seed regenerates the sample byte for byte
+    plan = json.loads((tmp_path / "a" / "sampling_plan.json").read_text())
+    assert plan["seed"] == 777 and plan["unit"] == "claim" and plan["frame"]["rows"] > 25
+    s = pd.read_csv(tmp_path / "a" / "sample.csv")
+    assert len(s) == 28 and s["spare"].sum() == 3
+    reviewed = s[~s["spare"]].assign(examined_amount=s["amount"], audited_amount=s["amount"] * 0.9)
+    reviewed.to_csv(tmp_path / "results.csv", index=False)
+    r = audit(
+        "appraise",
+        "--results",
+        tmp_path / "results.csv",
+        "--universe-size",
+        str(plan["frame"]["rows"]),
+        "--out",
+        tmp_path / "appraisal",
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "appraisal" / "appraisal.json").read_text())
+    assert set(doc["limits"]) == {"80", "90", "95"} and doc["sidedness"] == "two"
+    assert doc["n"] == 25 and doc["point_estimate"] > 0
+    r = audit("appraise", "--results", tmp_path / "results.csv", "--out", tmp_path / "x")
+    assert r.returncode == 2 and "--universe-size" in r.stderr
