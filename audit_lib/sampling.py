@@ -292,3 +292,46 @@ def load_frame(path, *, unit: str) -> pd.DataFrame:
     g = pd.DataFrame({"claim": f["claim_id"].astype(str), "amount": paid.fillna(0.0)})
     g = g.groupby("claim", sort=True)["amount"].sum().reset_index()
     return g.rename(columns={"claim": "record_key"})
+
+
+def attribute_sample_size(
+    *,
+    expected_rate: float,
+    precision: float,
+    confidence: int = 95,
+    universe_size: int | None = None,
+) -> int:
+    """Sample size to estimate an error rate within +/- ``precision`` (two-sided, normal
+    approximation), with the finite population correction when N is given:
+    n0 = z^2 p (1 - p) / E^2; n = n0 / (1 + (n0 - 1) / N)."""
+    from scipy import stats
+
+    if not 0 < expected_rate < 1 or not 0 < precision < 1:
+        raise ConfigError("expected_rate and precision must be fractions between 0 and 1.")
+    z = float(stats.norm.ppf(1 - (1 - confidence / 100) / 2))
+    n0 = z**2 * expected_rate * (1 - expected_rate) / precision**2
+    n = n0 / (1 + (n0 - 1) / universe_size) if universe_size else n0
+    return math.ceil(n - 1e-9)
+
+
+def variable_sample_size(
+    *, probe_sd: float, universe_size: int, precision_amount: float, confidence: int = 90
+) -> int:
+    """Sample size so that the two-sided ``confidence`` limits of the estimated total are
+    within +/- ``precision_amount``, from a probe sample's standard deviation of the
+    differences: n = (t s N / A)^2 / (1 + (t s N / A)^2 / N), with Student t at n - 1 degrees of
+    freedom found by iteration (starting from the normal value)."""
+    from scipy import stats
+
+    if probe_sd <= 0 or precision_amount <= 0:
+        raise ConfigError("probe_sd and precision_amount must be positive.")
+    q = 1 - (1 - confidence / 100) / 2
+    n = 30
+    for _ in range(50):  # converges in a few steps
+        t = float(stats.t.ppf(q, max(n - 1, 1)))
+        n0 = (t * probe_sd * universe_size / precision_amount) ** 2
+        new = math.ceil(n0 / (1 + n0 / universe_size) - 1e-9)
+        if new == n:
+            break
+        n = max(new, 2)
+    return min(n, universe_size)

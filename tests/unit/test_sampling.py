@@ -130,3 +130,25 @@ def test_stratified_estimator():
     assert a["standard_error"] == pytest.approx(math.sqrt(vA + vB), abs=0.01)
     df = (vA + vB) ** 2 / (vA**2 / 3 + vB**2 / 2)
     assert a["degrees_of_freedom"] == pytest.approx(df, abs=0.001)
+
+
+def test_attribute_sample_size():
+    from audit_lib.sampling import attribute_sample_size
+
+    # z(95%) = 1.96; p = 0.1, E = 0.05 -> 1.96^2 * 0.09 / 0.0025 = 138.3 -> 139
+    assert attribute_sample_size(expected_rate=0.1, precision=0.05) == 139
+    n0 = stats.norm.ppf(0.975) ** 2 * 0.09 / 0.0025
+    assert attribute_sample_size(expected_rate=0.1, precision=0.05, universe_size=500) == math.ceil(
+        n0 / (1 + (n0 - 1) / 500)
+    )
+
+
+def test_variable_sample_size_meets_its_precision():
+    from audit_lib.sampling import variable_sample_size
+
+    n = variable_sample_size(probe_sd=50, universe_size=10_000, precision_amount=50_000)
+    t = stats.t.ppf(0.95, n - 1)
+    achieved = t * 10_000 * 50 / math.sqrt(n) * math.sqrt(1 - n / 10_000)
+    assert achieved <= 50_000  # the precision is met with n ...
+    t_less = stats.t.ppf(0.95, n - 2)
+    assert t_less * 10_000 * 50 / math.sqrt(n - 1) * math.sqrt(1 - (n - 1) / 10_000) > 50_000
