@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -106,3 +107,65 @@ def mus_evaluation(
         else ("not materially misstated" if uml <= tolerable else "may be materially misstated"),
         "tolerable_misstatement": tolerable,
     }
+
+
+def sequence_gaps(values: pd.Series) -> dict[str, Any]:
+    """Gaps and duplicates in a numeric sequence (claim numbers, check numbers): the missing
+    ranges between the smallest and largest number, and the numbers used more than once.
+    Non-numeric parts are ignored (``C26000007`` -> 26000007)."""
+    nums = pd.to_numeric(values.astype(str).str.extract(r"(\d+)\s*$")[0], errors="coerce").dropna()
+    nums = nums.astype("int64")
+    dup = nums[nums.duplicated(keep=False)].value_counts().sort_index()
+    u = np.unique(nums.to_numpy())
+    step = np.diff(u)
+    gaps = [(int(a + 1), int(b - 1)) for a, b, s in zip(u[:-1], u[1:], step, strict=True) if s > 1]
+    return {
+        "count": len(nums),
+        "min": int(u.min()) if len(u) else None,
+        "max": int(u.max()) if len(u) else None,
+        "gaps": pd.DataFrame(gaps, columns=["from", "to"]).assign(
+            missing=lambda t: t["to"] - t["from"] + 1
+        ),
+        "duplicates": dup.rename("times").rename_axis("number").reset_index(),
+    }
+
+
+def stratify(amounts: pd.Series, bounds: list[float]) -> pd.DataFrame:
+    """Count, dollars and shares per amount band (``[0, 100, 1000]`` -> <0, 0-<100, ...)."""
+    bins = [-np.inf, *sorted(bounds), np.inf]
+    labels = [f"[{a:g}, {b:g})" for a, b in itertools.pairwise(bins)]
+    a = pd.to_numeric(amounts, errors="coerce").dropna()
+    band = pd.cut(a, bins=bins, labels=labels, right=False)
+    t = (
+        a.groupby(band, observed=False)
+        .agg(["size", "sum"])
+        .rename(columns={"size": "count", "sum": "amount"})
+    )
+    t["count_share"] = t["count"] / max(len(a), 1)
+    t["amount_share"] = t["amount"] / a.sum() if a.sum() else 0.0
+    return t.reset_index(names="band")
+
+
+def age(
+    start: pd.Series, end: pd.Series | pd.Timestamp, buckets: tuple[int, ...] = (30, 60, 90, 120)
+) -> pd.Series:
+    """Aging bucket of the days from ``start`` to ``end`` (0-30, 31-60, ..., >120)."""
+    days = (
+        (pd.to_datetime(end) - pd.to_datetime(start)).dt.days
+        if isinstance(end, pd.Series)
+        else (pd.Timestamp(end) - pd.to_datetime(start)).dt.days
+    )
+    edges = [-np.inf, *buckets, np.inf]
+    labels = (
+        [f"0-{buckets[0]}"]
+        + [f"{a + 1}-{b}" for a, b in itertools.pairwise(buckets)]
+        + [f">{buckets[-1]}"]
+    )
+    return pd.cut(days, bins=edges, labels=labels)
+
+
+def summarize(frame: pd.DataFrame, by: list[str], amount: str) -> pd.DataFrame:
+    """Count, total, mean, min and max of ``amount`` per group, largest total first."""
+    g = frame.groupby(by, dropna=False)[amount].agg(["size", "sum", "mean", "min", "max"])
+    g = g.rename(columns={"size": "count", "sum": "total"})
+    return g.sort_values("total", ascending=False).reset_index()

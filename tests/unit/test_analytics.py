@@ -56,3 +56,39 @@ def test_mus_with_taintings():
     incremental = 0.5 * (4.75 - 3.00 - 1) * 10_000 + 0.1 * (6.30 - 4.75 - 1) * 10_000
     assert r["projected_misstatement"] == pytest.approx(projected)
     assert r["upper_misstatement_limit"] == pytest.approx(projected + 30_000 + incremental)
+
+
+def test_sequence_gaps_and_duplicates():
+    from audit_lib.analytics import sequence_gaps
+
+    r = sequence_gaps(pd.Series(["CHK1001", "CHK1002", "CHK1005", "CHK1002", "CHK1009", "x"]))
+    assert (r["min"], r["max"], r["count"]) == (1001, 1009, 5)
+    assert r["gaps"].values.tolist() == [[1003, 1004, 2], [1006, 1008, 3]]
+    assert r["duplicates"].values.tolist() == [[1002, 2]]
+
+
+def test_stratify_shares_sum_to_one():
+    from audit_lib.analytics import stratify
+
+    t = stratify(pd.Series([5, 50, 150, 1500, 15.0]), [0, 100, 1000])
+    assert t["count"].tolist() == [0, 3, 1, 1]
+    assert t["count_share"].sum() == pytest.approx(1) and t["amount_share"].sum() == pytest.approx(
+        1
+    )
+    assert t["amount"].tolist() == [0, 70, 150, 1500]
+
+
+def test_age_and_summarize():
+    from audit_lib.analytics import age, summarize
+
+    start = pd.Series(pd.to_datetime(["2026-09-30", "2026-08-31", "2026-06-01", "2026-01-01"]))
+    assert age(start, pd.Timestamp("2026-09-30")).astype(str).tolist() == [
+        "0-30",
+        "0-30",
+        ">120",
+        ">120",
+    ]
+    assert age(start, pd.Timestamp("2026-10-31")).astype(str).tolist()[:2] == ["31-60", "61-90"]
+    f = pd.DataFrame({"payer": ["a", "a", "b"], "x": [1.0, 3.0, 10.0]})
+    s = summarize(f, ["payer"], "x")
+    assert s.values.tolist() == [["b", 1, 10.0, 10.0, 10.0, 10.0], ["a", 2, 4.0, 2.0, 1.0, 3.0]]
