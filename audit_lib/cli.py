@@ -112,6 +112,24 @@ def _run_review(
     return summary
 
 
+def _preflight(
+    config: Path | None,
+    period: str | None,
+    as_of: str | None,
+    inputs: tuple[Path | None, ...],
+    prior: Path | None,
+) -> None:
+    """Bad parameters and missing files fail here, before Jupyter starts."""
+    from .config import load_config
+
+    load_config(config, period=period, as_of=as_of)
+    for path in inputs:
+        if path is not None:
+            _check_input(path)
+    if prior is not None and not (prior / "findings.csv").is_file():
+        raise ConfigError(f"--prior {prior} is not a previous run folder (no findings.csv).")
+
+
 def _abs(path: Path | None) -> str | None:
     return str(path.resolve()) if path else None
 
@@ -126,14 +144,7 @@ def _run_claims(
     control_totals: Path | None = None,
     prior: Path | None = None,
 ) -> dict:
-    from .config import load_config
-
-    load_config(config, period=period, as_of=as_of)  # bad parameters fail before Jupyter starts
-    for path in (claims, control_totals):
-        if path is not None:
-            _check_input(path)
-    if prior is not None and not (prior / "findings.csv").is_file():
-        raise ConfigError(f"--prior {prior} is not a previous run folder (no findings.csv).")
+    _preflight(config, period, as_of, (claims, control_totals), prior)
     return _run_review(
         review="claims",
         notebook="claims_review",
@@ -166,14 +177,7 @@ def _run_refunds(
     control_totals: Path | None = None,
     prior: Path | None = None,
 ) -> dict:
-    from .config import load_config
-
-    load_config(config, period=period, as_of=as_of)
-    for path in (overpayments, claims, prior_838, control_totals):
-        if path is not None:
-            _check_input(path)
-    if prior is not None and not (prior / "findings.csv").is_file():
-        raise ConfigError(f"--prior {prior} is not a previous run folder (no findings.csv).")
+    _preflight(config, period, as_of, (overpayments, claims, prior_838, control_totals), prior)
     return _run_review(
         review="refunds",
         notebook="refunds_review",

@@ -7,7 +7,6 @@ Reporting reads the :class:`ClaimsReview` and never recomputes anything.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from .._version import __version__
 from ..config import AuditConfig, load_config, parse_period, period_of, with_period
 from ..errors import ConfigError
 from ..findings import combine, parse_error_findings
+from ..outputs import jsonable, period_block, summarize_findings, write_review_files
 from ..rules import CLAIMS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
 from . import logic
@@ -226,41 +226,16 @@ def run_claims_review(
     return review
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, pd.DataFrame):
-        return json.loads(value.to_json(orient="records", date_format="iso"))
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
-
-
 def build_summary(review: ClaimsReview) -> dict[str, Any]:
     """The ``summary.json`` document. Deterministic: no clock time, no machine names."""
     f = review.findings
-    start, end = parse_period(review.period)
     rejected = sorted({int(r) for r in review.loaded.parse_errors["row"]})
-    by_rule: dict[str, Any] = {}
-    for rule_id, rule in CLAIMS_RULES.items():
-        sub = f[f["rule_id"] == rule_id]
-        by_rule[rule_id] = {
-            "title": rule.title,
-            "severity": rule.severity,
-            "count": len(sub),
-            "amount": round(float(sub["amount"].sum()), 2),
-            "amount_basis": rule.amount,
-        }
     kpis = {k: v for k, v in review.kpis.items() if k != "tables"}
     return {
         "review": "claims",
         "tool": {"name": "audit-suite", "version": __version__},
         "source": review.source,
-        "period": {
-            "period": review.period,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "as_of": review.as_of.isoformat(),
-            "period_source": review.period_source,
-        },
+        "period": period_block(review.period, review.as_of, review.period_source),
         "parameters": review.config.to_dict(),
         "counts": {
             "claims": {
@@ -279,15 +254,9 @@ def build_summary(review: ClaimsReview) -> dict[str, Any]:
                 },
             }
         },
-        "findings": {
-            "total": len(f),
-            "by_severity": {
-                s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")
-            },
-            "by_rule": by_rule,
-        },
+        "findings": summarize_findings(f, CLAIMS_RULES),
         "kpis": kpis,
-        "kpi_tables": _jsonable(review.kpis["tables"]),
+        "kpi_tables": jsonable(review.kpis["tables"]),
         "control_totals": {"claims": review.control_totals},
         "reconciliation": review.reconciliation,
         "quarter_over_quarter": None
@@ -311,21 +280,13 @@ def _gx_version() -> str:
 def write_outputs(review: ClaimsReview, out_dir: Path) -> None:
     from ..reporting.workpaper import write_workpaper
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "validation").mkdir(exist_ok=True)
-    findings_path = out_dir / "findings.csv"
-    review.findings.to_csv(findings_path, index=False, lineterminator="\n", float_format="%.2f")
-    summary_path = out_dir / "summary.json"
-    summary_path.write_text(json.dumps(review.summary, indent=2, sort_keys=True) + "\n", "utf-8")
-    validation_path = out_dir / "validation" / "claims.json"
-    doc = {
-        "suite": "claims",
-        "great_expectations_version": _gx_version(),
-        "note": "Protected values redacted: failing rows are listed by input row number only.",
-        "batches": review.validation,
-    }
-    validation_path.write_text(
-        json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8"
+    paths = write_review_files(
+        out_dir,
+        findings=review.findings,
+        summary=review.summary,
+        suite="claims",
+        validation=review.validation,
+        meta={"great_expectations_version": _gx_version()},
     )
     if review.comparison is not None:
         from ..evidence.compare import write_comparison
@@ -333,8 +294,6 @@ def write_outputs(review: ClaimsReview, out_dir: Path) -> None:
         write_comparison(review.findings, review.comparison, out_dir / "comparison.csv")
     workpaper_path = write_workpaper(review, out_dir / "workpaper.xlsx")
     review.outputs = {
-        "findings": str(findings_path),
-        "summary": str(summary_path),
-        "validation": str(validation_path),
+        **{k: str(v) for k, v in paths.items()},
         "workpaper": str(workpaper_path),
     }

@@ -8,7 +8,6 @@ workpaper.xlsx, credit_balance_report.xlsx).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from ..config import AuditConfig, load_config, parse_period, period_of, with_per
 from ..errors import ConfigError
 from ..evidence.population import compute_control_totals
 from ..findings import FINDINGS_COLUMNS, fingerprints, sort_findings
+from ..outputs import jsonable, period_block, summarize_findings, write_review_files
 from ..rules import REFUNDS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
 from .cms838 import build_credit_balance_report, due_date, load_prior_icns
@@ -168,30 +168,9 @@ def _control_totals(frame: pd.DataFrame, rows_read: int) -> dict[str, Any]:
     )
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, pd.DataFrame):
-        return json.loads(value.to_json(orient="records", date_format="iso"))
-    if isinstance(value, pd.Series):
-        return value.tolist()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
-
-
 def build_summary(review: RefundsReview) -> dict[str, Any]:
     f = review.findings
-    start, end = parse_period(review.period)
     rejected = sorted({int(r) for r in review.loaded.parse_errors["row"]})
-    by_rule = {
-        rule_id: {
-            "title": rule.title,
-            "severity": rule.severity,
-            "count": int((f["rule_id"] == rule_id).sum()),
-            "amount": round(float(f.loc[f["rule_id"] == rule_id, "amount"].sum()), 2),
-            "amount_basis": rule.amount,
-        }
-        for rule_id, rule in REFUNDS_RULES.items()
-    }
     kpis = {k: v for k, v in review.kpis.items() if k != "tables"}
     cb = review.credit_balances
     c = review.config
@@ -199,13 +178,7 @@ def build_summary(review: RefundsReview) -> dict[str, Any]:
         "review": "refunds",
         "tool": {"name": "audit-suite", "version": __version__},
         "source": review.source,
-        "period": {
-            "period": review.period,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "as_of": review.as_of.isoformat(),
-            "period_source": review.period_source,
-        },
+        "period": period_block(review.period, review.as_of, review.period_source),
         "parameters": c.to_dict(),
         "clock": {
             "resume": c.clock_resume,
@@ -224,15 +197,9 @@ def build_summary(review: RefundsReview) -> dict[str, Any]:
                 "rows_with_findings": int(f.loc[f["row"] > 0, "row"].nunique()),
             }
         },
-        "findings": {
-            "total": len(f),
-            "by_severity": {
-                s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")
-            },
-            "by_rule": by_rule,
-        },
+        "findings": summarize_findings(f, REFUNDS_RULES),
         "kpis": kpis,
-        "kpi_tables": _jsonable(
+        "kpi_tables": jsonable(
             {k: v for k, v in review.kpis["tables"].items() if k != "days_to_return"}
         ),
         "credit_balance_report": {
@@ -254,21 +221,12 @@ def write_outputs(review: RefundsReview, out_dir: Path) -> None:
     from ..reporting.refunds_workpaper import write_refunds_workpaper
     from .cms838 import write_credit_balance_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "validation").mkdir(exist_ok=True)
-    review.findings.to_csv(
-        out_dir / "findings.csv", index=False, lineterminator="\n", float_format="%.2f"
-    )
-    (out_dir / "summary.json").write_text(
-        json.dumps(review.summary, indent=2, sort_keys=True) + "\n", "utf-8"
-    )
-    doc = {
-        "suite": "overpayments",
-        "note": "Protected values redacted: failing rows are listed by input row number only.",
-        "batches": review.validation,
-    }
-    (out_dir / "validation" / "overpayments.json").write_text(
-        json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8"
+    write_review_files(
+        out_dir,
+        findings=review.findings,
+        summary=review.summary,
+        suite="overpayments",
+        validation=review.validation,
     )
     ptans = sorted(review.frame.get("provider_ptan", pd.Series(dtype="string")).dropna().unique())
     write_credit_balance_report(

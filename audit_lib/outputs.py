@@ -1,0 +1,87 @@
+"""What every review writes the same way: findings.csv, summary.json, the redacted GX
+results, and the summary's findings and period blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import parse_period
+from .rules import Rule
+
+SEVERITIES = ("error", "warning", "info")
+
+
+def jsonable(value: Any) -> Any:
+    """Frames as lists of records (ISO dates), recursively through dicts."""
+    if isinstance(value, pd.DataFrame):
+        return json.loads(value.to_json(orient="records", date_format="iso"))
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def period_block(period: str, as_of: dt.date, period_source: str) -> dict[str, str]:
+    start, end = parse_period(period)
+    return {
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "as_of": as_of.isoformat(),
+        "period_source": period_source,
+    }
+
+
+def summarize_findings(findings: pd.DataFrame, rules: dict[str, Rule]) -> dict[str, Any]:
+    """Total, count per severity, and count and amount per rule of the catalogue."""
+    f = findings
+    by_rule = {}
+    for rule_id, rule in rules.items():
+        mine = f["rule_id"] == rule_id
+        by_rule[rule_id] = {
+            "title": rule.title,
+            "severity": rule.severity,
+            "count": int(mine.sum()),
+            "amount": round(float(f.loc[mine, "amount"].sum()), 2),
+            "amount_basis": rule.amount,
+        }
+    return {
+        "total": len(f),
+        "by_severity": {s: int((f["severity"] == s).sum()) for s in SEVERITIES},
+        "by_rule": by_rule,
+    }
+
+
+def write_review_files(
+    out_dir: Path,
+    *,
+    findings: pd.DataFrame,
+    summary: dict[str, Any],
+    suite: str,
+    validation: dict[str, Any],
+    meta: dict[str, Any] | None = None,
+) -> dict[str, Path]:
+    """findings.csv, summary.json and validation/<suite>.json (deterministic text)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "validation").mkdir(exist_ok=True)
+    paths = {
+        "findings": out_dir / "findings.csv",
+        "summary": out_dir / "summary.json",
+        "validation": out_dir / "validation" / f"{suite}.json",
+    }
+    findings.to_csv(paths["findings"], index=False, lineterminator="\n", float_format="%.2f")
+    paths["summary"].write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", "utf-8")
+    doc = {
+        "suite": suite,
+        **(meta or {}),
+        "note": "Protected values redacted: failing rows are listed by input row number only.",
+        "batches": validation,
+    }
+    paths["validation"].write_text(
+        json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8"
+    )
+    return paths
