@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CLAIMS_RULES", "REFUNDS_RULES", "Rule", "get_rule"]
+__all__ = ["ACCESS_RULES", "CLAIMS_RULES", "REFUNDS_RULES", "Rule", "get_rule"]
 
 
 @dataclass(frozen=True)
@@ -263,13 +263,126 @@ REFUNDS_RULES: dict[str, Rule] = {
 }
 
 
+_RB5 = "RULEBOOK 5"
+ACCESS_RULES: dict[str, Rule] = {
+    r.rule_id: r
+    for r in [
+        _R(
+            "LOG-PARSE-01",
+            "Value cannot be parsed (wrong type or format)",
+            "error",
+            "DATA_CONTRACT.md input conventions",
+            None,
+        ),
+        _R(
+            "LOG-REQ-01",
+            "Required value is empty in a reference table (workforce, patients, encounters)",
+            "error",
+            "DATA_CONTRACT.md workforce, patients, encounters",
+            None,
+        ),
+        _R(
+            "LOG-KEY-01",
+            "Key appears more than once (event_id, user_id or patient_id)",
+            "error",
+            "DATA_CONTRACT.md keys",
+            None,
+        ),
+        _R(
+            "LOG-I-03",
+            "Access event with a required field empty",
+            "error",
+            f"{_RB5}.2; 45 CFR 164.312(b)",
+            None,
+        ),
+        _R(
+            "LOG-I-04",
+            "Event time in the future or outside the review period",
+            "error",
+            f"{_RB5}.2",
+            None,
+        ),
+        _R(
+            "LOG-I-05",
+            "User id in the log not found in the workforce roster",
+            "warning",
+            f"{_RB5}.2; 45 CFR 164.312(a)(2)(i)",
+            None,
+        ),
+        _R("LOG-R-01", "Self-access: the user opened their own record", "error", f"{_RB5}.3", None),
+        _R(
+            "LOG-R-02",
+            "Family or household member (same last name and address or postal code), no "
+            "treatment relationship",
+            "error",
+            f"{_RB5}.3",
+            None,
+        ),
+        _R(
+            "LOG-R-04",
+            "Co-worker's record opened without a treatment relationship (error in the same "
+            "department)",
+            "warning",
+            f"{_RB5}.3",
+            None,
+        ),
+        _R(
+            "LOG-R-05",
+            "VIP or restricted record opened without a treatment relationship or by "
+            "break-the-glass",
+            "error",
+            f"{_RB5}.3",
+            None,
+        ),
+        _R(
+            "LOG-R-06",
+            "Deceased patient's record opened after death by a role outside HIM/billing",
+            "warning",
+            f"{_RB5}.3",
+            None,
+        ),
+        _R(
+            "LOG-R-07",
+            "No treatment relationship within the window (department mismatch)",
+            "warning",
+            f"{_RB5}.3",
+            None,
+        ),
+        _R(
+            "LOG-R-08",
+            "Shared, generic or unmapped account",
+            "error",
+            f"{_RB5}.3; 45 CFR 164.312(a)(2)(i)",
+            None,
+        ),
+        _R("LOG-R-09", "Access after the user's termination date", "error", f"{_RB5}.3", None),
+        _R("LOG-R-10", "After-hours access by a day-shift user", "warning", f"{_RB5}.3", None),
+        _R("LOG-R-11", "Break-the-glass without a reason", "error", f"{_RB5}.3", None),
+        _R(
+            "LOG-R-12",
+            "Bulk access: distinct patients in a day above the role and user baseline or the cap",
+            "warning",
+            f"{_RB5}.3",
+            None,
+        ),
+        _R(
+            "LOG-R-16",
+            "Repeat offender: alerts on several days, escalated as one case",
+            "error",
+            f"{_RB5}.3 (Bluesight multi-incident cases)",
+            None,
+        ),
+    ]
+}
+
+
 def get_rule(rule_id: str) -> Rule:
     """Look a rule up by id, suggesting the closest id when it is unknown."""
     try:
-        return {**CLAIMS_RULES, **REFUNDS_RULES}[rule_id]
+        return {**CLAIMS_RULES, **REFUNDS_RULES, **ACCESS_RULES}[rule_id]
     except KeyError:
         import difflib
 
-        close = difflib.get_close_matches(rule_id, [*CLAIMS_RULES, *REFUNDS_RULES], n=1)
+        close = difflib.get_close_matches(rule_id, [*CLAIMS_RULES, *REFUNDS_RULES, *ACCESS_RULES], n=1)
         hint = f" Did you mean {close[0]}?" if close else ""
         raise KeyError(f"unknown rule id {rule_id!r}.{hint}") from None

@@ -81,50 +81,57 @@ class LoadedTable:
     columns_found: list[str] = field(default_factory=list)
 
 
+def read_csv_arrow(path: Path):
+    """A UTF-8 CSV as an Arrow table with every column as text (keeps leading zeros)."""
+    data = path.read_bytes()
+    if not data or data.isspace():
+        raise EmptyInputError(
+            f"{path.name} is empty: expected a header row and at least one record.",
+            path=path,
+        )
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{path.name} is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} "
+            "cannot be decoded. Save the file as 'CSV UTF-8' (or convert it with "
+            "iconv -f cp1252 -t utf-8) and run again.",
+            path=path,
+            row=line,
+        ) from None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        # Force every column to text (keeps leading zeros): read the header row first.
+        end = data.find(b"\n")
+        first = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
+        header = next(csv.reader([first]))
+        return pacsv.read_csv(
+            pa.BufferReader(data),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputError(
+            f"{path.name} is not a well-formed CSV file: {exc}. Check the quoting and the "
+            "number of fields on that row.",
+            path=path,
+        ) from None
+
+
 def _read_raw(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputError(f"{path} does not exist. Check the path and run again.", path=path)
     if suffix == ".csv":
-        data = path.read_bytes()
-        if not data or data.isspace():
-            raise EmptyInputError(
-                f"{path.name} is empty: expected a header row and at least one claim line.",
-                path=path,
-            )
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise InputError(
-                f"{path.name} is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} "
-                "cannot be decoded. Save the file as 'CSV UTF-8' (or convert it with "
-                "iconv -f cp1252 -t utf-8) and run again.",
-                path=path,
-                row=line,
-            ) from None
         import pyarrow as pa
-        import pyarrow.csv as pacsv
 
-        try:
-            # Force every column to text (keeps leading zeros): read the header row first.
-            end = data.find(b"\n")
-            first = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
-            header = next(csv.reader([first]))
-            table = pacsv.read_csv(
-                pa.BufferReader(data),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(header, pa.string()),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-        except pa.ArrowInvalid as exc:
-            raise InputError(
-                f"{path.name} is not a well-formed CSV file: {exc}. Check the quoting and the "
-                "number of fields on that row.",
-                path=path,
-            ) from None
+        table = read_csv_arrow(path)
         return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     if suffix == ".parquet":
         try:

@@ -62,6 +62,14 @@ class SuiteSpec:
     index_columns: dict[str, list[str]]
     main_batch: str
     amount_column: str
+    datasets: dict[str, str] | None = None  # findings' dataset per batch (default: name)
+
+    def dataset_of(self, batch: str) -> str:
+        return (self.datasets or {}).get(batch, self.name)
+
+    def standalone(self, batch: str) -> bool:
+        """A batch with its own rows and record keys (not positions of the main batch)."""
+        return batch == self.main_batch or self.index_columns[batch] == ["_row"]
 
 
 # --- suite JSON ---------------------------------------------------------------------------
@@ -290,6 +298,9 @@ def findings_from_results(
             keys = pd.DataFrame(idx, columns=spec.index_columns[name])
             if name == spec.main_batch:
                 sub = by_row.loc[keys["_row"].to_numpy()].reset_index(drop=True)
+            elif spec.standalone(name):
+                own = batches[name].set_index("_row", drop=False)
+                sub = own.loc[keys["_row"].to_numpy()].reset_index(drop=True)
             else:
                 sub = keys.merge(batches[name], on=["_row", "position"], how="left")
                 line_cols = [
@@ -298,12 +309,16 @@ def findings_from_results(
                 sub = sub.join(
                     by_row[line_cols].reindex(sub["_row"].to_numpy()).reset_index(drop=True)
                 )
-            parts.append(_to_findings(spec, sub, meta, params))
+            parts.append(_to_findings(spec, sub, meta, params, spec.dataset_of(name)))
     return pd.concat(parts, ignore_index=True) if parts else empty_findings()
 
 
 def _to_findings(
-    spec: SuiteSpec, sub: pd.DataFrame, meta: dict[str, Any], params: dict[str, Any]
+    spec: SuiteSpec,
+    sub: pd.DataFrame,
+    meta: dict[str, Any],
+    params: dict[str, Any],
+    dataset: str,
 ) -> pd.DataFrame:
     rule = spec.rules[meta["rule_id"]]
     severity = pd.Series(meta.get("severity") or rule.severity, index=sub.index, dtype="string")
@@ -313,7 +328,7 @@ def _to_findings(
     if meta.get("excess"):
         a, b = meta["excess"]
         amount = (sub[a] - sub[b]).abs().astype("float64")  # a magnitude at stake
-    elif rule.amount:  # the record's own amount (a claim line's charge, an overpayment)
+    elif rule.amount and spec.amount_column:  # the record's own amount (a claim line's charge, an overpayment)
         amount = sub[spec.amount_column].astype("float64")
     else:
         amount = pd.Series(np.nan, index=sub.index)
@@ -321,7 +336,7 @@ def _to_findings(
         {
             "rule_id": meta["rule_id"],
             "severity": severity,
-            "dataset": spec.name,
+            "dataset": dataset,
             "record_key": sub["record_key"].astype("string"),
             "row": sub["_row"].astype("int64"),
             "field": render_template(meta["field"], sub, params),

@@ -1,0 +1,297 @@
+"""Loading the access review's tables into DuckDB, strictly.
+
+The access log is the large table (tens of millions of events a quarter), so it is read as
+Arrow (CSV with every column as text, Parquet as stored, XLSX through pandas) and parsed in
+DuckDB by the same contract as :mod:`audit_lib.tables`: column names match ignoring case and
+spaces, every missing required column is named in one error, and a value that does not parse
+is reported as ``LOG-PARSE-01`` (row and column; protected values withheld) and left out of the
+rules. Row numbers are spreadsheet rows (header = row 1).
+
+Timestamps are ISO-8601 with an offset or ``Z``; without one they are local time of
+``access.site_timezone``. Each event gets ``ts_utc`` and the local ``ts_local``/``ev_date``
+that the per-day and after-hours rules read (daylight-saving changes included).
+
+The three reference tables are small and go through :func:`audit_lib.tables.load_table`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EmptyInputError, InputError, MissingColumnsError
+from ..tables import (
+    _FALSE,
+    _TRUE,
+    LoadedTable,
+    TableSchema,
+    _as_text,
+    _normalise_columns,
+    _read_raw,
+    read_csv_arrow,
+)
+from .schema import ACCESS_LOG_SCHEMA
+
+__all__ = ["AccessLog", "connect", "load_access_log", "register_frame"]
+
+_TS_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)?$"
+)
+_EXPECTED = {
+    "timestamp": "an ISO-8601 timestamp (YYYY-MM-DDTHH:MM[:SS][Z|+hh:mm])",
+    "boolean": "true/false, 1/0, y/n or yes/no",
+}
+
+
+@dataclass
+class AccessLog:
+    """The access log as DuckDB table ``events``; ``parse_errors`` as for any LoadedTable."""
+
+    source: str
+    rows_read: int
+    parse_errors: pd.DataFrame
+    columns_found: list[str] = field(default_factory=list)
+
+
+def connect(site_timezone: str, *, memory_limit: str | None = None):
+    """A DuckDB connection whose session time zone is the site's (ICU is built in)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{site_timezone}'")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    return con
+
+
+def _read_arrow(path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputError(f"{path} does not exist. Check the --access-log path.", path=path)
+    if suffix == ".csv":
+        return read_csv_arrow(path)
+    if suffix == ".parquet":
+        try:
+            return pq.read_table(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputError(
+                f"{path.name} is not a readable Parquet file: {exc}.", path=path
+            ) from None
+    raw = _read_raw(path)  # xlsx (and the clear error for other suffixes)
+    return pa.Table.from_pandas(raw.apply(_as_text), preserve_index=False)
+
+
+def _normalise(table, path: Path):
+    frame_cols = pd.DataFrame(columns=[str(c) for c in table.column_names])
+    names = list(_normalise_columns(frame_cols, path).columns)
+    return table.rename_columns(names)
+
+
+def register_frame(con, name: str, frame: pd.DataFrame) -> None:
+    """Register a pandas frame as a DuckDB table (copied, so the frame may go)."""
+    con.register("_incoming", frame)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+    con.unregister("_incoming")
+
+
+def load_access_log(
+    source: str | Path | pd.DataFrame, con, *, label: str | None = None
+) -> AccessLog:
+    """Read and parse the access log into the DuckDB table ``events``.
+
+    Raises:
+        InputError: unreadable file, wrong type, not UTF-8, no rows, missing columns.
+    """
+    import pyarrow as pa
+
+    if isinstance(source, pd.DataFrame):
+        path = Path(label or "access_log")
+        table = pa.Table.from_pandas(source, preserve_index=False)
+    else:
+        path = Path(source)
+        table = _read_arrow(path)
+    table = _normalise(table, path)
+    schema = ACCESS_LOG_SCHEMA
+    missing = [c for c in schema.required if c not in table.column_names]
+    if missing:
+        raise MissingColumnsError(path, missing, list(table.column_names))
+    if table.num_rows == 0:
+        raise EmptyInputError(
+            f"{path.name} has a header but no data rows. Export the access log for the period "
+            "again; a review of an empty log cannot be signed off.",
+            path=path,
+        )
+    keep = [c.name for c in schema.columns if c.name in table.column_names]
+    n = table.num_rows
+    table = table.select(keep).append_column("_row", pa.array(np.arange(2, n + 2, dtype="int64")))
+    con.register("_raw_log", table)
+    exprs, errors = [], []
+    for spec in schema.columns:
+        name = spec.name
+        if name not in keep:
+            default = "FALSE" if spec.kind == "boolean" else "NULL"
+            typ = {"timestamp": "TIMESTAMPTZ", "boolean": "BOOLEAN"}.get(spec.kind, "VARCHAR")
+            exprs.append(f"CAST({default} AS {typ}) AS {name}")
+            continue
+        value, bad = _parse_sql(name, spec.kind, spec.choices, table.schema.field(name).type)
+        exprs.append(f"{value} AS {name}")
+        if bad is not None:
+            expected = _EXPECTED.get(spec.kind) or "one of " + ", ".join(spec.choices)
+            shown = (
+                "'(value withheld: protected)'"
+                if spec.protected
+                else f"'''' || left(CAST({name} AS VARCHAR), 40) || ''''"
+            )
+            errors.append(
+                f"SELECT _row AS row_, '{name}' AS column_, '{expected}' AS expected, "
+                f"{shown} AS shown FROM _raw_log WHERE {bad}"
+            )
+    con.execute(
+        "CREATE OR REPLACE TABLE _parsed AS SELECT _row, " + ", ".join(exprs) + " FROM _raw_log"
+    )
+    parse_errors = (
+        con.execute(" UNION ALL ".join(errors) + " ORDER BY row_, column_")
+        .df()
+        .rename(columns={"row_": "row", "column_": "column"})
+        if errors
+        else pd.DataFrame(columns=["row", "column", "expected", "shown"])
+    )
+    con.unregister("_raw_log")
+    del table
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE events AS
+        SELECT * EXCLUDE (event_time, break_the_glass),
+               timezone('UTC', event_time) AS ts_utc,
+               CAST(event_time AS TIMESTAMP) AS ts_local,
+               CAST(CAST(event_time AS TIMESTAMP) AS DATE) AS ev_date,
+               break_the_glass AS btg
+        FROM _parsed
+        """
+    )
+    con.execute("DROP TABLE _parsed")
+    parse_errors["row"] = parse_errors["row"].astype("int64")
+    return AccessLog(
+        source=str(source) if not isinstance(source, pd.DataFrame) else (label or "frame"),
+        rows_read=n,
+        parse_errors=parse_errors.reset_index(drop=True),
+        columns_found=list(keep),
+    )
+
+
+def _parse_sql(name: str, kind: str, choices: tuple[str, ...], arrow_type: Any):
+    """(typed value, bad-value predicate or None) for one column."""
+    import pyarrow as pa
+
+    text = f"NULLIF(trim(CAST({name} AS VARCHAR)), '')"
+    if kind == "timestamp":
+        if pa.types.is_timestamp(arrow_type):  # naive = site-local, aware = as given
+            return f"CAST({name} AS TIMESTAMPTZ)", None
+        ok = f"regexp_full_match({text}, '{_TS_PATTERN}')"
+        value = (
+            f"CASE WHEN {ok} THEN TRY_CAST(replace(replace({text}, 't', 'T'), ' Z', 'Z') "
+            "AS TIMESTAMPTZ) END"
+        )
+        return value, f"{text} IS NOT NULL AND ({value}) IS NULL"
+    if kind == "boolean":
+        if pa.types.is_boolean(arrow_type):
+            return f"coalesce({name}, FALSE)", None
+        low = f"lower({text})"
+        allowed = ", ".join(f"'{v}'" for v in (*_TRUE, *_FALSE))
+        true = ", ".join(f"'{v}'" for v in _TRUE)
+        return (
+            f"coalesce({low} IN ({true}), FALSE)",
+            f"{text} IS NOT NULL AND {low} NOT IN ({allowed})",
+        )
+    if kind == "choice":
+        low = f"lower({text})"
+        allowed = ", ".join(f"'{v}'" for v in choices)
+        return f"CASE WHEN {low} IN ({allowed}) THEN {low} END", (
+            f"{text} IS NOT NULL AND {low} NOT IN ({allowed})"
+        )
+    return text, None
+
+
+def reference_tables(loaded: dict[str, LoadedTable], con) -> None:
+    """Register workforce, patients and encounters with the normalised match columns the
+    rules compare (upper-case last name, address with single spaces, 5-digit postal code)."""
+    wf, pt = loaded["workforce"].frame, loaded["patients"].frame
+    register_frame(con, "_wf", _with_columns(wf, WORKFORCE_COLUMNS))
+    register_frame(con, "_pt", _with_columns(pt, PATIENT_COLUMNS))
+    register_frame(con, "enc", _with_columns(loaded["encounters"].frame, ENCOUNTER_COLUMNS))
+    norm = """
+        upper(regexp_replace(trim(last_name), '[^A-Za-z]', '', 'g')) AS last_n,
+        upper(regexp_replace(trim(address_line), '[^A-Za-z0-9]+', ' ', 'g')) AS addr_n,
+        left(regexp_replace(postal_code, '[^0-9]', '', 'g'), 5) AS zip5
+    """
+    # first row of a repeated key wins (repeats are LOG-KEY-01)
+    con.execute(
+        f"""CREATE OR REPLACE TABLE wf AS SELECT * EXCLUDE (last_name, address_line,
+            postal_code, first_name), lower(role) AS role_n, {norm}
+            FROM _wf QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY _row) = 1
+            AND user_id IS NOT NULL"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE pt AS SELECT * EXCLUDE (last_name, address_line,
+            postal_code, first_name, dob), {norm}
+            FROM _pt QUALIFY row_number() OVER (PARTITION BY patient_id ORDER BY _row) = 1
+            AND patient_id IS NOT NULL"""
+    )
+    con.execute("DROP TABLE _wf; DROP TABLE _pt")
+
+
+WORKFORCE_COLUMNS = {
+    "user_id": "string",
+    "last_name": "string",
+    "first_name": "string",
+    "department": "string",
+    "role": "string",
+    "termination_date": "datetime64[ns]",
+    "address_line": "string",
+    "postal_code": "string",
+    "patient_id": "string",
+    "account_type": "string",
+    "shift": "string",
+    "_row": "int64",
+}
+PATIENT_COLUMNS = {
+    "patient_id": "string",
+    "last_name": "string",
+    "first_name": "string",
+    "dob": "datetime64[ns]",
+    "address_line": "string",
+    "postal_code": "string",
+    "deceased_date": "datetime64[ns]",
+    "vip": "boolean",
+    "employee_user_id": "string",
+    "_row": "int64",
+}
+ENCOUNTER_COLUMNS = {
+    "patient_id": "string",
+    "start_date": "datetime64[ns]",
+    "end_date": "datetime64[ns]",
+    "user_id": "string",
+    "department": "string",
+    "_row": "int64",
+}
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The columns the rules read, absent optional ones added empty, in fixed types."""
+    out = {}
+    for name, dtype in columns.items():
+        if name in frame:
+            col = frame[name]
+        elif dtype == "boolean":
+            col = pd.Series(False, index=frame.index)
+        else:
+            col = pd.Series(pd.NA if dtype == "string" else pd.NaT, index=frame.index)
+        out[name] = col.astype(dtype)
+    return pd.DataFrame(out)
