@@ -205,6 +205,51 @@ def _run_refunds(
     )
 
 
+def _run_access(
+    access_log: tuple[Path, ...],
+    workforce: Path | None,
+    patients: Path | None,
+    encounters: Path | None,
+    period: str | None,
+    as_of: str | None,
+    config: Path | None,
+    out: Path,
+) -> dict:
+    if access_log and (workforce is None or patients is None):
+        raise ConfigError(
+            "--access-log needs --workforce and --patients (and, for LOG-R-07, --encounters)."
+        )
+    for path in access_log:
+        if path.suffix.lower() not in (".json", ".ndjson", ".xml"):
+            _check_input(path)
+        elif not path.is_file():
+            raise ConfigError(f"{path} does not exist. Check the --access-log path.")
+    _preflight(config, period, as_of, (workforce, patients, encounters), None)
+    logs = [_abs(p) for p in access_log]
+    inputs: dict[str, Path | None] = {"access_log": access_log[0] if access_log else None}
+    inputs.update({f"access_log_{i + 2}": p for i, p in enumerate(access_log[1:])})
+    inputs.update({"workforce": workforce, "patients": patients, "encounters": encounters})
+    return _run_review(
+        review="access",
+        notebook="access_review",
+        counts_key="access_log",
+        unit="events",
+        out=out,
+        notebook_params={
+            "access_log_path": logs[0] if len(logs) == 1 else (logs or None),
+            "workforce_path": _abs(workforce),
+            "patients_path": _abs(patients),
+            "encounters_path": _abs(encounters),
+            "period": period,
+            "as_of": as_of,
+            "config_path": _abs(config),
+        },
+        inputs=inputs,
+        main_input="access_log",
+        extra_parameters={},
+    )
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # one message, right exit code, no traceback
         try:
@@ -309,7 +354,8 @@ def claims(
     help="The previous period's claims run folder.",
 )
 def run(period: str, out: Path | None, prior: Path | None) -> None:
-    """Run every review (claims, refunds) on the bundled demo data into reports/<period>/."""
+    """Run every review (claims, refunds, access) on the bundled demo data into
+    reports/<period>/."""
     from .config import parse_period
     from .paths import reports_dir
 
@@ -317,6 +363,7 @@ def run(period: str, out: Path | None, prior: Path | None) -> None:
     base = out or (reports_dir() / period.upper())
     _run_claims(None, period.upper(), None, None, base / "claims", prior=prior)
     _run_refunds(None, None, None, period.upper(), None, None, base / "refunds")
+    _run_access((), None, None, None, period.upper(), None, None, base / "access")
 
 
 @main.command("demo-data")
@@ -392,6 +439,45 @@ def refunds(
         control_totals=control_totals,
         prior=prior,
     )
+
+
+@main.command()
+@click.option(
+    "--access-log",
+    "access_log",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Access log (.csv, .parquet, .xlsx) or FHIR AuditEvent file(s) (.json, .ndjson, "
+    ".xml; repeatable). Omit to use the demo quarter.",
+)
+@click.option("--workforce", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--patients", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--encounters",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Treatment relationships (without it every access lacks one: LOG-R-07).",
+)
+@_period
+@_as_of
+@_config
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
+)
+def access(
+    access_log: tuple[Path, ...],
+    workforce: Path | None,
+    patients: Path | None,
+    encounters: Path | None,
+    period: str | None,
+    as_of: str | None,
+    config: Path | None,
+    out: Path,
+) -> None:
+    """Run the HIPAA access-log review: integrity checks, snooping rules, explained cases,
+    the report, the workpaper with its review sheet, and the sealed manifest."""
+    if not access_log and period is None:
+        period = "2026Q3"
+    _run_access(access_log, workforce, patients, encounters, period, as_of, config, out)
 
 
 @main.command()
@@ -609,10 +695,11 @@ def suites() -> None:
 
 
 def _suites():
+    from .access.checks import ACCESS_SUITE
     from .gx.claims_suite import CLAIMS_SUITE
     from .refunds.suite import REFUNDS_SUITE
 
-    return [CLAIMS_SUITE, REFUNDS_SUITE]
+    return [CLAIMS_SUITE, REFUNDS_SUITE, ACCESS_SUITE]
 
 
 @suites.command("build")

@@ -383,6 +383,8 @@ def get_rule(rule_id: str) -> Rule:
     except KeyError:
         import difflib
 
-        close = difflib.get_close_matches(rule_id, [*CLAIMS_RULES, *REFUNDS_RULES, *ACCESS_RULES], n=1)
+        close = difflib.get_close_matches(
+            rule_id, [*CLAIMS_RULES, *REFUNDS_RULES, *ACCESS_RULES], n=1
+        )
         hint = f" Did you mean {close[0]}?" if close else ""
         raise KeyError(f"unknown rule id {rule_id!r}.{hint}") from None

@@ -19,7 +19,7 @@ from ..phi import Masker
 from ..rules import ACCESS_RULES
 from .detect import RULE_WEIGHTS
 
-__all__ = ["DISPOSITIONS", "build_cases", "alert_findings"]
+__all__ = ["DISPOSITIONS", "alert_findings", "build_cases"]
 
 DISPOSITIONS = (
     "appropriate - job-related",

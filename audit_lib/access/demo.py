@@ -40,19 +40,98 @@ CLINICAL = [
 ]
 SUPPORT = {"HIM": "him", "Patient Financial Services": "billing", "Quality": "quality"}
 CLINICAL_ROLES = ["physician", "nurse", "nurse", "nurse", "technician", "medical_assistant"]
-LAST = (
-    "Abbott Baker Castillo Dawson Ellison Fletcher Garza Holloway Ingram Jensen Kowalski "
-    "Lindqvist Moreno Nakamura Okafor Pacheco Quinlan Rasmussen Sandoval Thibodeaux Underwood "
-    "Valdez Whitaker Xiong Yamamoto Zielinski Albright Bergstrom Cardenas Delacroix Esposito "
-    "Fairbanks Gallagher Hendricks Iverson Jablonski Kirkland Lombardi Mcallister Norquist "
-    "Oyelaran Pettersen Quintero Rutherford Szymanski Tolliver Umberger Vanderberg Wojcik "
-    "Yarborough"
-).split()
-FIRST = (
-    "Avery Blake Casey Devon Emerson Finley Gray Harper Indigo Jordan Kendall Logan Morgan "
-    "Noel Oakley Parker Quinn Reese Sage Taylor Unity Vaughn Wren Xen Yael Zion"
-).split()
-STREETS = "Maple Oak Cedar Birch Willow Aspen Spruce Juniper Magnolia Sycamore".split()
+LAST = [
+    "Abbott",
+    "Baker",
+    "Castillo",
+    "Dawson",
+    "Ellison",
+    "Fletcher",
+    "Garza",
+    "Holloway",
+    "Ingram",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreno",
+    "Nakamura",
+    "Okafor",
+    "Pacheco",
+    "Quinlan",
+    "Rasmussen",
+    "Sandoval",
+    "Thibodeaux",
+    "Underwood",
+    "Valdez",
+    "Whitaker",
+    "Xiong",
+    "Yamamoto",
+    "Zielinski",
+    "Albright",
+    "Bergstrom",
+    "Cardenas",
+    "Delacroix",
+    "Esposito",
+    "Fairbanks",
+    "Gallagher",
+    "Hendricks",
+    "Iverson",
+    "Jablonski",
+    "Kirkland",
+    "Lombardi",
+    "Mcallister",
+    "Norquist",
+    "Oyelaran",
+    "Pettersen",
+    "Quintero",
+    "Rutherford",
+    "Szymanski",
+    "Tolliver",
+    "Umberger",
+    "Vanderberg",
+    "Wojcik",
+    "Yarborough",
+]
+FIRST = [
+    "Avery",
+    "Blake",
+    "Casey",
+    "Devon",
+    "Emerson",
+    "Finley",
+    "Gray",
+    "Harper",
+    "Indigo",
+    "Jordan",
+    "Kendall",
+    "Logan",
+    "Morgan",
+    "Noel",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sage",
+    "Taylor",
+    "Unity",
+    "Vaughn",
+    "Wren",
+    "Xen",
+    "Yael",
+    "Zion",
+]
+STREETS = [
+    "Maple",
+    "Oak",
+    "Cedar",
+    "Birch",
+    "Willow",
+    "Aspen",
+    "Spruce",
+    "Juniper",
+    "Magnolia",
+    "Sycamore",
+]
 TZ = "America/New_York"
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..config import AccessSettings
 
-__all__ = ["EVENT_RULES", "EventRule", "RULE_WEIGHTS", "detect"]
+__all__ = ["EVENT_RULES", "RULE_WEIGHTS", "EventRule", "detect"]
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,9 @@ def _fail(path: Path, where: str, exc: Exception) -> InputError:
 # --- reading resources -----------------------------------------------------------------------
 def _json_resources(path: Path, doc: Any, where: str) -> list[tuple[str, dict]]:
     if not isinstance(doc, dict) or "resourceType" not in doc:
-        raise InputError(f"{path.name}: {where} is not a FHIR resource (no resourceType).", path=path)
+        raise InputError(
+            f"{path.name}: {where} is not a FHIR resource (no resourceType).", path=path
+        )
     if doc["resourceType"] == "Bundle":
         return [
             (f"{where} entry {i + 1}", e["resource"])

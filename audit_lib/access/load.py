@@ -28,7 +28,6 @@ from ..tables import (
     _FALSE,
     _TRUE,
     LoadedTable,
-    TableSchema,
     _as_text,
     _normalise_columns,
     _read_raw,

@@ -143,6 +143,8 @@ def run_access_review(
     from . import integrity
 
     counts = integrity.flag_events(con, start, end, config.as_of)
+    rejected = sorted(int(r) for r in log.parse_errors["row"].unique())
+    counts.update(rows_rejected=len(rejected), rejected_rows=rejected)
     validation, gx_findings = integrity.validate(con, reference, masker)
     from .cases import alert_findings, build_cases
     from .detect import detect

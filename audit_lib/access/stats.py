@@ -59,5 +59,7 @@ def access_stats(con, alerts: pd.DataFrame, cases: pd.DataFrame) -> dict[str, An
             "share_of_user_ids": round(mapped / ids, 4) if ids else None,
             "share_of_events": round(mapped_ev / events, 4) if events else None,
         },
-        "alerts_by_rule_counts": dict(zip(by_rule["rule_id"], by_rule["alerts"].astype(int))),
+        "alerts_by_rule_counts": dict(
+            zip(by_rule["rule_id"], by_rule["alerts"].astype(int), strict=True)
+        ),
     }

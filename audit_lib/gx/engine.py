@@ -328,7 +328,9 @@ def _to_findings(
     if meta.get("excess"):
         a, b = meta["excess"]
         amount = (sub[a] - sub[b]).abs().astype("float64")  # a magnitude at stake
-    elif rule.amount and spec.amount_column:  # the record's own amount (a claim line's charge, an overpayment)
+    elif (
+        rule.amount and spec.amount_column
+    ):  # the record's own amount (a claim line's charge, an overpayment)
         amount = sub[spec.amount_column].astype("float64")
     else:
         amount = pd.Series(np.nan, index=sub.index)

@@ -103,7 +103,10 @@ def write_access_workpaper(review: AccessReview, path: Path) -> Path:
         for r in ACCESS_RULES.values()
     ]
     _sheet(
-        wb, "Rules", ["rule_id", "title", "severity", "source", "findings"], rules,
+        wb,
+        "Rules",
+        ["rule_id", "title", "severity", "source", "findings"],
+        rules,
         [14, 70, 10, 50, 10],
     )
     write_signoff_template(wb)
