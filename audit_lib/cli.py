@@ -367,21 +367,40 @@ def run(period: str, out: Path | None, prior: Path | None) -> None:
 
 
 @main.command("demo-data")
+@click.option(
+    "--dataset",
+    default="claims",
+    show_default=True,
+    type=click.Choice(["claims", "access"]),
+    help="claims: one CSV file; access: a folder of access_log, workforce, patients and "
+    "encounters CSVs.",
+)
 @click.option("--period", default="2026Q3", show_default=True)
 @click.option("--seed", default=20260930, show_default=True, type=int)
 @click.option("--claims", "n_claims", default=4000, show_default=True, type=int)
 @click.option(
     "--out",
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV file to write.",
+    type=click.Path(path_type=Path),
+    help="CSV file to write (claims) or folder (access).",
 )
-def demo_data(period: str, seed: int, n_claims: int, out: Path) -> None:
-    """Write the synthetic demo claims (and the truth of planted defects) as CSV."""
-    from .claims.demo import generate_demo_claims
+def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) -> None:
+    """Write synthetic demo data (and the truth of planted defects) as CSV."""
     from .config import parse_period
 
     parse_period(period)
+    if dataset == "access":
+        from .access.demo import generate_demo_access, write_demo_access
+
+        demo = generate_demo_access(period=period.upper(), seed=seed)
+        write_demo_access(demo, out)
+        _say(
+            f"wrote {len(demo.access_log):,} synthetic access events, the workforce, patients "
+            f"and encounters, and the planted snooping (truth.csv) to {out}"
+        )
+        return
+    from .claims.demo import generate_demo_claims
+
     if n_claims <= 0:
         raise ConfigError(f"--claims must be positive, got {n_claims}.")
     demo = generate_demo_claims(period=period.upper(), seed=seed, n_claims=n_claims)

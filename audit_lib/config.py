@@ -319,9 +319,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
                 f"Known settings: {', '.join(sorted(known))}."
             )
         values.update(raw)
-        if "access" in values:
-            values["access"] = AccessSettings.from_mapping(dict(values["access"]))
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(values.get("access"), dict):  # [access] table, or a recorded to_dict()
+        values["access"] = AccessSettings.from_mapping(dict(values["access"]))
     if "as_of" in values:
         values["as_of"] = _parse_date(values["as_of"], "as_of")
     if values.get("period") is not None:

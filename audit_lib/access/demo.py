@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..config import parse_period
 
-__all__ = ["AccessDemo", "generate_demo_access"]
+__all__ = ["AccessDemo", "generate_demo_access", "write_demo_access"]
 
 CLINICAL = [
     "Emergency",
@@ -648,3 +648,31 @@ def _plant_integrity(log: pd.DataFrame, period: str) -> tuple[pd.DataFrame, list
     truth.append(("LOG-KEY-01", dup["event_id"].iloc[0], "event_id"))
     log["event_time"] = pd.to_datetime(log["event_time"], utc=True)
     return log, truth
+
+
+def write_demo_access(demo: AccessDemo, folder, *, fmt: str = "csv") -> dict[str, str]:
+    """The four tables (``fmt`` csv or parquet) plus truth.csv and integrity_truth.csv.
+    Event times are written as ISO-8601 UTC with a ``Z``."""
+    from pathlib import Path
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    log = demo.access_log.copy()
+    if fmt == "csv":
+        log["event_time"] = log["event_time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for name, frame in (
+        ("access_log", log),
+        ("workforce", demo.workforce),
+        ("patients", demo.patients),
+        ("encounters", demo.encounters),
+    ):
+        p = out / f"{name}.{fmt}"
+        if fmt == "csv":
+            frame.to_csv(p, index=False, lineterminator="\n")
+        else:
+            frame.to_parquet(p, index=False)
+        paths[name] = str(p)
+    demo.truth.to_csv(out / "truth.csv", index=False, lineterminator="\n")
+    demo.integrity_truth.to_csv(out / "integrity_truth.csv", index=False, lineterminator="\n")
+    return paths

@@ -63,6 +63,20 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
                 prior_838=files.get("prior_838"),
                 control_totals=files.get("control_totals"),
             )
+        elif manifest["review"] == "access":
+            from ..access.pipeline import run_access_review
+
+            names = [k for k in files if k.startswith("access_log")]
+            names.sort(key=lambda k: int(k.rsplit("_", 1)[1]) if k[-1].isdigit() else 1)
+            logs = [files[k] for k in names]
+            run_access_review(
+                (logs[0] if len(logs) == 1 else logs) or None,
+                workforce=files.get("workforce"),
+                patients=files.get("patients"),
+                encounters=files.get("encounters"),
+                config=config,
+                out_dir=tmp,
+            )
         else:
             run_claims_review(
                 files.get("claims"),
