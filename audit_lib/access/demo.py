@@ -561,8 +561,8 @@ def _plant(rng, start, workforce, patients, encounters, plants, truth, dead, dea
     wf.loc[len(wf)] = {
         **wf.iloc[pool[-1]].to_dict(),
         "user_id": shared_id,
-        "last_name": "Account",
-        "first_name": "Shared",
+        "last_name": "Kiosk",
+        "first_name": "Triagedesk",
         "patient_id": "",
         "account_type": "shared",
         "address_line": "",

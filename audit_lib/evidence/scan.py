@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+
+import pandas as pd
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,20 @@ from ..tables import _normalise_columns, _read_raw
 
 ID_COLUMNS = ("patient_id", "member_id")
 PROTECTED_DATES = ("patient_dob", "patient_death_date", "dob", "deceased_date")
-PUBLIC_DATES = ("service_date", "service_date_to", "submission_date", "paid_date")
+PUBLIC_DATES = (
+    "service_date",
+    "service_date_to",
+    "submission_date",
+    "paid_date",
+    "start_date",
+    "end_date",
+    "hire_date",
+    "termination_date",
+)
+# names and addresses of patients and workforce members (access review); matched as whole words
+NAME_COLUMNS = ("last_name", "first_name", "address_line", "patient_name", "address")
+# an access log's event days are shown in outputs: a date of death on such a day is not counted
+EVENT_TIMES = ("event_time",)
 
 
 @dataclass(frozen=True)
@@ -31,20 +46,29 @@ class Hit:
 
 
 def protected_values(inputs: list[Path]) -> dict[str, str]:
-    """value -> kind, from the protected columns of every input file."""
+    """value -> kind, from the protected columns of every input file. Dates that also appear
+    in a public date column of any input (or are days with access events) are not counted."""
     values: dict[str, str] = {}
+    dates: dict[str, str] = {}
+    public: set[str] = set()
     for path in inputs:
         raw = _normalise_columns(_read_raw(Path(path)), Path(path)).astype("string")
-        public = set()
         for c in PUBLIC_DATES:
             if c in raw:
                 public |= set(raw[c].dropna().str.strip())
-        for c in ID_COLUMNS:
+        for c in EVENT_TIMES:
+            if c in raw:
+                days = pd.to_datetime(raw[c].dropna().str.slice(0, 10), errors="coerce")
+                days = days.dropna().drop_duplicates()
+                for shift in (-1, 0, 1):  # local dates differ from UTC ones by up to a day
+                    public |= set((days + pd.Timedelta(days=shift)).dt.strftime("%Y-%m-%d"))
+        for c in (*ID_COLUMNS, *NAME_COLUMNS):
             if c in raw:
                 values.update(dict.fromkeys(raw[c].dropna().str.strip(), c))
         for c in PROTECTED_DATES:
             if c in raw:
-                values.update(dict.fromkeys(set(raw[c].dropna().str.strip()) - public, c))
+                dates.update(dict.fromkeys(raw[c].dropna().str.strip(), c))
+    values.update({d: k for d, k in dates.items() if d not in public})
     return {v: k for v, k in values.items() if len(v) >= 4}
 
 
@@ -75,7 +99,8 @@ def scan(target: str | Path, inputs: list[Path]) -> list[Hit]:
     if values:
         import re
 
-        pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+        alternatives = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+        pattern = re.compile(f"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
     for name, text in _texts(Path(target)):
         if pattern is None:
             break
