@@ -64,7 +64,7 @@ def flag_events(con, start: dt.date, end: dt.date, as_of: dt.date) -> dict[str, 
                                     AND NOT _key_repeat),
                    count(DISTINCT user_id), count(DISTINCT patient_id)
             FROM events_flagged"""
-    ).fetchone()
+    ).fetchall()[0]
     total, missing, out_of_period, repeats, ok, users, patients = (int(x) for x in row)
     return {
         "rows_read": total,

@@ -29,7 +29,7 @@ from ..tables import LoadedTable, load_table, parse_frame
 from .load import AccessLog, connect, load_access_log, reference_tables
 from .schema import REFERENCE_SCHEMAS
 
-__all__ = ["AccessReview", "run_access_review"]
+__all__ = ["AccessReview", "detect_alerts", "run_access_review"]
 
 Source = str | Path | pd.DataFrame | None
 
@@ -132,7 +132,7 @@ def run_access_review(
     if config.period:
         period, period_source = config.period, "parameter"
     else:
-        latest = con.execute("SELECT max(ev_date) FROM events").fetchone()[0]
+        latest = con.execute("SELECT max(ev_date) FROM events").fetchall()[0][0]
         if latest is None:
             raise ConfigError("no event_time could be parsed; pass --period YYYYQn.")
         period, period_source = period_of(latest), "quarter of the latest event_time"
@@ -194,6 +194,34 @@ def run_access_review(
     if out_dir is not None:
         write_outputs(review, Path(out_dir))
     return review
+
+
+def detect_alerts(
+    access_log: Source,
+    *,
+    workforce: Source,
+    patients: Source,
+    encounters: Source = None,
+    config: AuditConfig,
+) -> pd.DataFrame:
+    """The detection rules alone (no suite, no outputs) on a resolved period: one row per
+    alert, raw patient ids included. Integrity failures are left out as in the review."""
+    from .detect import detect
+    from .integrity import flag_events
+
+    assert config.period, "detect_alerts needs config.period"
+    con = connect(config.access.site_timezone)
+    try:
+        load_access_log(access_log, con)
+        reference = _load_reference(
+            {"workforce": workforce, "patients": patients, "encounters": encounters}, None
+        )
+        reference_tables(reference, con)
+        start, end = parse_period(config.period)
+        flag_events(con, start, end, config.as_of or end)
+        return detect(con, config.access, start, end)
+    finally:
+        con.close()
 
 
 def _as_list(src) -> list:

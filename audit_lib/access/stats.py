@@ -40,7 +40,7 @@ def access_stats(con, alerts: pd.DataFrame, cases: pd.DataFrame) -> dict[str, An
                   sum(n) AS events, sum(CASE WHEN w.user_id IS NOT NULL THEN n END) AS mapped_ev
            FROM (SELECT user_id, count(*) AS n FROM events WHERE user_id IS NOT NULL
                  GROUP BY user_id) u LEFT JOIN wf w ON w.user_id = u.user_id"""
-    ).fetchone()
+    ).fetchall()[0]
     ids, mapped, events, mapped_ev = (int(x or 0) for x in users)
     by_rule = (
         alerts.groupby("rule_id")
