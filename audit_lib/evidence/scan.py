@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import io
 import zipfile
-
-import pandas as pd
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from ..phi import Masker
 from ..tables import _normalise_columns, _read_raw

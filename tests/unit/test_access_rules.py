@@ -177,7 +177,7 @@ def test_r04_coworker_with_a_treatment_relationship_is_not_flagged():
                 "patient_id": "P_U1",
                 "action": "view",
             }
-        ]  # fmt: skip
+        ]
     )
     a = detect_alerts(
         rows, workforce=wf, patients=pt, encounters=enc, config=load_config(period="2026Q3")
