@@ -299,7 +299,7 @@ def test_bad_fhir_is_a_clear_error(tmp_path, content, message):
 def test_fhir_events_run_through_the_review(tmp_path):
     events = [_event(i, "U1", "P1", f"2026-07-15T{10 + i:02d}:00:00Z") for i in range(3)]
     (tmp_path / "e.ndjson").write_text("\n".join(json.dumps(e) for e in events))
-    log, wf, pt, enc = _tables()
+    _, wf, pt, enc = _tables()
     r = run_access_review(
         tmp_path / "e.ndjson", workforce=wf, patients=pt, encounters=enc,
         config=load_config(period="2026Q3"),
@@ -325,7 +325,7 @@ def test_fhir_events_run_through_the_review(tmp_path):
         st.tuples(st.sampled_from(["U1", "U2"]), st.sampled_from(["P1", "P2"]), st.integers(0, 60)),
         min_size=1,
         max_size=6,
-    ),  # fmt: skip
+    ),
 )
 def test_relationship_matches_brute_force(encounters, events):
     start = dt.date(2026, 7, 1)
