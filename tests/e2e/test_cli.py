@@ -108,6 +108,8 @@ def test_run_writes_reports_for_the_period(tmp_path):
         "manifest.json",
     ):
         assert (tmp_path / "2026Q3" / "refunds" / name).is_file(), name
+    for name in ("cases.csv", "access_review.html", "workpaper.xlsx", "manifest.json"):
+        assert (tmp_path / "2026Q3" / "access" / name).is_file(), name
 
 
 BAD = {

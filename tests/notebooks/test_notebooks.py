@@ -42,6 +42,20 @@ def test_refunds_notebook_parameters():
     }
 
 
+def test_access_notebook_parameters():
+    params = pm.inspect_notebook(str(notebooks_dir() / "access_review.ipynb"))
+    assert set(params) == {
+        "access_log_path",
+        "workforce_path",
+        "patients_path",
+        "encounters_path",
+        "period",
+        "as_of",
+        "out_dir",
+        "config_path",
+    }
+
+
 def test_committed_notebooks_have_no_outputs():
     for path in notebooks_dir().glob("*.ipynb"):
         nb = json.loads(path.read_text())
