@@ -77,6 +77,8 @@ class AccessSettings:
         termination_effective: LOG-R-09 ``end_of_day`` (the termination date is the last day
             worked) or ``start_of_day`` (access is revoked from 00:00 on that date).
         breach_threshold: individuals in one case that would require HHS notice (164.408).
+        engine_memory_limit: DuckDB's memory limit; beyond it joins spill to a private
+            temporary folder (deleted after the run), so a larger log costs time, not memory.
     """
 
     site_timezone: str = "America/New_York"
@@ -104,6 +106,7 @@ class AccessSettings:
     identity_resolution_min: float = 0.99
     termination_effective: str = "end_of_day"
     breach_threshold: int = 500
+    engine_memory_limit: str = "3GB"
 
     def __post_init__(self) -> None:
         import zoneinfo

@@ -98,8 +98,9 @@ def main() -> int:
 
     def cases():
         bulk = con.execute(
-            "SELECT c.user_id, c.ev_date, c._row, c.event_id, c.patient_id, c.ts_local "
-            "FROM ctx c JOIN bulk b ON b.user_id = c.user_id AND b.ev_date = c.ev_date"
+            "SELECT c.user_id, c.work_date AS ev_date, c._row, c.event_id, c.patient_id, "
+            "c.ts_local FROM events_wd c JOIN bulk b ON b.user_id = c.user_id "
+            "AND b.ev_date = c.work_date"
         ).df()
         return build_cases(alerts, bulk, breach_threshold=500, masker=masker)
 

@@ -199,15 +199,26 @@ def build_context(con, s: AccessSettings, start: dt.date, end: dt.date) -> None:
         ) GROUP BY patient_id;
         """
     )
+    start_hour = int(s.business_hours[0])
+    # a night shift's early-morning hours belong to the shift that began the evening before
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE ctx AS
+        CREATE OR REPLACE VIEW events_wd AS
+        SELECT e.*, CASE WHEN w.shift = 'night' AND hour(e.ts_local) < {start_hour}
+                         THEN e.ev_date - 1 ELSE e.ev_date END AS work_date
+        FROM events_ok e LEFT JOIN wf w ON w.user_id = e.user_id
+        """
+    )
+    generic = s.generic_account_pattern.replace("'", "''")
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW ctx AS
         SELECT e._row, e.event_id, e.user_id, e.patient_id, e.ts_local, e.ev_date, e.action,
                e.btg, e.btg_reason,
                w.user_id IS NOT NULL AS in_roster,
                w.role_n, w.department AS u_dept, CAST(w.termination_date AS DATE) AS u_term,
                w.account_type,
-               regexp_full_match(lower(e.user_id), '{s.generic_account_pattern}') AS generic_id,
+               regexp_full_match(lower(e.user_id), '{generic}') AS generic_id,
                coalesce(w.shift, 'day') IN ({_sql_list(s.checked_shifts)}) AS day_shift,
                coalesce(w.role_n IN ({_sql_list(s.population_roles)}), FALSE)
                    AS population_role,
@@ -245,15 +256,27 @@ def detect(con, s: AccessSettings, start: dt.date, end: dt.date) -> pd.DataFrame
     from ..rules import ACCESS_RULES
 
     build_context(con, s, start, end)
-    parts = []
+    # one pass over the events: every rule's verdict as a list, the alerts unnested from it
+    verdicts = []
     for r in event_rules(s):
         severity = r.severity or f"'{ACCESS_RULES[r.rule_id].severity}'"
-        parts.append(
-            f"SELECT '{r.rule_id}' AS rule_id, {severity} AS severity, user_id, patient_id, "
-            f"_row, event_id, ev_date, ts_local, '{r.field}' AS field, {r.evidence} AS evidence,"
-            f" 'event' AS scope FROM ctx WHERE {r.predicate}"
+        verdicts.append(
+            f"CASE WHEN {r.predicate} THEN struct_pack(rule_id := '{r.rule_id}', "
+            f"severity := {severity}, field := '{r.field}', evidence := {r.evidence}) END"
         )
-    con.execute("CREATE OR REPLACE TABLE alerts AS " + " UNION ALL ".join(parts))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE alerts AS
+        SELECT a['rule_id'] AS rule_id, a['severity'] AS severity, user_id, patient_id, _row,
+               event_id, ev_date, ts_local, a['field'] AS field, a['evidence'] AS evidence,
+               'event' AS scope
+        FROM (
+            SELECT user_id, patient_id, _row, event_id, ev_date, ts_local,
+                   unnest(list_filter([{", ".join(verdicts)}], lambda v: v IS NOT NULL)) AS a
+            FROM ctx
+        )
+        """
+    )
     _bulk(con, s)
     _repeat(con, s)
     return con.execute(
@@ -262,14 +285,16 @@ def detect(con, s: AccessSettings, start: dt.date, end: dt.date) -> pd.DataFrame
 
 
 def _bulk(con, s: AccessSettings) -> None:
-    """LOG-R-12: distinct patients per user per local day above max(role percentile, user
-    mean + k SD, floor), or above the cap. Baselines are computed over the period."""
+    """LOG-R-12: distinct patients per user per work day above max(role percentile, user
+    mean + k SD, floor), or above the cap. Baselines are computed over the period. A work day
+    is the local date, except that a night-shift user's hours before the business day starts
+    count toward the shift that began the evening before."""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE user_days AS
-        SELECT user_id, ev_date, count(DISTINCT patient_id) AS n_patients,
+        SELECT user_id, work_date AS ev_date, count(DISTINCT patient_id) AS n_patients,
                min(_row) AS first_row, min(event_id) AS first_event, min(ts_local) AS first_ts
-        FROM ctx GROUP BY user_id, ev_date;
+        FROM events_wd GROUP BY user_id, work_date;
         CREATE OR REPLACE TABLE bulk AS
         WITH roles AS (
             SELECT coalesce(w.role_n, '(none)') AS role, d.*

@@ -16,9 +16,9 @@ The three reference tables are small and go through :func:`audit_lib.tables.load
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,14 +56,18 @@ class AccessLog:
     columns_found: list[str] = field(default_factory=list)
 
 
-def connect(site_timezone: str, *, memory_limit: str | None = None):
-    """A DuckDB connection whose session time zone is the site's (ICU is built in)."""
+def connect(site_timezone: str, *, memory_limit: str | None = None, temp_dir: str | None = None):
+    """A DuckDB connection whose session time zone is the site's (ICU is built in). With a
+    memory limit, DuckDB spills to ``temp_dir`` (give a private folder: spilled pages hold
+    patient ids)."""
     import duckdb
 
     con = duckdb.connect()
     con.execute(f"SET TimeZone = '{site_timezone}'")
+    if temp_dir:
+        con.execute(f"SET temp_directory = {_sql_text(temp_dir)}")
     if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET memory_limit = {_sql_text(memory_limit)}")
     return con
 
 
@@ -87,17 +91,75 @@ def _read_arrow(path: Path):
     return pa.Table.from_pandas(raw.apply(_as_text), preserve_index=False)
 
 
-def _normalise(table, path: Path):
-    frame_cols = pd.DataFrame(columns=[str(c) for c in table.column_names])
-    names = list(_normalise_columns(frame_cols, path).columns)
-    return table.rename_columns(names)
-
-
 def register_frame(con, name: str, frame: pd.DataFrame) -> None:
     """Register a pandas frame as a DuckDB table (copied, so the frame may go)."""
     con.register("_incoming", frame)
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
     con.unregister("_incoming")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _source_view(source, con, label: str | None) -> tuple[Path, dict[str, str]]:
+    """Create the view ``_raw_log`` (canonical lower-case names plus ``_row``) over the input;
+    return the path used in messages and each column's DuckDB type."""
+    import pyarrow as pa
+
+    if isinstance(source, pd.DataFrame):
+        path = Path(label or "access_log")
+        table = pa.Table.from_pandas(source, preserve_index=False)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"{path} does not exist. Check the --access-log path.", path=path)
+        table = None
+        if path.suffix.lower() == ".parquet":  # streamed by DuckDB, never held whole
+            rel = f"read_parquet({_sql_text(str(path))}, file_row_number = true)"
+            try:
+                described = con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()
+            except Exception as exc:  # DuckDB raises several types for a damaged file
+                raise InputError(
+                    f"{path.name} is not a readable Parquet file: {exc}.", path=path
+                ) from None
+            original = [d[0] for d in described if d[0] != "file_row_number"]
+            names = _names(original, path)
+            cols = ", ".join(
+                f'"{o}" AS {n}' for o, n in zip(original, names, strict=True) if _wanted(n)
+            )
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _raw_log AS SELECT {cols}, "
+                f"CAST(file_row_number AS BIGINT) + 2 AS _row FROM {rel}"
+            )
+            types = {n: d[1] for n, d in zip(names, [d for d in described
+                     if d[0] != "file_row_number"], strict=True)}  # fmt: skip
+            return path, types
+        table = _read_arrow(path)
+    names = _names(table.column_names, path)
+    table = table.rename_columns(names)
+    keep = [n for n in names if _wanted(n)]
+    n = table.num_rows
+    table = table.select(keep).append_column("_row", pa.array(np.arange(2, n + 2, dtype="int64")))
+    con.register("_arrow_log", table)
+    con.execute("CREATE OR REPLACE TEMP VIEW _raw_log AS SELECT * FROM _arrow_log")
+    types = dict(
+        con.execute(
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM _raw_log)"
+        ).fetchall()
+    )
+    return path, {k: v for k, v in types.items() if k != "_row"} | {
+        k: "MISSING" for k in names if k not in types
+    }
+
+
+def _names(columns: list[str], path: Path) -> list[str]:
+    frame_cols = pd.DataFrame(columns=[str(c) for c in columns])
+    return list(_normalise_columns(frame_cols, path).columns)
+
+
+def _wanted(name: str) -> bool:
+    return ACCESS_LOG_SCHEMA.spec(name) is not None
 
 
 def load_access_log(
@@ -108,38 +170,27 @@ def load_access_log(
     Raises:
         InputError: unreadable file, wrong type, not UTF-8, no rows, missing columns.
     """
-    import pyarrow as pa
-
-    if isinstance(source, pd.DataFrame):
-        path = Path(label or "access_log")
-        table = pa.Table.from_pandas(source, preserve_index=False)
-    else:
-        path = Path(source)
-        table = _read_arrow(path)
-    table = _normalise(table, path)
+    path, types = _source_view(source, con, label)
     schema = ACCESS_LOG_SCHEMA
-    missing = [c for c in schema.required if c not in table.column_names]
+    missing = [c for c in schema.required if c not in types]
     if missing:
-        raise MissingColumnsError(path, missing, list(table.column_names))
-    if table.num_rows == 0:
+        raise MissingColumnsError(path, missing, list(types))
+    n = con.execute("SELECT count(*) FROM _raw_log").fetchall()[0][0]
+    if n == 0:
         raise EmptyInputError(
             f"{path.name} has a header but no data rows. Export the access log for the period "
             "again; a review of an empty log cannot be signed off.",
             path=path,
         )
-    keep = [c.name for c in schema.columns if c.name in table.column_names]
-    n = table.num_rows
-    table = table.select(keep).append_column("_row", pa.array(np.arange(2, n + 2, dtype="int64")))
-    con.register("_raw_log", table)
     exprs, errors = [], []
     for spec in schema.columns:
         name = spec.name
-        if name not in keep:
+        if name not in types:
             default = "FALSE" if spec.kind == "boolean" else "NULL"
             typ = {"timestamp": "TIMESTAMPTZ", "boolean": "BOOLEAN"}.get(spec.kind, "VARCHAR")
             exprs.append(f"CAST({default} AS {typ}) AS {name}")
             continue
-        value, bad = _parse_sql(name, spec.kind, spec.choices, table.schema.field(name).type)
+        value, bad = _parse_sql(name, spec.kind, spec.choices, types[name])
         exprs.append(f"{value} AS {name}")
         if bad is not None:
             expected = _EXPECTED.get(spec.kind) or "one of " + ", ".join(spec.choices)
@@ -152,9 +203,6 @@ def load_access_log(
                 f"SELECT _row AS row_, '{name}' AS column_, '{expected}' AS expected, "
                 f"{shown} AS shown FROM _raw_log WHERE {bad}"
             )
-    con.execute(
-        "CREATE OR REPLACE TABLE _parsed AS SELECT _row, " + ", ".join(exprs) + " FROM _raw_log"
-    )
     parse_errors = (
         con.execute(" UNION ALL ".join(errors) + " ORDER BY row_, column_")
         .df()
@@ -162,36 +210,35 @@ def load_access_log(
         if errors
         else pd.DataFrame(columns=["row", "column", "expected", "shown"])
     )
-    con.unregister("_raw_log")
-    del table
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TABLE events AS
         SELECT * EXCLUDE (event_time, break_the_glass),
                timezone('UTC', event_time) AS ts_utc,
                CAST(event_time AS TIMESTAMP) AS ts_local,
                CAST(CAST(event_time AS TIMESTAMP) AS DATE) AS ev_date,
                break_the_glass AS btg
-        FROM _parsed
+        FROM (SELECT _row, {", ".join(exprs)} FROM _raw_log)
         """
     )
-    con.execute("DROP TABLE _parsed")
+    con.execute("DROP VIEW _raw_log")
+    with contextlib.suppress(Exception):  # a Parquet source registered nothing
+        con.unregister("_arrow_log")
     parse_errors["row"] = parse_errors["row"].astype("int64")
     return AccessLog(
         source=str(source) if not isinstance(source, pd.DataFrame) else (label or "frame"),
-        rows_read=n,
+        rows_read=int(n),
         parse_errors=parse_errors.reset_index(drop=True),
-        columns_found=list(keep),
+        columns_found=[c for c in types if types[c] != "MISSING"],
     )
 
 
-def _parse_sql(name: str, kind: str, choices: tuple[str, ...], arrow_type: Any):
-    """(typed value, bad-value predicate or None) for one column."""
-    import pyarrow as pa
-
+def _parse_sql(name: str, kind: str, choices: tuple[str, ...], duck_type: str):
+    """(typed value, bad-value predicate or None) for one column of DuckDB type
+    ``duck_type``."""
     text = f"NULLIF(trim(CAST({name} AS VARCHAR)), '')"
     if kind == "timestamp":
-        if pa.types.is_timestamp(arrow_type):  # naive = site-local, aware = as given
+        if duck_type.startswith("TIMESTAMP"):  # naive = site-local, aware = as given
             return f"CAST({name} AS TIMESTAMPTZ)", None
         ok = f"regexp_full_match({text}, '{_TS_PATTERN}')"
         value = (
@@ -200,7 +247,7 @@ def _parse_sql(name: str, kind: str, choices: tuple[str, ...], arrow_type: Any):
         )
         return value, f"{text} IS NOT NULL AND ({value}) IS NULL"
     if kind == "boolean":
-        if pa.types.is_boolean(arrow_type):
+        if duck_type == "BOOLEAN":
             return f"coalesce({name}, FALSE)", None
         low = f"lower({text})"
         allowed = ", ".join(f"'{v}'" for v in (*_TRUE, *_FALSE))

@@ -12,6 +12,7 @@ say how many (rows read = rows checked + rows left out).
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,21 @@ def run_access_review(
         label = f"demo:{demo.period}:seed={config.demo_seed}"
     else:
         label = None
-    con = connect(s.site_timezone, memory_limit=memory_limit)
+    with tempfile.TemporaryDirectory(prefix="audit-access-") as tmp:
+        con = connect(
+            s.site_timezone, memory_limit=memory_limit or s.engine_memory_limit, temp_dir=tmp
+        )
+        try:
+            review = _review(con, access_log, label, demo, workforce, patients, encounters, config)
+        finally:
+            con.close()
+    if out_dir is not None:
+        write_outputs(review, Path(out_dir))
+    return review
+
+
+def _review(con, access_log, label, demo, workforce, patients, encounters, config):
+    s = config.access
     fhir_info = None
     if _is_fhir(access_log):
         from .fhir import read_audit_events
@@ -151,8 +166,9 @@ def run_access_review(
 
     alerts = detect(con, s, start, end)
     bulk_events = con.execute(
-        """SELECT c.user_id, c.ev_date, c._row, c.event_id, c.patient_id, c.ts_local
-           FROM ctx c JOIN bulk b ON b.user_id = c.user_id AND b.ev_date = c.ev_date"""
+        """SELECT c.user_id, c.work_date AS ev_date, c._row, c.event_id, c.patient_id,
+                  c.ts_local
+           FROM events_wd c JOIN bulk b ON b.user_id = c.user_id AND b.ev_date = c.work_date"""
     ).df()
     alerts, cases, case_events = build_cases(
         alerts, bulk_events, breach_threshold=s.breach_threshold, masker=masker
@@ -190,9 +206,6 @@ def run_access_review(
         stats=stats,
     )
     review.summary = build_summary(review, fhir_info)
-    con.close()
-    if out_dir is not None:
-        write_outputs(review, Path(out_dir))
     return review
 
 
@@ -210,7 +223,12 @@ def detect_alerts(
     from .integrity import flag_events
 
     assert config.period, "detect_alerts needs config.period"
-    con = connect(config.access.site_timezone)
+    tmp = tempfile.TemporaryDirectory(prefix="audit-access-")
+    con = connect(
+        config.access.site_timezone,
+        memory_limit=config.access.engine_memory_limit,
+        temp_dir=tmp.name,
+    )
     try:
         load_access_log(access_log, con)
         reference = _load_reference(
@@ -222,6 +240,7 @@ def detect_alerts(
         return detect(con, config.access, start, end)
     finally:
         con.close()
+        tmp.cleanup()
 
 
 def _as_list(src) -> list:

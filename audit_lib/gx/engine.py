@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,9 +139,20 @@ def check_suite(spec: SuiteSpec, path: str | Path | None = None) -> None:
 
 # --- validation -----------------------------------------------------------------------------
 def validate(
-    spec: SuiteSpec, batches: dict[str, pd.DataFrame], params: dict[str, Any]
+    spec: SuiteSpec,
+    batches: dict[str, pd.DataFrame | Iterable[pd.DataFrame]],
+    params: dict[str, Any],
+    *,
+    on_chunk: Callable[[str, pd.DataFrame, dict], None] | None = None,
 ) -> dict[str, dict]:
-    """Validate each batch against its part of the suite; returns raw GX result dicts."""
+    """Validate each batch against its part of the suite; returns raw GX result dicts.
+
+    A batch may be given as an iterable of frames (chunks of one table, e.g. ten million
+    access events a million at a time): every expectation in the suites is row-wise, so each
+    chunk is validated on its own and the results are merged (counts summed, failing rows
+    concatenated). ``on_chunk(batch, frame, result)`` sees each chunk's raw result while the
+    chunk is still in memory (to turn failures into findings).
+    """
     gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -156,10 +167,9 @@ def validate(
         "partial_unexpected_count": 0,
         "return_unexpected_index_query": False,
     }
+    position = {e.meta["check"]: i for i, e in enumerate(suite.expectations)}
     out: dict[str, dict] = {}
-    for name, frame in batches.items():
-        frame = _gx_frame(frame)
-        results: list[dict] = []
+    for name, frames in batches.items():
         # Column pruning: GX (pandas) filters the whole frame for every metric, so each group of
         # expectations is validated on a projection holding only the columns it reads.
         grouped: dict[tuple[str, ...], list] = {}
@@ -173,12 +183,24 @@ def validate(
             cols: gx.ExpectationSuite(name=f"{spec.name}.{name}.{i}", expectations=exps)
             for i, (cols, exps) in enumerate(grouped.items())
         }
-        for cols, part in groups.items():
-            batch = batch_definition.get_batch(batch_parameters={"dataframe": frame[list(cols)]})
-            res = batch.validate(part, result_format=result_format, expectation_parameters=params)
-            results.extend(_result_dict(r) for r in res.results)
-        position = {e.meta["check"]: i for i, e in enumerate(suite.expectations)}
-        results.sort(key=lambda r: position[r["expectation_config"]["meta"]["check"]])
+        merged: list[dict] | None = None
+        for chunk in [frames] if isinstance(frames, pd.DataFrame) else frames:
+            frame = _gx_frame(chunk)
+            results: list[dict] = []
+            for cols, part in groups.items():
+                batch = batch_definition.get_batch(
+                    batch_parameters={"dataframe": frame[list(cols)]}
+                )
+                res = batch.validate(
+                    part, result_format=result_format, expectation_parameters=params
+                )
+                results.extend(_result_dict(r) for r in res.results)
+            del frame
+            results.sort(key=lambda r: position[r["expectation_config"]["meta"]["check"]])
+            if on_chunk is not None:
+                on_chunk(name, chunk, {"results": results})
+            merged = results if merged is None else _merge_results(merged, results)
+        results = merged or []
         ok = sum(bool(r["success"]) for r in results)
         out[name] = {
             "success": ok == len(results),
@@ -191,6 +213,42 @@ def validate(
             "results": results,
         }
     return out
+
+
+def _merge_results(a: list[dict], b: list[dict]) -> list[dict]:
+    """The results of two chunks of one batch as one (row-wise expectations only)."""
+    merged = []
+    for ra, rb in zip(a, b, strict=True):
+        x, y = ra["result"], rb["result"]
+        counts = {
+            k: int(x.get(k) or 0) + int(y.get(k) or 0)
+            for k in ("element_count", "unexpected_count", "missing_count")
+        }
+        n, bad, missing = (
+            counts["element_count"],
+            counts["unexpected_count"],
+            counts["missing_count"],
+        )
+        present = n - missing
+        result = {
+            **counts,
+            "missing_percent": 100 * missing / n if n else None,
+            "unexpected_percent": 100 * bad / present if present else None,
+            "unexpected_percent_total": 100 * bad / n if n else None,
+            "unexpected_percent_nonmissing": 100 * bad / present if present else None,
+            "unexpected_index_list": list(x.get("unexpected_index_list") or [])
+            + list(y.get("unexpected_index_list") or []),
+        }
+        exc = {**(ra.get("exception_info") or {}), **(rb.get("exception_info") or {})}
+        merged.append(
+            {
+                "success": bool(ra["success"]) and bool(rb["success"]),
+                "expectation_config": ra["expectation_config"],
+                "result": result,
+                "exception_info": exc,
+            }
+        )
+    return merged
 
 
 def _result_dict(r) -> dict[str, Any]:
