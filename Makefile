@@ -24,8 +24,9 @@ test: $(STAMP)  ## lint, then the full test suite, notebooks included (nbval in 
 lab: $(STAMP)  ## JupyterLab on notebooks/
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: $(STAMP)  ## speed and memory on a 1,000,000-line claims file (figures go in BENCHMARKS.md)
+bench: $(STAMP)  ## speed and memory: 1M claim lines, 10M access events (figures in BENCHMARKS.md)
 	$(PY) benchmarks/bench_claims.py --lines 1000000
+	$(PY) benchmarks/bench_access.py --events 10000000
 
 suites: $(STAMP)  ## regenerate expectations/*.json from the code
 	$(VENV)/bin/audit suites build
