@@ -6,17 +6,21 @@
 """
 
 from ._version import __version__
+from .access.demo import generate_demo_access
+from .access.pipeline import AccessReview, run_access_review
 from .claims.demo import generate_demo_claims
 from .claims.review import ClaimsReview, load_claims, run_claims_review
 from .config import AuditConfig, load_config, parse_period
 from .errors import AuditError, ConfigError, InputError, MissingColumnsError, NotebookRunError
 from .phi import Masker
 from .refunds.pipeline import RefundsReview, run_refunds_review
-from .rules import CLAIMS_RULES, REFUNDS_RULES, Rule
+from .rules import ACCESS_RULES, CLAIMS_RULES, REFUNDS_RULES, Rule
 
 __all__ = [
+    "ACCESS_RULES",
     "CLAIMS_RULES",
     "REFUNDS_RULES",
+    "AccessReview",
     "AuditConfig",
     "AuditError",
     "ClaimsReview",
@@ -28,10 +32,12 @@ __all__ = [
     "RefundsReview",
     "Rule",
     "__version__",
+    "generate_demo_access",
     "generate_demo_claims",
     "load_claims",
     "load_config",
     "parse_period",
+    "run_access_review",
     "run_claims_review",
     "run_refunds_review",
 ]

@@ -79,7 +79,7 @@ def findings_by_rule(review: AccessReview) -> pd.DataFrame:
 
 def alerts_by_rule_chart(review: AccessReview) -> Figure:
     t = findings_by_rule(review)
-    t = t[t["rule_id"].str.startswith("LOG-R")].sort_values("findings")
+    t = t[t["rule_id"].str.startswith("LOG-R-")].sort_values("findings")
     fig = _figure(8, max(2.5, 0.3 * len(t) + 1))
     ax = fig.subplots()
     if t.empty:

@@ -38,7 +38,9 @@ def test_import_does_not_load_great_expectations():
         "import audit_lib, sys; "
         "assert 'great_expectations' not in sys.modules; "
         "assert 'simple_icd_10_cm' not in sys.modules; "
-        "assert 'papermill' not in sys.modules"
+        "assert 'papermill' not in sys.modules; "
+        "assert 'duckdb' not in sys.modules; "
+        "assert 'fhir' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -62,6 +64,28 @@ def test_committed_overpayments_suite_matches_code():
         )
 
 
+def test_committed_access_suite_matches_code():
+    from audit_lib.access.checks import ACCESS_SUITE
+    from audit_lib.gx import engine
+
+    path = ROOT / "expectations" / "access_log.json"
+    if path.read_text() != engine.suite_json(ACCESS_SUITE):
+        pytest.fail(
+            "expectations/access_log.json is out of date: run `audit suites build`", pytrace=False
+        )
+
+
+def test_every_access_rule_is_evaluated_somewhere():
+    from audit_lib.access.checks import access_checks
+    from audit_lib.access.detect import EVENT_RULES, RULE_WEIGHTS
+    from audit_lib.rules import ACCESS_RULES
+
+    suite = {c.rule_id for c in access_checks()}
+    sql = {r.rule_id for r in EVENT_RULES} | {"LOG-R-12", "LOG-R-16"}  # window queries
+    assert suite | sql | {"LOG-PARSE-01"} == set(ACCESS_RULES)
+    assert set(RULE_WEIGHTS) == {r for r in ACCESS_RULES if r.startswith("LOG-R-")}
+
+
 def test_drift_is_detected(tmp_path):
     stale = tmp_path / "claims.json"
     stale.write_text(claims_suite.suite_json().replace("CLM-NPI-02", "CLM-NPI-99"))
@@ -81,11 +105,10 @@ def test_rules_are_in_the_shared_rulebook():
     if not rulebook.is_file():
         pytest.skip("../shared/RULEBOOK.md is not beside this checkout")
     text = rulebook.read_text()
-    missing = [
-        r
-        for r in CLAIMS_RULES
-        if r not in text and r not in ("CLM-PARSE-01", "CLM-REQ-01", "CLM-KEY-01")
-    ]
+    from audit_lib.rules import ACCESS_RULES
+
+    own = {f"{p}-{k}-01" for p in ("CLM", "LOG") for k in ("PARSE", "REQ", "KEY")}
+    missing = [r for r in [*CLAIMS_RULES, *ACCESS_RULES] if r not in text and r not in own]
     assert not missing
 
 

@@ -52,7 +52,7 @@ def test_access_end_to_end(access_run):
         assert (out / name).is_file(), name
     truth = pd.read_csv(data / "truth.csv")
     findings = pd.read_csv(out / "findings.csv")
-    detected = findings[findings["rule_id"].str.startswith("LOG-R")]
+    detected = findings[findings["rule_id"].str.startswith("LOG-R-")]
     assert len(detected) == len(truth)  # one finding per rule and user/patient pair
     html = (out / "access_review.html").read_text()
     for heading in ("Log integrity", "Alerts by rule", "When the records were opened", "Cases"):

@@ -343,3 +343,35 @@ def test_r16_repeat_offender_needs_three_days_within_the_window():
     spread = [("U1", "P2", f"2026-{m}-06 10:00") for m in ("07", "08", "09")]
     assert "LOG-R-16" not in fired(run(spread))  # 31+ days apart
     assert "LOG-R-16" not in fired(run(three[:2]))
+
+
+def test_r12_a_night_shift_is_one_work_day_not_two_calendar_days():
+    # the same 12 patients at 20:00 and at 02:00, every night for two weeks: 12 per shift,
+    # but 24 per calendar day. With a cap of 15, only the calendar-day count would fire.
+    nights = pd.date_range("2026-07-06", periods=14, freq="D")
+
+    def shifts(user):
+        return [
+            (user, f"PN{d:%m%d}{k}", f"{d + pd.Timedelta(hours=h, minutes=k):%Y-%m-%d %H:%M}")
+            for d in nights
+            for h in (20, 26)  # the same 12 patients at 20:xx and again at 02:xx
+            for k in range(12)
+        ]
+
+    assert "LOG-R-12" not in fired(run(shifts("U3"), bulk_cap=15))  # U3 works nights
+    assert "LOG-R-12" in fired(run(shifts("U1"), bulk_cap=15))  # U1 is day shift
+
+
+def test_access_log_from_excel(tmp_path):
+    from audit_lib.access.demo import generate_demo_access
+
+    demo = generate_demo_access(n_users=40, n_patients=300, n_encounters=600, n_events=800)
+    log = demo.access_log.head(300).copy()
+    log["event_time"] = log["event_time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = tmp_path / "log.xlsx"
+    log.to_excel(path, index=False)
+    config = load_config(period="2026Q3")
+    kw = {"workforce": demo.workforce, "patients": demo.patients, "encounters": demo.encounters}
+    a = detect_alerts(path, config=config, **kw)
+    b = detect_alerts(log, config=config, **kw)
+    assert a[["rule_id", "event_id", "_row"]].equals(b[["rule_id", "event_id", "_row"]])
