@@ -98,7 +98,7 @@ def test_no_raw_name_address_or_patient_id_in_any_output(access_run):
 
 
 def test_scan_phi_catches_a_leaked_name(access_run, tmp_path):
-    data, out, _ = access_run
+    data, _, _ = access_run
     leaked = tmp_path / "leak"
     leaked.mkdir()
     name = pd.read_csv(data / "patients.csv", dtype=str)["last_name"].iloc[0]
@@ -148,7 +148,8 @@ def test_fhir_audit_events_through_the_cli(tmp_path):
 )  # fmt: skip
 def test_bad_access_input_exits_2(tmp_path, args, message):
     files = {
-        "log": "event_id,event_time,user_id,patient_id,action\nE1,2026-07-01T10:00:00Z,U1,P1,view\n",
+        "log": "event_id,event_time,user_id,patient_id,action\n"
+        "E1,2026-07-01T10:00:00Z,U1,P1,view\n",
         "bad": "event_id,event_time,user_id,action\nE1,2026-07-01T10:00:00Z,U1,view\n",
         "wf": "user_id,last_name,first_name\nU1,A,B\n",
         "pt": "patient_id,last_name,first_name\nP1,C,D\n",
