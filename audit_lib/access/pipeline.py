@@ -190,7 +190,7 @@ def _review(con, access_log, label, demo, workforce, patients, encounters, confi
     )
     from .stats import access_stats
 
-    stats = access_stats(con, alerts, cases)
+    stats = access_stats(con, alerts, cases, identity_min=s.identity_resolution_min)
     review = AccessReview(
         config=config,
         source=log.source,

@@ -11,7 +11,9 @@ __all__ = ["access_stats"]
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-def access_stats(con, alerts: pd.DataFrame, cases: pd.DataFrame) -> dict[str, Any]:
+def access_stats(
+    con, alerts: pd.DataFrame, cases: pd.DataFrame, *, identity_min: float = 0.99
+) -> dict[str, Any]:
     """Heat map of events by weekday and local hour, top users by distinct patients, alerts
     by rule, and identity resolution (share of log user ids found in the roster)."""
     heat = con.execute(
@@ -58,6 +60,8 @@ def access_stats(con, alerts: pd.DataFrame, cases: pd.DataFrame) -> dict[str, An
             "mapped_user_ids": mapped,
             "share_of_user_ids": round(mapped / ids, 4) if ids else None,
             "share_of_events": round(mapped_ev / events, 4) if events else None,
+            "threshold": identity_min,
+            "meets_threshold": bool(ids and mapped / ids >= identity_min),
         },
         "alerts_by_rule_counts": dict(
             zip(by_rule["rule_id"], by_rule["alerts"].astype(int), strict=True)

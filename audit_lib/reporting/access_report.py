@@ -53,8 +53,13 @@ def integrity_table(review: AccessReview) -> pd.DataFrame:
         ("Events checked", f"{c['rows_checked']:,}", "every event is checked for integrity"),
         ("Rows with unparseable values", f"{c['rows_rejected']:,}", "LOG-PARSE-01 findings"),
     ]
+    rule = {
+        "required_field_empty_or_unparseable": "LOG-I-03 / LOG-PARSE-01",
+        "time_outside_period": "LOG-I-04",
+        "repeated_event_id": "LOG-KEY-01",
+    }
     rows += [
-        (f"Left out: {k.replace('_', ' ')}", f"{v:,}", "LOG-I-03 / LOG-I-04 / LOG-KEY-01")
+        (f"Left out: {k.replace('_', ' ')}", f"{v:,}", rule.get(k, ""))
         for k, v in c["left_out"].items()
     ]
     rows += [
@@ -62,7 +67,8 @@ def integrity_table(review: AccessReview) -> pd.DataFrame:
         (
             "User ids found in the roster",
             f"{ident['mapped_user_ids']:,} of {ident['user_ids']:,}",
-            f"LOG-I-05 below {review.config.access.identity_resolution_min:.0%} is a control gap",
+            ("meets" if ident["meets_threshold"] else "BELOW")
+            + f" the {ident['threshold']:.0%} identity-resolution threshold (LOG-I-05)",
         ),
     ]
     for name in ("workforce", "patients", "encounters"):
