@@ -25,7 +25,16 @@ import pandas as pd
 
 from .errors import ConfigError
 
-__all__ = ["appraise_stratified", "appraise_unrestricted", "select_sample"]
+__all__ = [
+    "appraise_attribute",
+    "appraise_stratified",
+    "appraise_unrestricted",
+    "attribute_sample_size",
+    "equal_dollar_bounds",
+    "findings_sample",
+    "select_sample",
+    "variable_sample_size",
+]
 
 GENERATOR = "numpy.random.PCG64 raw 64-bit stream (one draw per frame item in record_key order)"
 CONFIDENCE_LEVELS = (80, 90, 95)
@@ -102,6 +111,11 @@ def select_sample(
         "size": size,
         "spares": spares,
         "sizes_by_stratum": sizes,
+        "universe_by_stratum": {
+            str(k): int(v) for k, v in frame["stratum"].value_counts().sort_index().items()
+        }
+        if design != "mus"
+        else {"all": n_frame},
         "strata_boundaries": strata or [],
         "certainty_threshold": certainty_threshold,
         "sample_sha256": hashlib.sha256("\n".join(sample["record_key"]).encode()).hexdigest(),
@@ -335,3 +349,122 @@ def variable_sample_size(
             break
         n = max(new, 2)
     return min(n, universe_size)
+
+
+def equal_dollar_bounds(amounts: pd.Series, strata: int) -> list[float]:
+    """Dollar boundaries that split the frame into ``strata`` strata of (about) equal total
+    dollars: boundary i is the smallest amount at which the ascending cumulative dollars
+    reach i/strata of the total (repeated boundaries are merged)."""
+    if strata < 2:
+        raise ConfigError(f"equal-dollar strata need at least 2 strata, got {strata}.")
+    a = np.sort(pd.to_numeric(amounts).clip(lower=0).to_numpy(dtype="float64"))
+    total = a.sum()
+    if total <= 0:
+        raise ConfigError("equal-dollar strata need a frame with a positive dollar total.")
+    cum = np.cumsum(a)
+    cuts = [
+        float(a[np.searchsorted(cum, total * i / strata, side="left")]) for i in range(1, strata)
+    ]
+    out: list[float] = []
+    for c in cuts:
+        if c > 0 and (not out or c > out[-1]):
+            out.append(round(c, 2))
+    return out
+
+
+def appraise_attribute(
+    errors: int, n: int, *, universe_size: int | None = None, sided: str = "two"
+) -> dict:
+    """Error rate with exact limits at 80/90/95%: hypergeometric when the universe size is
+    given (limits on the number of errors in the universe, then the rate), binomial
+    (Clopper-Pearson) otherwise. One-sided limits put the whole alpha on each side."""
+    from scipy import stats
+
+    if not 0 <= errors <= n or n < 1:
+        raise ConfigError(f"errors ({errors}) must be between 0 and the sample size n ({n}).")
+    if universe_size is not None and universe_size < n:
+        raise ConfigError(f"the universe ({universe_size}) is smaller than the sample ({n}).")
+    if sided not in ("one", "two"):
+        raise ConfigError("sidedness must be 'one' or 'two'.")
+    limits = {}
+    for level in CONFIDENCE_LEVELS:
+        alpha = 1 - level / 100
+        a = alpha / 2 if sided == "two" else alpha
+        if universe_size is None:
+            lo = 0.0 if errors == 0 else float(stats.beta.ppf(a, errors, n - errors + 1))
+            hi = 1.0 if errors == n else float(stats.beta.ppf(1 - a, errors + 1, n - errors))
+            limits[str(level)] = {"lower_rate": round(lo, 6), "upper_rate": round(hi, 6)}
+        else:
+            big = int(universe_size)
+            lo_m, hi_m = _hypergeom_limits(errors, n, big, a)
+            limits[str(level)] = {
+                "lower_rate": round(lo_m / big, 6),
+                "upper_rate": round(hi_m / big, 6),
+                "lower_count": lo_m,
+                "upper_count": hi_m,
+            }
+    return {
+        "design": "attribute",
+        "n": n,
+        "N": universe_size,
+        "errors": errors,
+        "rate": round(errors / n, 6),
+        "method": "hypergeometric" if universe_size else "binomial (Clopper-Pearson)",
+        "sidedness": sided,
+        "limits": limits,
+    }
+
+
+def _hypergeom_limits(k: int, n: int, big: int, a: float) -> tuple[int, int]:
+    """Smallest M with P(X >= k | M) > a and largest M with P(X <= k | M) > a (exact)."""
+    from scipy import stats
+
+    def p_le(m: int) -> float:  # decreasing in m
+        return float(stats.hypergeom.cdf(k, big, m, n))
+
+    def p_ge(m: int) -> float:  # increasing in m
+        return float(stats.hypergeom.sf(k - 1, big, m, n))
+
+    lo_bound, hi_bound = k, big - (n - k)
+    # upper: largest m in [k, hi_bound] with p_le(m) > a
+    lo, hi = k, hi_bound
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if p_le(mid) > a:
+            lo = mid
+        else:
+            hi = mid - 1
+    upper = lo
+    # lower: smallest m in [lo_bound, hi_bound] with p_ge(m) > a (0 when k == 0)
+    if k == 0:
+        return 0, upper
+    lo, hi = lo_bound, hi_bound
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if p_ge(mid) > a:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo, upper
+
+
+def findings_sample(
+    findings: pd.DataFrame, *, size: int, seed: int, severity: str | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A reproducible simple random sample of the records that have findings (one unit per
+    ``record_key``, its amount the largest amount at stake), for testing by the reviewer."""
+    f = findings if severity is None else findings[findings["severity"] == severity]
+    keys = f[f["record_key"].notna()].groupby("record_key", sort=True)
+    frame = pd.DataFrame(
+        {
+            "record_key": keys.size().index.astype(str),
+            "amount": keys["amount"].max().fillna(0.0).to_numpy(),
+        }
+    )
+    if frame.empty:
+        raise ConfigError("there are no findings to sample.")
+    size = min(size, len(frame))
+    sample, plan = select_sample(frame, size=size, seed=seed)
+    rules = keys["rule_id"].agg(lambda r: "|".join(sorted(set(r))))
+    sample["rules"] = sample["record_key"].map(rules)
+    return sample, {**plan, "population": "records with findings", "severity": severity}

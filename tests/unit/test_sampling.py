@@ -152,3 +152,87 @@ def test_variable_sample_size_meets_its_precision():
     assert achieved <= 50_000  # the precision is met with n ...
     t_less = stats.t.ppf(0.95, n - 2)
     assert t_less * 10_000 * 50 / math.sqrt(n - 1) * math.sqrt(1 - (n - 1) / 10_000) > 50_000
+
+
+# --- attribute appraisal: exact limits, against definitions computed here ------------------
+def _hyper_pmf(x: int, big: int, m: int, n: int) -> float:
+    return math.comb(m, x) * math.comb(big - m, n - x) / math.comb(big, n)
+
+
+@pytest.mark.parametrize(("k", "n", "big"), [(0, 10, 50), (2, 10, 50), (5, 20, 60), (3, 3, 30)])
+@pytest.mark.parametrize("sided", ["one", "two"])
+def test_hypergeometric_limits_match_the_definition(k, n, big, sided):
+    from audit_lib.sampling import appraise_attribute
+
+    doc = appraise_attribute(k, n, universe_size=big, sided=sided)
+    for level, lim in doc["limits"].items():
+        a = (1 - int(level) / 100) / (2 if sided == "two" else 1)
+
+        def p_le(m):
+            return sum(_hyper_pmf(x, big, m, n) for x in range(0, k + 1))
+
+        def p_ge(m):
+            return sum(_hyper_pmf(x, big, m, n) for x in range(k, n + 1))
+
+        inside = [m for m in range(k, big - (n - k) + 1) if p_le(m) > a and (k == 0 or p_ge(m) > a)]
+        assert lim["upper_count"] == max(inside)
+        assert lim["lower_count"] == (0 if k == 0 else min(inside))
+        assert lim["upper_rate"] == pytest.approx(max(inside) / big, abs=1e-6)
+
+
+def test_binomial_limits_zero_errors_is_the_textbook_rule():
+    from audit_lib.sampling import appraise_attribute
+
+    doc = appraise_attribute(0, 100, sided="one")
+    assert doc["method"].startswith("binomial")
+    for level in (80, 90, 95):  # upper = 1 - alpha^(1/n) when no deviation is found
+        alpha = 1 - level / 100
+        assert doc["limits"][str(level)]["upper_rate"] == pytest.approx(
+            1 - alpha ** (1 / 100), abs=1e-6
+        )
+    assert doc["limits"]["95"]["upper_rate"] == pytest.approx(0.0295, abs=1e-4)  # AICPA table: 3.0%
+
+
+def test_binomial_limits_solve_the_tail_equations():
+    from audit_lib.sampling import appraise_attribute
+
+    k, n = 4, 60
+    lim = appraise_attribute(k, n)["limits"]["90"]
+    assert stats.binom.cdf(k, n, lim["upper_rate"]) == pytest.approx(0.05, abs=1e-5)
+    assert stats.binom.sf(k - 1, n, lim["lower_rate"]) == pytest.approx(0.05, abs=1e-5)
+
+
+def test_equal_dollar_strata_split_the_dollars():
+    from audit_lib.sampling import equal_dollar_bounds
+
+    amounts = pd.Series(np.random.default_rng(3).lognormal(5, 1.2, 5000))
+    bounds = equal_dollar_bounds(amounts, 4)
+    assert len(bounds) == 3 and bounds == sorted(bounds)
+    bins = pd.cut(amounts, [-np.inf, *bounds, np.inf], right=False)
+    share = amounts.groupby(bins, observed=False).sum() / amounts.sum()
+    assert share.between(0.2, 0.3).all()  # each about a quarter of the dollars
+    with pytest.raises(ConfigError):
+        equal_dollar_bounds(amounts, 1)
+
+
+def test_plan_records_universe_per_stratum():
+    frame = pd.DataFrame({"record_key": [f"K{i:03d}" for i in range(300)], "amount": range(300)})
+    _, plan = select_sample(frame, size=30, seed=1, design="stratified", strata=[100, 200])
+    assert plan["universe_by_stratum"] == {"S1": 100, "S2": 100, "S3": 100}
+
+
+def test_findings_sample_is_reproducible_and_one_unit_per_record():
+    from audit_lib.sampling import findings_sample
+
+    f = pd.DataFrame(
+        {
+            "rule_id": ["A", "B", "A", "C"] * 25,
+            "record_key": [f"R{i // 2}" for i in range(100)],
+            "severity": ["error", "warning"] * 50,
+            "amount": np.arange(100, dtype=float),
+        }
+    )
+    a, plan = findings_sample(f, size=10, seed=5)
+    b, _ = findings_sample(f, size=10, seed=5)
+    assert a.equals(b) and a["record_key"].is_unique and len(a) == 10
+    assert plan["frame"]["rows"] == 50 and set(a["rules"]) <= {"A|B", "A|C"}
