@@ -611,9 +611,19 @@ def scan_phi(target: Path, inputs: tuple[Path, ...]) -> None:
 @click.option(
     "--design", default="srs", show_default=True, type=click.Choice(["srs", "stratified", "mus"])
 )
-@click.option("--strata", default="", help="Dollar boundaries for stratified: 100,1000")
+@click.option(
+    "--strata",
+    default="",
+    help="Stratified: dollar boundaries (100,1000) or equal:K for K equal-dollar strata.",
+)
 @click.option("--certainty", type=float, help="Items at or above this amount are all selected.")
 @click.option("--spares", default=0, show_default=True, type=int)
+@click.option(
+    "--objective",
+    default="Estimate the amount overpaid in the universe",
+    show_default=True,
+    help="The sampling objective, for the plan.",
+)
 @click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False))
 def sample(
     population: Path,
@@ -624,15 +634,32 @@ def sample(
     strata: str,
     certainty: float | None,
     spares: int,
+    objective: str,
     out: Path,
 ) -> None:
-    """Draw a reproducible statistical sample: sample.csv and sampling_plan.json."""
+    """Draw a reproducible statistical sample: sample.csv, sampling_plan.json and the sampling
+    workpaper (Plan, and Selections with columns for the audited amounts)."""
     from .evidence.manifest import sha256_file
-    from .sampling import load_frame, select_sample
+    from .reporting.sampling_workpaper import write_sampling_workpaper
+    from .sampling import equal_dollar_bounds, load_frame, select_sample
 
     _check_input(population)
-    bounds = [float(b) for b in strata.split(",") if b.strip()] if strata else None
     frame = load_frame(population, unit=unit)
+    method = "given boundaries"
+    if strata.startswith("equal:"):
+        try:
+            k = int(strata.split(":", 1)[1])
+        except ValueError:
+            raise ConfigError(f"--strata {strata}: use equal:K with a whole number K.") from None
+        bounds = equal_dollar_bounds(frame["amount"], k)
+        method = f"{k} equal-dollar strata"
+    else:
+        try:
+            bounds = [float(b) for b in strata.split(",") if b.strip()] if strata else None
+        except ValueError:
+            raise ConfigError(
+                f"--strata {strata}: give dollar boundaries like 100,1000 or equal:K."
+            ) from None
     chosen, plan = select_sample(
         frame,
         size=size,
@@ -645,16 +672,44 @@ def sample(
     out.mkdir(parents=True, exist_ok=True)
     chosen.to_csv(out / "sample.csv", index=False, lineterminator="\n", float_format="%.2f")
     plan = {
+        "objective": objective,
         "unit": unit,
         "population_file": population.name,
         "population_sha256": sha256_file(population),
+        "strata_method": method if design == "stratified" else "",
         **plan,
     }
     (out / "sampling_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
+    write_sampling_workpaper(
+        out / "sampling_workpaper.xlsx",
+        plan=plan,
+        selections=chosen.rename(columns={"amount": "examined_amount"}),
+    )
     _say(
         f"sampled {len(chosen):,} of {plan['frame']['rows']:,} {unit}s ({design}, seed {seed}) "
-        f"-> {out}"
+        f"-> {out} (enter audited amounts in sampling_workpaper.xlsx, then audit appraise)"
     )
+
+
+def _read_results(results: Path):
+    import pandas as pd
+
+    from .errors import InputError
+
+    if results.suffix.lower() in (".xlsx", ".xlsm"):
+        from .reporting.sampling_workpaper import read_selections
+
+        return read_selections(results)
+    try:
+        r = pd.read_csv(results, dtype={"stratum": str, "record_key": str})
+    except Exception as exc:
+        raise InputError(
+            f"{results.name} is not a readable CSV file: {exc}.", path=results
+        ) from None
+    missing = [c for c in ("record_key", "examined_amount", "audited_amount") if c not in r]
+    if missing:
+        raise ConfigError(f"{results.name} is missing column(s) {', '.join(missing)}.")
+    return r
 
 
 @main.command()
@@ -662,46 +717,69 @@ def sample(
     "--results",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV: record_key, [stratum], examined_amount, audited_amount.",
+    help="The sampling workpaper with audited amounts entered, or a CSV: record_key, "
+    "[stratum], examined_amount, audited_amount.",
 )
 @click.option("--universe-size", type=int, help="N for an unrestricted design.")
 @click.option(
     "--strata",
     "strata_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV: stratum, universe_size (stratified design).",
+    help="CSV: stratum, universe_size (stratified design; default: from the plan).",
+)
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="sampling_plan.json (default: the one beside --results, if any).",
 )
 @click.option("--one-sided", is_flag=True, help="One-sided limits (CMS PIM convention).")
 @click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False))
 def appraise(
-    results: Path, universe_size: int | None, strata_file: Path | None, one_sided: bool, out: Path
+    results: Path,
+    universe_size: int | None,
+    strata_file: Path | None,
+    plan_file: Path | None,
+    one_sided: bool,
+    out: Path,
 ) -> None:
-    """Appraise a reviewed sample: point estimate, standard error, limits at 80/90/95%."""
+    """Appraise a reviewed sample: point estimate, standard error, limits at 80/90/95%;
+    writes appraisal.json and the sampling workpaper with its Appraisal sheet."""
     import pandas as pd
 
+    from .reporting.sampling_workpaper import write_sampling_workpaper
     from .sampling import appraise_stratified, appraise_unrestricted
 
     _check_input(results)
-    r = pd.read_csv(results)
-    missing = [c for c in ("record_key", "examined_amount", "audited_amount") if c not in r]
-    if missing:
-        raise ConfigError(f"{results.name} is missing column(s) {', '.join(missing)}.")
+    r = _read_results(results)
+    plan_path = plan_file or results.with_name("sampling_plan.json")
+    plan = json.loads(plan_path.read_text("utf-8")) if plan_path.is_file() else None
     sided = "one" if one_sided else "two"
+    universe = None
     if strata_file is not None:
         u = pd.read_csv(strata_file, dtype={"stratum": str})
-        doc = appraise_stratified(
-            r.astype({"stratum": str}),
-            dict(zip(u["stratum"], u["universe_size"], strict=True)),
-            sided=sided,
-        )
-    elif universe_size is not None:
-        doc = appraise_unrestricted(
-            r["examined_amount"], r["audited_amount"], universe_size=universe_size, sided=sided
-        )
+        universe = dict(zip(u["stratum"], u["universe_size"], strict=True))
+    elif (
+        universe_size is None
+        and plan is not None
+        and plan.get("design") == "stratified"
+        and "stratum" in r
+    ):
+        universe = plan["universe_by_stratum"]
+    if universe is not None:
+        doc = appraise_stratified(r.astype({"stratum": str}), universe, sided=sided)
     else:
-        raise ConfigError("give --universe-size (unrestricted) or --strata FILE (stratified).")
+        n_universe = universe_size or (plan or {}).get("frame", {}).get("rows")
+        if n_universe is None:
+            raise ConfigError("give --universe-size (unrestricted) or --strata FILE (stratified).")
+        doc = appraise_unrestricted(
+            r["examined_amount"], r["audited_amount"], universe_size=n_universe, sided=sided
+        )
     out.mkdir(parents=True, exist_ok=True)
     (out / "appraisal.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+    write_sampling_workpaper(
+        out / "sampling_workpaper.xlsx", plan=plan, selections=r, appraisal=doc
+    )
     _say(
         f"point estimate {doc['point_estimate']:,.2f}; 90% lower limit "
         f"{doc['limits']['90']['lower']:,.2f} ({sided}-sided) -> {out}"

@@ -219,3 +219,45 @@ def test_sample_and_appraise(tmp_path):
     assert doc["n"] == 25 and doc["point_estimate"] > 0
     r = audit("appraise", "--results", tmp_path / "results.csv", "--out", tmp_path / "x")
     assert r.returncode == 2 and "--universe-size" in r.stderr
+
+
+def test_sampling_workpaper_round_trip(tmp_path):
+    from openpyxl import load_workbook
+
+    csv = tmp_path / "claims.csv"
+    assert audit("demo-data", "--claims", "300", "--out", csv).returncode == 0
+    out = tmp_path / "smp"
+    r = audit("sample", "--population", csv, "--unit", "claim", "--size", "30",
+              "--seed", "11", "--design", "stratified", "--strata", "equal:3",
+              "--spares", "2", "--out", out)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    plan = json.loads((out / "sampling_plan.json").read_text())
+    assert plan["strata_method"] == "3 equal-dollar strata" and len(plan["strata_boundaries"]) == 2
+    wb = load_workbook(out / "sampling_workpaper.xlsx")
+    assert wb.sheetnames == ["Plan", "Selections"]
+    plan_text = {row[0].value: row[1].value for row in wb["Plan"].iter_rows(min_row=2)}
+    assert str(plan_text["Seed"]) == "11" and "PCG64" in plan_text["Generator"]
+    ws = wb["Selections"]
+    header = [c.value for c in ws[1]]
+    assert {"examined_amount", "audited_amount", "reviewer", "notes"} <= set(header)
+    col = header.index("audited_amount") + 1
+    spare_col = header.index("spare") + 1
+    blank_reviewer = tmp_path / "partial.xlsx"
+    wb.save(blank_reviewer)  # nothing entered yet
+    r = audit("appraise", "--results", blank_reviewer, "--plan", out / "sampling_plan.json",
+              "--out", tmp_path / "x")  # fmt: skip
+    assert r.returncode == 2 and "audited_amount is empty on row 2" in r.stderr
+    for row in range(2, ws.max_row + 1):  # the reviewer: every item 10% overpaid
+        if str(ws.cell(row, spare_col).value).lower() != "true":
+            examined = float(ws.cell(row, header.index("examined_amount") + 1).value)
+            ws.cell(row, col).value = round(examined * 0.9, 2)
+    wb.save(out / "sampling_workpaper.xlsx")
+    r = audit("appraise", "--results", out / "sampling_workpaper.xlsx", "--out", tmp_path / "app")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "app" / "appraisal.json").read_text())
+    assert doc["design"] == "stratified" and doc["n"] == 30
+    assert doc["N"] == plan["frame"]["rows"] and doc["point_estimate"] > 0
+    wb = load_workbook(tmp_path / "app" / "sampling_workpaper.xlsx")
+    assert wb.sheetnames == ["Plan", "Selections", "Appraisal"]
+    measures = [row[0].value for row in wb["Appraisal"].iter_rows(min_row=2)]
+    assert "Point estimate (overpayment)" in measures and "Amount to repay (OIG)" in measures
