@@ -169,3 +169,14 @@ def summarize(frame: pd.DataFrame, by: list[str], amount: str) -> pd.DataFrame:
     g = frame.groupby(by, dropna=False)[amount].agg(["size", "sum", "mean", "min", "max"])
     g = g.rename(columns={"size": "count", "sum": "total"})
     return g.sort_values("total", ascending=False).reset_index()
+
+
+def duplicates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Records sharing the same values in ``columns`` (e.g. patient, date, code, amount): one
+    row per duplicated combination with its count, largest groups first."""
+    missing = [c for c in columns if c not in frame]
+    if missing:
+        raise KeyError(f"no column(s) {', '.join(missing)} to look for duplicates on")
+    g = frame.groupby(columns, dropna=False).size().rename("count").reset_index()
+    return g[g["count"] > 1].sort_values(["count", *columns], ascending=[False] + [True] * len(
+        columns)).reset_index(drop=True)  # fmt: skip

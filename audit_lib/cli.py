@@ -640,26 +640,11 @@ def sample(
     """Draw a reproducible statistical sample: sample.csv, sampling_plan.json and the sampling
     workpaper (Plan, and Selections with columns for the audited amounts)."""
     from .evidence.manifest import sha256_file
-    from .reporting.sampling_workpaper import write_sampling_workpaper
-    from .sampling import equal_dollar_bounds, load_frame, select_sample
+    from .sampling import load_frame, parse_strata, select_sample, write_sample
 
     _check_input(population)
     frame = load_frame(population, unit=unit)
-    method = "given boundaries"
-    if strata.startswith("equal:"):
-        try:
-            k = int(strata.split(":", 1)[1])
-        except ValueError:
-            raise ConfigError(f"--strata {strata}: use equal:K with a whole number K.") from None
-        bounds = equal_dollar_bounds(frame["amount"], k)
-        method = f"{k} equal-dollar strata"
-    else:
-        try:
-            bounds = [float(b) for b in strata.split(",") if b.strip()] if strata else None
-        except ValueError:
-            raise ConfigError(
-                f"--strata {strata}: give dollar boundaries like 100,1000 or equal:K."
-            ) from None
+    bounds, method = parse_strata(strata, frame["amount"])
     chosen, plan = select_sample(
         frame,
         size=size,
@@ -669,8 +654,6 @@ def sample(
         certainty_threshold=certainty,
         spares=spares,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    chosen.to_csv(out / "sample.csv", index=False, lineterminator="\n", float_format="%.2f")
     plan = {
         "objective": objective,
         "unit": unit,
@@ -679,37 +662,11 @@ def sample(
         "strata_method": method if design == "stratified" else "",
         **plan,
     }
-    (out / "sampling_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
-    write_sampling_workpaper(
-        out / "sampling_workpaper.xlsx",
-        plan=plan,
-        selections=chosen.rename(columns={"amount": "examined_amount"}),
-    )
+    write_sample(out, chosen, plan)
     _say(
         f"sampled {len(chosen):,} of {plan['frame']['rows']:,} {unit}s ({design}, seed {seed}) "
         f"-> {out} (enter audited amounts in sampling_workpaper.xlsx, then audit appraise)"
     )
-
-
-def _read_results(results: Path):
-    import pandas as pd
-
-    from .errors import InputError
-
-    if results.suffix.lower() in (".xlsx", ".xlsm"):
-        from .reporting.sampling_workpaper import read_selections
-
-        return read_selections(results)
-    try:
-        r = pd.read_csv(results, dtype={"stratum": str, "record_key": str})
-    except Exception as exc:
-        raise InputError(
-            f"{results.name} is not a readable CSV file: {exc}.", path=results
-        ) from None
-    missing = [c for c in ("record_key", "examined_amount", "audited_amount") if c not in r]
-    if missing:
-        raise ConfigError(f"{results.name} is missing column(s) {', '.join(missing)}.")
-    return r
 
 
 @main.command()
@@ -748,10 +705,10 @@ def appraise(
     import pandas as pd
 
     from .reporting.sampling_workpaper import write_sampling_workpaper
-    from .sampling import appraise_stratified, appraise_unrestricted
+    from .sampling import appraise_stratified, appraise_unrestricted, read_results
 
     _check_input(results)
-    r = _read_results(results)
+    r = read_results(results)
     plan_path = plan_file or results.with_name("sampling_plan.json")
     plan = json.loads(plan_path.read_text("utf-8")) if plan_path.is_file() else None
     sided = "one" if one_sided else "two"

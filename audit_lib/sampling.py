@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,8 +33,13 @@ __all__ = [
     "attribute_sample_size",
     "equal_dollar_bounds",
     "findings_sample",
+    "illustrative_results",
+    "load_population",
+    "parse_strata",
+    "read_results",
     "select_sample",
     "variable_sample_size",
+    "write_sample",
 ]
 
 GENERATOR = "numpy.random.PCG64 raw 64-bit stream (one draw per frame item in record_key order)"
@@ -282,30 +288,154 @@ def load_frame(path, *, unit: str) -> pd.DataFrame:
     """A sampling frame (``record_key``, ``amount``) from a claims file (unit ``line``: paid
     amount per line; ``claim``: paid amount per claim) or an overpayment log (unit
     ``overpayment``: the overpayment amount)."""
+    return load_population(path, unit=unit).frame
+
+
+@dataclass
+class Population:
+    """A sampling frame and the records it was built from (for the analytics)."""
+
+    frame: pd.DataFrame  # record_key, amount
+    records: pd.DataFrame  # the parsed claims or overpayments
+    source: str
+    unit: str
+    defect_keys: set[str] | None = None  # demo only: units with planted defects
+
+
+def load_population(path=None, *, unit: str, demo_seed: int = 20260930) -> Population:
+    """The frame for ``unit`` from a file, or from the demo quarter when ``path`` is None."""
     from .tables import load_table
 
+    if unit not in ("line", "claim", "overpayment"):
+        raise ConfigError(f"unit {unit!r} is not one of line, claim, overpayment.")
+    defects = None
     if unit == "overpayment":
         from .refunds.schema import OVERPAYMENTS_SCHEMA
 
-        f = load_table(path, OVERPAYMENTS_SCHEMA).frame
-        return pd.DataFrame(
+        if path is None:
+            from .claims.demo import generate_demo_claims
+            from .refunds.demo import generate_demo_overpayments
+
+            demo = generate_demo_overpayments(generate_demo_claims(seed=demo_seed), seed=demo_seed)
+            f = demo.overpayments
+            from .tables import parse_frame
+
+            f = parse_frame(f, OVERPAYMENTS_SCHEMA, source="demo").frame
+            source = f"demo overpayment log (seed {demo_seed})"
+        else:
+            f = load_table(path, OVERPAYMENTS_SCHEMA).frame
+            source = str(path)
+        frame = pd.DataFrame(
             {
                 "record_key": f["overpayment_id"].astype(str),
                 "amount": f["overpayment_amount"].fillna(0.0),
             }
         )
-    if unit not in ("line", "claim"):
-        raise ConfigError(f"unit {unit!r} is not one of line, claim, overpayment.")
+        return Population(frame, f, source, unit)
     from .claims.logic import record_keys
     from .claims.schema import CLAIMS_SCHEMA
 
-    f = load_table(path, CLAIMS_SCHEMA).frame
+    if path is None:
+        from .claims.demo import generate_demo_claims
+        from .tables import parse_frame
+
+        demo = generate_demo_claims(seed=demo_seed)
+        f = parse_frame(demo.claims, CLAIMS_SCHEMA, source="demo").frame
+        source = f"demo claims quarter {demo.period} (seed {demo_seed})"
+        bad_rows = set(demo.truth["row"].astype(int))
+        bad = f["_row"].isin(bad_rows)
+        defects = (
+            set(record_keys(f[bad])) if unit == "line" else set(f.loc[bad, "claim_id"].astype(str))
+        )
+    else:
+        f = load_table(path, CLAIMS_SCHEMA).frame
+        source = str(path)
     paid = f["paid_amount"] if "paid_amount" in f else f["billed_amount"]
     if unit == "line":
-        return pd.DataFrame({"record_key": record_keys(f), "amount": paid.fillna(0.0)})
-    g = pd.DataFrame({"claim": f["claim_id"].astype(str), "amount": paid.fillna(0.0)})
-    g = g.groupby("claim", sort=True)["amount"].sum().reset_index()
-    return g.rename(columns={"claim": "record_key"})
+        frame = pd.DataFrame({"record_key": record_keys(f), "amount": paid.fillna(0.0)})
+    else:
+        g = pd.DataFrame({"claim": f["claim_id"].astype(str), "amount": paid.fillna(0.0)})
+        g = g.groupby("claim", sort=True)["amount"].sum().reset_index()
+        frame = g.rename(columns={"claim": "record_key"})
+    return Population(frame, f, source, unit, defects)
+
+
+def illustrative_results(sample: pd.DataFrame, defect_keys: set[str]) -> pd.DataFrame:
+    """Demo only: review results as if every sampled unit with a planted defect were wholly
+    overpaid (audited amount 0) and every other unit correct. Spares are left out."""
+    s = sample[~sample["spare"]]
+    examined = s["amount"].astype(float)
+    audited = examined.where(~s["record_key"].isin(defect_keys), 0.0)
+    return pd.DataFrame(
+        {
+            "record_key": s["record_key"],
+            "stratum": s["stratum"].astype(str),
+            "examined_amount": examined,
+            "audited_amount": audited,
+        }
+    ).reset_index(drop=True)
+
+
+def read_results(path) -> pd.DataFrame:
+    """Review results: the sampling workpaper with audited amounts entered (its Selections
+    sheet) or a CSV of record_key, [stratum], examined_amount, audited_amount."""
+    from pathlib import Path
+
+    from .errors import InputError
+
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from .reporting.sampling_workpaper import read_selections
+
+        return read_selections(path)
+    try:
+        r = pd.read_csv(path, dtype={"stratum": str, "record_key": str})
+    except Exception as exc:
+        raise InputError(f"{path.name} is not a readable CSV file: {exc}.", path=path) from None
+    missing = [c for c in ("record_key", "examined_amount", "audited_amount") if c not in r]
+    if missing:
+        raise ConfigError(f"{path.name} is missing column(s) {', '.join(missing)}.")
+    return r
+
+
+def write_sample(out, chosen: pd.DataFrame, plan: dict[str, Any]) -> dict[str, str]:
+    """sample.csv, sampling_plan.json and sampling_workpaper.xlsx into ``out``."""
+    import json
+    from pathlib import Path
+
+    from .reporting.sampling_workpaper import write_sampling_workpaper
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    chosen.to_csv(out / "sample.csv", index=False, lineterminator="\n", float_format="%.2f")
+    (out / "sampling_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
+    write_sampling_workpaper(
+        out / "sampling_workpaper.xlsx",
+        plan=plan,
+        selections=chosen.rename(columns={"amount": "examined_amount"}),
+    )
+    return {
+        n: str(out / n) for n in ("sample.csv", "sampling_plan.json", "sampling_workpaper.xlsx")
+    }
+
+
+def parse_strata(text: str | None, amounts: pd.Series) -> tuple[list[float] | None, str]:
+    """``--strata`` text: dollar boundaries ``100,1000`` or ``equal:K``; returns the
+    boundaries and how they were formed."""
+    if not text:
+        return None, ""
+    if text.startswith("equal:"):
+        try:
+            k = int(text.split(":", 1)[1])
+        except ValueError:
+            raise ConfigError(f"strata {text!r}: use equal:K with a whole number K.") from None
+        return equal_dollar_bounds(amounts, k), f"{k} equal-dollar strata"
+    try:
+        return [float(b) for b in text.split(",") if b.strip()], "given boundaries"
+    except ValueError:
+        raise ConfigError(
+            f"strata {text!r}: give dollar boundaries like 100,1000 or equal:K."
+        ) from None
 
 
 def attribute_sample_size(

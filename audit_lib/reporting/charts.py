@@ -53,3 +53,20 @@ def ar_aging_chart(review: ClaimsReview) -> Figure:
     ax.set_ylabel("open billed amount ($)")
     ax.set_title("A/R aging of lines not paid by the as-of date")
     return fig
+
+
+def benford_chart(result: dict, title: str = "Benford first digits") -> Figure:
+    """Observed against expected proportions of a :func:`audit_lib.analytics.benford` result;
+    digits whose Z exceeds 1.96 are red."""
+    t = result["table"]
+    fig = _figure(8, 3.4)
+    ax = fig.subplots()
+    colors = ["#b42318" if z > 1.96 else "#175cd3" for z in t["z"]]
+    ax.bar(t["digits"].astype(str), t["observed"], color=colors, label="observed")
+    ax.plot(t["digits"].astype(str), t["expected"], color="#101828", marker="o", label="expected")
+    ax.set_ylabel("proportion")
+    ax.set_title(f"{title}: n = {result['n']:,}, MAD {result['mad']:.4f} ({result['conformity']})")
+    ax.legend()
+    if len(t) > 20:
+        ax.set_xticks(range(0, len(t), 10), t["digits"].astype(str).iloc[::10])
+    return fig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import papermill as pm
 import pytest
 
@@ -84,3 +85,53 @@ def test_papermill_run_and_input_error_passthrough(tmp_path, write_claims):
             {"claims_path": str(bad), "out_dir": str(tmp_path / "o2")},
             tmp_path / "o2",
         )
+
+
+def test_sampling_notebook_parameters():
+    params = pm.inspect_notebook(str(notebooks_dir() / "sampling.ipynb"))
+    assert set(params) == {
+        "population_path",
+        "unit",
+        "design",
+        "size",
+        "seed",
+        "strata",
+        "certainty",
+        "spares",
+        "objective",
+        "results_path",
+        "out_dir",
+    }
+
+
+def test_sampling_notebook_on_a_file_with_results(tmp_path, write_claims):
+    from audit_lib.claims.demo import generate_demo_claims
+    from audit_lib.sampling import load_frame, select_sample
+
+    demo = generate_demo_claims(n_claims=400)
+    path = write_claims(demo.claims)
+    frame = load_frame(path, unit="claim")
+    chosen, _ = select_sample(frame, size=30, seed=9)
+    results = chosen.assign(examined_amount=chosen["amount"], audited_amount=chosen["amount"] / 2)
+    results.to_csv(tmp_path / "results.csv", index=False)
+    out = tmp_path / "smp"
+    nb = run_notebook(
+        "sampling",
+        {
+            "population_path": str(path),
+            "unit": "claim",
+            "design": "srs",
+            "size": 30,
+            "seed": 9,
+            "strata": "",
+            "spares": 0,
+            "results_path": str(tmp_path / "results.csv"),
+            "out_dir": str(out),
+        },
+        tmp_path / "nb",
+    )
+    sample = pd.read_csv(out / "sample.csv")
+    assert sample["record_key"].tolist() == chosen["record_key"].tolist()  # same as the library
+    text = nb.read_text()
+    half = results["examined_amount"].sum() / 2 / 30 * len(frame)
+    assert f"{half:,.2f}" in text  # N x mean difference, shown in the report

@@ -92,3 +92,15 @@ def test_age_and_summarize():
     f = pd.DataFrame({"payer": ["a", "a", "b"], "x": [1.0, 3.0, 10.0]})
     s = summarize(f, ["payer"], "x")
     assert s.values.tolist() == [["b", 1, 10.0, 10.0, 10.0, 10.0], ["a", 2, 4.0, 2.0, 1.0, 3.0]]
+
+
+def test_duplicates_on_chosen_columns():
+    import pandas as pd
+
+    from audit_lib.analytics import duplicates
+
+    f = pd.DataFrame({"a": [1, 1, 2, 2, 2, 3], "b": ["x", "x", "y", "y", "z", "z"]})
+    d = duplicates(f, ["a", "b"])
+    assert d.to_dict("records") == [{"a": 1, "b": "x", "count": 2}, {"a": 2, "b": "y", "count": 2}]
+    assert duplicates(f, ["a"])["count"].tolist() == [3, 2]
+    assert duplicates(f.drop_duplicates(), ["a", "b"]).empty
