@@ -39,6 +39,7 @@ __all__ = [
     "read_results",
     "select_sample",
     "variable_sample_size",
+    "write_findings_sample",
     "write_sample",
 ]
 
@@ -376,6 +377,18 @@ def illustrative_results(sample: pd.DataFrame, defect_keys: set[str]) -> pd.Data
     ).reset_index(drop=True)
 
 
+def write_findings_sample(run_dir, sample: pd.DataFrame, plan: dict[str, Any]) -> None:
+    """``findings_sample.csv`` and ``findings_sample_plan.json`` beside a review's findings."""
+    import json
+    from pathlib import Path
+
+    run = Path(run_dir)
+    sample.to_csv(
+        run / "findings_sample.csv", index=False, lineterminator="\n", float_format="%.2f"
+    )
+    (run / "findings_sample_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
+
+
 def read_results(path) -> pd.DataFrame:
     """Review results: the sampling workpaper with audited amounts entered (its Selections
     sheet) or a CSV of record_key, [stratum], examined_amount, audited_amount."""
@@ -592,7 +605,10 @@ def findings_sample(
         }
     )
     if frame.empty:
-        raise ConfigError("there are no findings to sample.")
+        empty = pd.DataFrame(
+            columns=["record_key", "amount", "stratum", "selection_order", "spare", "rules"]
+        )
+        return empty, {"population": "records with findings", "frame": {"rows": 0}, "seed": seed}
     size = min(size, len(frame))
     sample, plan = select_sample(frame, size=size, seed=seed)
     rules = keys["rule_id"].agg(lambda r: "|".join(sorted(set(r))))

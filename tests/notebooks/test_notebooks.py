@@ -25,6 +25,8 @@ def test_claims_notebook_parameters():
         "config_path",
         "control_totals_path",
         "prior_dir",
+        "findings_sample_size",
+        "findings_sample_seed",
     }
 
 
@@ -40,6 +42,8 @@ def test_refunds_notebook_parameters():
         "config_path",
         "control_totals_path",
         "prior_dir",
+        "findings_sample_size",
+        "findings_sample_seed",
     }
 
 
