@@ -81,6 +81,8 @@ def test_manifest_records_everything(demo_run):
         "claims_review.ipynb",
         "claims_review.html",
         "workpaper.xlsx",
+        "findings_sample.csv",
+        "findings_sample_plan.json",
     }
     for rel, o in outputs.items():
         assert o["sha256"] == sha(demo_run / rel) and o["bytes"] == (demo_run / rel).stat().st_size
