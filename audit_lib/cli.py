@@ -723,7 +723,11 @@ def appraise(
         and "stratum" in r
     ):
         universe = plan["universe_by_stratum"]
-    if universe is not None:
+    if plan is not None and plan.get("design") == "mus" and universe_size is None:
+        from .sampling import appraise_mus
+
+        doc = appraise_mus(r, interval=plan["sizes_by_stratum"]["interval"])
+    elif universe is not None:
         doc = appraise_stratified(r.astype({"stratum": str}), universe, sided=sided)
     else:
         n_universe = universe_size or (plan or {}).get("frame", {}).get("rows")
@@ -737,6 +741,13 @@ def appraise(
     write_sampling_workpaper(
         out / "sampling_workpaper.xlsx", plan=plan, selections=r, appraisal=doc
     )
+    if doc["design"] == "mus":
+        e = doc["evaluations"]["95"]
+        _say(
+            f"projected misstatement {e['projected_misstatement']:,.2f}; 95% upper "
+            f"misstatement limit {e['upper_misstatement_limit']:,.2f} (Stringer) -> {out}"
+        )
+        return
     _say(
         f"point estimate {doc['point_estimate']:,.2f}; 90% lower limit "
         f"{doc['limits']['90']['lower']:,.2f} ({sided}-sided) -> {out}"

@@ -28,6 +28,7 @@ from .errors import ConfigError
 
 __all__ = [
     "appraise_attribute",
+    "appraise_mus",
     "appraise_stratified",
     "appraise_unrestricted",
     "attribute_sample_size",
@@ -375,6 +376,29 @@ def illustrative_results(sample: pd.DataFrame, defect_keys: set[str]) -> pd.Data
             "audited_amount": audited,
         }
     ).reset_index(drop=True)
+
+
+def appraise_mus(results: pd.DataFrame, *, interval: float) -> dict:
+    """A monetary-unit sample's evaluation at 80/90/95%: projected misstatement, basic
+    precision and the Stringer upper misstatement limit (:func:`analytics.mus_evaluation`)."""
+    from .analytics import POISSON_FACTORS, mus_evaluation
+
+    sample = pd.DataFrame(
+        {"book": results["examined_amount"], "audited": results["audited_amount"]}
+    )
+    evaluations = {
+        str(c): mus_evaluation(sample, interval=interval, confidence=c)
+        for c in sorted(POISSON_FACTORS)
+    }
+    return {
+        "design": "mus",
+        "n": len(results),
+        "interval": interval,
+        "evaluations": evaluations,
+        "convention": "Stringer (Poisson) bound: projected misstatement + basic precision + "
+        "incremental allowance; items at or above the interval count at their actual "
+        "misstatement",
+    }
 
 
 def write_findings_sample(run_dir, sample: pd.DataFrame, plan: dict[str, Any]) -> None:

@@ -59,6 +59,21 @@ def _kv(d: dict) -> str:
 
 
 def _appraisal_rows(doc: dict[str, Any]) -> list[list[Any]]:
+    if doc.get("design") == "mus":
+        rows = [
+            ["Design", "monetary-unit (PPS)", doc["convention"]],
+            ["Sample size / interval", f"{doc['n']} / {doc['interval']:,.2f}", ""],
+        ]
+        for lvl, e in doc["evaluations"].items():
+            rows.append(
+                [
+                    f"{lvl}% upper misstatement limit",
+                    e["upper_misstatement_limit"],
+                    f"projected {e['projected_misstatement']:,.2f} + basic precision "
+                    f"{e['basic_precision']:,.2f} + incremental {e['incremental_allowance']:,.2f}",
+                ]
+            )
+        return rows
     if doc.get("design") == "attribute":
         rows = [
             ["Errors / sample", f"{doc['errors']} / {doc['n']}", f"rate {doc['rate']:.4%}"],

@@ -261,3 +261,24 @@ def test_sampling_workpaper_round_trip(tmp_path):
     assert wb.sheetnames == ["Plan", "Selections", "Appraisal"]
     measures = [row[0].value for row in wb["Appraisal"].iter_rows(min_row=2)]
     assert "Point estimate (overpayment)" in measures and "Amount to repay (OIG)" in measures
+
+
+def test_mus_sample_is_appraised_with_the_stringer_bound(tmp_path):
+    csv = tmp_path / "claims.csv"
+    assert audit("demo-data", "--claims", "300", "--out", csv).returncode == 0
+    out = tmp_path / "mus"
+    r = audit("sample", "--population", csv, "--unit", "claim", "--size", "20", "--seed", "4",
+              "--design", "mus", "--out", out)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    plan = json.loads((out / "sampling_plan.json").read_text())
+    s = pd.read_csv(out / "sample.csv")
+    s.assign(examined_amount=s["amount"], audited_amount=s["amount"]).to_csv(
+        out / "results.csv", index=False
+    )  # no misstatement found
+    r = audit("appraise", "--results", out / "results.csv", "--out", tmp_path / "app")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "app" / "appraisal.json").read_text())
+    interval = plan["sizes_by_stratum"]["interval"]
+    assert doc["design"] == "mus"
+    assert doc["evaluations"]["95"]["upper_misstatement_limit"] == pytest.approx(3.0 * interval)
+    assert "Stringer" in r.stderr
