@@ -134,8 +134,19 @@ def _abs(path: Path | None) -> str | None:
     return str(path.resolve()) if path else None
 
 
+def _expand(paths: tuple[Path, ...] | list[Path]) -> list[Path]:
+    """Files of the given paths (a folder stands for the files in it, sorted)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
+        else:
+            out.append(p)
+    return out
+
+
 def _run_claims(
-    claims: Path | None,
+    claims: Path | tuple[Path, ...] | None,
     period: str | None,
     as_of: str | None,
     config: Path | None,
@@ -143,8 +154,26 @@ def _run_claims(
     *,
     control_totals: Path | None = None,
     prior: Path | None = None,
+    remits: tuple[Path, ...] = (),
 ) -> dict:
-    _preflight(config, period, as_of, (claims, control_totals), prior)
+    from .x12.importer import is_x12
+
+    claim_files = _expand(claims if isinstance(claims, tuple) else ((claims,) if claims else ()))
+    remit_files = _expand(remits)
+    for path in [*claim_files, *remit_files]:
+        if not path.is_file():
+            raise ConfigError(f"{path} does not exist. Check the --claims / --remits path.")
+    x12_claims = bool(claim_files) and is_x12(claim_files)
+    if len(claim_files) > 1 and not x12_claims:
+        raise ConfigError("several --claims files are read only when they are X12 837 files.")
+    if remit_files and not is_x12(remit_files):
+        raise ConfigError("--remits takes X12 835 files (or a folder of them).")
+    checked = () if x12_claims else tuple(claim_files)
+    _preflight(config, period, as_of, (*checked, control_totals), prior)
+    inputs: dict[str, Path | None] = {"claims": claim_files[0] if claim_files else None}
+    inputs.update({f"claims_{i + 2}": p for i, p in enumerate(claim_files[1:])})
+    inputs.update({f"remits_{i + 1}": p for i, p in enumerate(remit_files)})
+    inputs["control_totals"] = control_totals
     return _run_review(
         review="claims",
         notebook="claims_review",
@@ -152,14 +181,19 @@ def _run_claims(
         unit="lines",
         out=out,
         notebook_params={
-            "claims_path": _abs(claims),
+            "claims_path": (
+                _abs(claim_files[0]) if len(claim_files) == 1 else [_abs(p) for p in claim_files]
+            )
+            if claim_files
+            else None,
+            "remits_path": [_abs(p) for p in remit_files] or None,
             "period": period,
             "as_of": as_of,
             "config_path": _abs(config),
             "control_totals_path": _abs(control_totals),
             "prior_dir": _abs(prior),
         },
-        inputs={"claims": claims, "control_totals": control_totals},
+        inputs=inputs,
         main_input="claims",
         extra_parameters={"prior_dir": str(prior) if prior else None},
     )
@@ -321,12 +355,22 @@ def _review_options(fn):
 @main.command()
 @click.option(
     "--claims",
+    multiple=True,
     type=click.Path(path_type=Path),
-    help="Claims file (.csv, .parquet, .xlsx). Omit to use the demo quarter.",
+    help="Claims file (.csv, .parquet, .xlsx), or X12 837 files or a folder of them "
+    "(repeatable). Omit to use the demo quarter.",
+)
+@click.option(
+    "--remits",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="X12 835 remittance files or a folder of them (repeatable): they fill allowed, paid, "
+    "adjustments and status, and are checked for balancing (CLM-AMT-03/04).",
 )
 @_review_options
 def claims(
-    claims: Path | None,
+    claims: tuple[Path, ...],
+    remits: tuple[Path, ...],
     period: str | None,
     as_of: str | None,
     config: Path | None,
@@ -336,9 +380,18 @@ def claims(
 ) -> None:
     """Run the claims review and write findings, summary, GX results, reports, workpaper and
     the manifest that seals them."""
-    if claims is None and period is None:
+    if not claims and period is None:
         period = "2026Q3"
-    _run_claims(claims, period, as_of, config, out, control_totals=control_totals, prior=prior)
+    _run_claims(
+        claims or None,
+        period,
+        as_of,
+        config,
+        out,
+        control_totals=control_totals,
+        prior=prior,
+        remits=remits,
+    )
 
 
 @main.command()
@@ -497,6 +550,52 @@ def access(
     if not access_log and period is None:
         period = "2026Q3"
     _run_access(access_log, workforce, patients, encounters, period, as_of, config, out)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["x12"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--remits",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="X12 835 files to join to the claim lines.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="claims table to write (.parquet or .csv).",
+)
+def convert(kind: str, files: tuple[Path, ...], remits: tuple[Path, ...], out: Path) -> None:
+    """Convert X12 837 claims (and 835 remittances) to the canonical claims table, for other
+    tools. The table holds raw patient data: keep it where the inputs are kept."""
+    from .x12 import importer
+
+    claim_files = _expand(files)
+    if not importer.is_x12(claim_files):
+        raise ConfigError("audit convert x12 takes X12 837 files (or a folder of them).")
+    frame, info = importer.read_837(claim_files)
+    matched = 0
+    if remits:
+        remit_files = _expand(remits)
+        if not importer.is_x12(remit_files):
+            raise ConfigError("--remits takes X12 835 files (or a folder of them).")
+        lines, _claims, _found, _info = importer.read_835(remit_files)
+        frame, matched = importer.merge_remits(frame, lines)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        frame.to_csv(out, index=False, lineterminator="\n")
+    elif out.suffix.lower() == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        raise ConfigError(f"--out {out.name}: write a .parquet or .csv file.")
+    _say(
+        f"wrote {info['lines']:,} claim lines of {info['claims']:,} claims from "
+        f"{len(info['files'])} file(s) to {out}"
+        + (f"; {matched:,} lines matched to 835 remittances" if remits else "")
+        + (f"; {len(info['warnings'])} envelope warning(s)" if info["warnings"] else "")
+    )
 
 
 @main.command()

@@ -124,6 +124,20 @@ CLAIMS_RULES: dict[str, Rule] = {
             "excess",
         ),
         _R(
+            "CLM-AMT-03",
+            "835 line does not balance: charge - adjustments != paid",
+            "error",
+            "X12 835 balancing (RULEBOOK 1.11)",
+            "excess",
+        ),
+        _R(
+            "CLM-AMT-04",
+            "835 claim does not balance: charge - claim and line adjustments != paid",
+            "error",
+            "X12 835 balancing (RULEBOOK 1.11)",
+            "excess",
+        ),
+        _R(
             "CLM-TF-01",
             "Medicare claim filed more than one calendar year after service",
             "error",

@@ -232,9 +232,29 @@ def duplicate_flags(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_claim_lines(frame: pd.DataFrame, config: AuditConfig) -> pd.DataFrame:
-    """The claim-line batch: parsed columns plus the derived columns the suite checks."""
+def with_all_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every claims column, absent optional ones empty in their parsed type."""
+    from .schema import CLAIMS_SCHEMA
+
     f = frame.copy()
+    empty = {
+        "date": lambda: pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns]"),
+        "amount": lambda: pd.Series(np.nan, index=f.index, dtype="float64"),
+        "number": lambda: pd.Series(np.nan, index=f.index, dtype="float64"),
+        "integer": lambda: pd.Series(pd.NA, index=f.index, dtype="Int64"),
+        "boolean": lambda: pd.Series(False, index=f.index, dtype="boolean"),
+    }
+    for spec in CLAIMS_SCHEMA.columns:
+        if spec.name not in f:
+            make = empty.get(spec.kind)
+            f[spec.name] = make() if make else pd.Series(pd.NA, index=f.index, dtype="string")
+    return f
+
+
+def build_claim_lines(frame: pd.DataFrame, config: AuditConfig) -> pd.DataFrame:
+    """The claim-line batch: parsed columns plus the derived columns the suite checks.
+    Optional columns the input lacks are added empty, so every check can run."""
+    f = with_all_columns(frame)
     for col in DIAGNOSIS_COLUMNS:
         if col in f:
             f[col] = normalize_dx(f[col])

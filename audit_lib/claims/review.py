@@ -84,18 +84,48 @@ class ClaimsReview:
         return self.config.as_of
 
 
-def load_claims(path: str | Path | None, *, config: AuditConfig) -> LoadedTable:
-    """Load a claims file, or the synthetic demo quarter when ``path`` is None."""
+def load_claims(path: Any = None, *, config: AuditConfig, remits: Any = None) -> LoadedTable:
+    """Load claims (a CSV/Parquet/XLSX file, X12 837 files or a folder of them), or the
+    synthetic demo quarter when ``path`` is None; with ``remits`` (X12 835 files), fill the
+    adjudication columns from them. X12 details (files read, envelope warnings, remittance
+    balancing findings) are in the table's ``x12`` attribute."""
+    return _load(path, config, remits)[0]
+
+
+def _load(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable, dict[str, Any]]:
+    from ..tables import _normalise_columns, _read_raw
+    from ..x12 import importer
+
+    x12: dict[str, Any] = {}
     if path is None:
         from .demo import generate_demo_claims
 
         demo = generate_demo_claims(
             period=config.period or "2026Q3", seed=config.demo_seed, n_claims=config.demo_claims
         )
-        return parse_frame(
-            demo.claims, CLAIMS_SCHEMA, source=f"demo:{demo.period}:seed={demo.seed}"
+        raw, source = demo.claims, f"demo:{demo.period}:seed={demo.seed}"
+    elif importer.is_x12(path):
+        raw, x12["claims"] = importer.read_837(path)
+        names = [p.name for p in importer.x12_files(path)]
+        source = (
+            "X12 837: " + ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
         )
-    return load_table(path, CLAIMS_SCHEMA)
+    elif isinstance(path, list | tuple):
+        raise ConfigError("several claims files are read only when they are X12 837 files.")
+    else:
+        if remits is None:
+            return load_table(path, CLAIMS_SCHEMA), x12
+        p = Path(path)
+        raw, source = _normalise_columns(_read_raw(p), p), str(p)
+    if remits is not None:
+        if not importer.is_x12(remits):
+            raise ConfigError("--remits must be X12 835 files (or a folder of them).")
+        lines, _claims, found, x12["remits"] = importer.read_835(remits)
+        raw, matched = importer.merge_remits(raw.astype("string"), lines)
+        x12["remits"]["lines_matched"] = matched
+        x12["balance_findings"] = found
+    loaded = parse_frame(raw, CLAIMS_SCHEMA, source=source)
+    return loaded, x12
 
 
 def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
@@ -165,6 +195,7 @@ def run_claims_review(
     progress: Callable[[str], None] | None = None,
     control_totals: str | Path | None = None,
     prior_dir: str | Path | None = None,
+    remits: Any = None,
 ) -> ClaimsReview:
     """Run the claims review; write ``findings.csv``, ``summary.json``,
     ``validation/claims.json`` and ``workpaper.xlsx`` into ``out_dir`` when given.
@@ -178,13 +209,15 @@ def run_claims_review(
             reconcile the population against (EVD-POP-01).
         prior_dir: the previous period's run folder, to classify findings new, recurring or
             resolved.
+        remits: X12 835 files (or a folder): their adjudication fills the claim lines, and
+            their balancing is checked (CLM-AMT-03, CLM-AMT-04).
     """
     from ..evidence import compare, population
     from ..gx import claims_suite
 
     config = config or load_config()
     _note(progress, "loading claims")
-    loaded = load_claims(claims, config=config)
+    loaded, x12 = _load(claims, config, remits)
     config, period_source = _resolve_period(config, loaded)
     _note(progress, f"deriving columns for {loaded.rows_read:,} lines")
     lines, batches, params, display_params = prepare_batches(loaded, config)
@@ -196,9 +229,10 @@ def run_claims_review(
     reconciliation, control_findings = population.reconcile(
         totals, control, dataset="claims", tolerance=config.control_tolerance
     )
+    remit_findings = x12.get("balance_findings", pd.DataFrame())
     findings = combine_findings(
         _parse_findings(loaded, lines),
-        pd.concat([gx_findings, control_findings], ignore_index=True),
+        pd.concat([gx_findings, control_findings, remit_findings], ignore_index=True),
     )
     comparison = None
     if prior_dir is not None:
@@ -220,6 +254,7 @@ def run_claims_review(
         comparison=comparison,
     )
     review.summary = build_summary(review)
+    review.summary["x12"] = {k: v for k, v in x12.items() if k != "balance_findings"} or None
     if out_dir is not None:
         _note(progress, "writing findings, summary, validation results and workpaper")
         write_outputs(review, Path(out_dir))

@@ -20,6 +20,12 @@ class ReperformReport:
     lines: list[str] = field(default_factory=list)
 
 
+def _numbered(files: dict[str, Path], stem: str) -> list[str]:
+    """``stem``, ``stem_2``, ``stem_3``... (or ``stem_1``...) in their numeric order."""
+    names = [k for k in files if k == stem or (k.startswith(stem + "_") and k[-1].isdigit())]
+    return sorted(names, key=lambda k: int(k.rsplit("_", 1)[1]) if k != stem else 1)
+
+
 def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> ReperformReport:
     from ..claims.review import run_claims_review
     from ..config import load_config
@@ -66,9 +72,7 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
         elif manifest["review"] == "access":
             from ..access.pipeline import run_access_review
 
-            names = [k for k in files if k.startswith("access_log")]
-            names.sort(key=lambda k: int(k.rsplit("_", 1)[1]) if k[-1].isdigit() else 1)
-            logs = [files[k] for k in names]
+            logs = [files[k] for k in _numbered(files, "access_log")]
             run_access_review(
                 (logs[0] if len(logs) == 1 else logs) or None,
                 workforce=files.get("workforce"),
@@ -78,8 +82,12 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
                 out_dir=tmp,
             )
         else:
+            claim_names = _numbered(files, "claims")
+            remit_names = _numbered(files, "remits")
+            claim_files = [files[k] for k in claim_names]
             run_claims_review(
-                files.get("claims"),
+                (claim_files[0] if len(claim_files) == 1 else claim_files) or None,
+                remits=[files[k] for k in remit_names] or None,
                 config=config,
                 out_dir=tmp,
                 control_totals=files.get("control_totals"),
