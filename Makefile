@@ -24,9 +24,10 @@ test: $(STAMP)  ## lint, then the full test suite, notebooks included (nbval in 
 lab: $(STAMP)  ## JupyterLab on notebooks/
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: $(STAMP)  ## speed and memory: 1M claim lines, 10M access events (figures in BENCHMARKS.md)
+bench: $(STAMP)  ## speed and memory: 1M claim lines, 10M access events, X12 (BENCHMARKS.md)
 	$(PY) benchmarks/bench_claims.py --lines 1000000
 	$(PY) benchmarks/bench_access.py --events 10000000
+	$(PY) benchmarks/bench_x12.py --copies 200
 
 suites: $(STAMP)  ## regenerate expectations/*.json from the code
 	$(VENV)/bin/audit suites build

@@ -21,6 +21,7 @@ _PASS_THROUGH = {
     "InputError": InputError,
     "MissingColumnsError": InputError,
     "EmptyInputError": InputError,
+    "X12Error": InputError,
     "ConfigError": ConfigError,
 }
 

@@ -125,3 +125,16 @@ def test_duplicate_column_names(tmp_path):
     path.write_text("\n".join(text) + "\n")
     with pytest.raises(InputError, match="claim_id more than once"):
         load_claims(path, config=CFG)
+
+
+def test_a_file_with_only_the_required_columns_is_reviewed(tmp_path):
+    """Optional columns may be absent: every check still runs (it once failed inside GX)."""
+    from audit_lib import load_config, run_claims_review
+    from audit_lib.claims.schema import CLAIMS_SCHEMA
+
+    frame = make_claims({}, {"line_number": "2", "procedure_code": "99214"})
+    path = tmp_path / "minimal.csv"
+    frame[CLAIMS_SCHEMA.required].to_csv(path, index=False)
+    review = run_claims_review(path, config=load_config(period="2026Q3"))
+    assert review.summary["counts"]["claims"]["rows_checked"] == 2
+    assert "CLM-REQ-01" not in set(review.findings["rule_id"])

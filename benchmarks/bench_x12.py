@@ -1,0 +1,83 @@
+"""X12 import speed: an 837P of about 66 MB (the imsweb `x12_many_claims.txt` transaction set,
+820 service lines, repeated 200 times in one interchange with consistent envelopes), read
+into claim lines; and a matching 835 read with its balancing checks.
+
+Usage: python benchmarks/bench_x12.py [--copies 200]
+Results are printed and merged into benchmarks/data/results.json (figures in BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+FIXTURES = HERE.parent / "tests" / "fixtures" / "x12"
+
+
+def _interchange(source: Path, copies: int, out: Path) -> Path:
+    if out.is_file():
+        return out
+    text = source.read_text()
+    segments = [s.strip() for s in text.split("~") if s.strip()]
+    st = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
+    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
+    body = segments[st + 1 : se]
+    isa, gs = segments[0], segments[1]
+    parts = [isa, gs]
+    for k in range(copies):
+        ctl = f"{k + 1:09d}"
+        parts.append(f"ST*{segments[st].split('*')[1]}*{ctl}*{segments[st].split('*')[-1]}")
+        parts += body
+        parts.append(f"SE*{len(body) + 2}*{ctl}")
+    gs_ctl = gs.split("*")[6]
+    isa_ctl = isa.split("*")[13]
+    parts += [f"GE*{copies}*{gs_ctl}", f"IEA*1*{isa_ctl}"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("~\n".join(parts) + "~\n")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--copies", type=int, default=200)
+    args = ap.parse_args()
+    from audit_lib.x12.importer import read_835, read_837
+
+    r: dict = {}
+    big837 = _interchange(
+        FIXTURES / "imsweb-x12-parser" / "837_5010" / "x12_many_claims.txt",
+        args.copies,
+        DATA / f"x12_837_{args.copies}.txt",
+    )
+    big835 = _interchange(
+        FIXTURES / "edi-835-parser" / "test_edi_835_files" / "emedny_sample.txt",
+        args.copies * 300,
+        DATA / f"x12_835_{args.copies * 300}.txt",
+    )
+    for label, path, fn in (("837", big837, read_837), ("835", big835, read_835)):
+        mb = path.stat().st_size / 1e6
+        t = time.perf_counter()
+        result = fn(path)
+        secs = time.perf_counter() - t
+        lines = result[1]["lines"] if label == "837" else result[3]["lines"]
+        r[label] = {
+            "mb": round(mb, 1),
+            "seconds": round(secs, 2),
+            "mb_per_minute": round(mb / secs * 60, 1),
+            "service_lines": lines,
+        }
+        print(f"{label}: {mb:6.1f} MB, {lines:,} service lines in {secs:5.2f} s = "
+              f"{mb / secs * 60:7.1f} MB/min")  # fmt: skip
+    results = DATA / "results.json"
+    doc = json.loads(results.read_text()) if results.is_file() else {}
+    doc["x12"] = r
+    results.write_text(json.dumps(doc, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
