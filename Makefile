@@ -28,6 +28,7 @@ bench: $(STAMP)  ## speed and memory: 1M claim lines, 10M access events, X12 (BE
 	$(PY) benchmarks/bench_claims.py --lines 1000000
 	$(PY) benchmarks/bench_access.py --events 10000000
 	$(PY) benchmarks/bench_x12.py --copies 200
+	cd benchmarks && ../$(PY) bench_edits.py
 
 suites: $(STAMP)  ## regenerate expectations/*.json from the code
 	$(VENV)/bin/audit suites build

@@ -179,6 +179,10 @@ class AuditConfig:
         control_tolerance: EVD-POP-01 tolerance in dollars when reconciling to control totals
             (row counts must match exactly).
         extra_modifiers: modifiers accepted in addition to the shipped HCPCS/CPT lists.
+        ptp_files: CMS NCCI procedure-to-procedure edit files (practitioner and/or outpatient
+            hospital) for CLM-NCCI-01, as downloaded (``[codesets] ptp = [...]``).
+        mue_files: CMS MUE tables (practitioner, outpatient hospital, DME) for CLM-MUE-01/02/03
+            (``[codesets] mue = [...]``). Relative paths are read from the config file's folder.
         demo_seed: seed of the synthetic demo quarter (used when no claims file is given).
         demo_claims: number of claims in the synthetic demo quarter.
         clock_resume: 60-day clock after a suspension: ``strict`` (unused days resume) or
@@ -202,6 +206,8 @@ class AuditConfig:
     amount_tolerance: float = 0.01
     control_tolerance: float = 0.01
     extra_modifiers: tuple[str, ...] = ()
+    ptp_files: tuple[str, ...] = ()
+    mue_files: tuple[str, ...] = ()
     demo_seed: int = 20260930
     demo_claims: int = 4000
     clock_resume: str = "strict"
@@ -244,6 +250,8 @@ class AuditConfig:
             "amount_tolerance": self.amount_tolerance,
             "control_tolerance": self.control_tolerance,
             "extra_modifiers": list(self.extra_modifiers),
+            "ptp_files": list(self.ptp_files),
+            "mue_files": list(self.mue_files),
             "demo_seed": self.demo_seed,
             "demo_claims": self.demo_claims,
             "clock_resume": self.clock_resume,
@@ -315,6 +323,10 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
         codesets = raw.pop("codesets", {}) or {}
         if "extra_modifiers" in codesets:
             raw["extra_modifiers"] = codesets["extra_modifiers"]
+        for key, field_name in (("ptp", "ptp_files"), ("mue", "mue_files")):
+            if key in codesets:
+                items = codesets[key] if isinstance(codesets[key], list) else [codesets[key]]
+                raw[field_name] = tuple(str((p.parent / str(f)).resolve()) for f in items)
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ConfigError(
@@ -333,6 +345,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
         merged = dict(DEFAULT_TIMELY_FILING_DAYS)
         merged.update({str(k).lower(): v for k, v in dict(values["timely_filing_days"]).items()})
         values["timely_filing_days"] = merged
+    for name in ("ptp_files", "mue_files"):
+        if name in values:
+            values[name] = tuple(str(v) for v in values[name])
     if "extra_modifiers" in values:
         values["extra_modifiers"] = tuple(str(m).strip().upper() for m in values["extra_modifiers"])
     try:

@@ -124,6 +124,30 @@ CLAIMS_RULES: dict[str, Rule] = {
             "excess",
         ),
         _R(
+            "CLM-NCCI-01",
+            "NCCI procedure-to-procedure edit: column 2 code billed with its column 1 code",
+            "error",
+            "CMS NCCI PTP edits (RULEBOOK 1.5)",
+        ),
+        _R(
+            "CLM-MUE-01",
+            "Units on one line above the MUE (adjudication indicator 1)",
+            "error",
+            "CMS MUE (RULEBOOK 1.6)",
+        ),
+        _R(
+            "CLM-MUE-02",
+            "Units per patient, provider and day above the MUE (indicator 2, policy)",
+            "error",
+            "CMS MUE (RULEBOOK 1.6)",
+        ),
+        _R(
+            "CLM-MUE-03",
+            "Units per patient, provider and day above the MUE (indicator 3, clinical)",
+            "warning",
+            "CMS MUE (RULEBOOK 1.6)",
+        ),
+        _R(
             "CLM-AMT-03",
             "835 line does not balance: charge - adjustments != paid",
             "error",

@@ -128,6 +128,13 @@ def _load(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable, dic
     return loaded, x12
 
 
+def _edit_tables(config: AuditConfig):
+    """The NCCI/MUE tables configured in ``[codesets] ptp`` and ``mue`` (none by default)."""
+    from ..codesets.edits import load_edit_tables
+
+    return load_edit_tables(config.ptp_files, config.mue_files)
+
+
 def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
     return parse_error_findings(loaded.parse_errors, lines, prefix="CLM", dataset="claims")
 
@@ -230,9 +237,16 @@ def run_claims_review(
         totals, control, dataset="claims", tolerance=config.control_tolerance
     )
     remit_findings = x12.get("balance_findings", pd.DataFrame())
+    _note(progress, "applying the CMS edit tables (NCCI, MUE)")
+    tables = _edit_tables(config)
+    from .edits import edit_findings
+
     findings = combine_findings(
         _parse_findings(loaded, lines),
-        pd.concat([gx_findings, control_findings, remit_findings], ignore_index=True),
+        pd.concat(
+            [gx_findings, control_findings, remit_findings, edit_findings(lines, tables)],
+            ignore_index=True,
+        ),
     )
     comparison = None
     if prior_dir is not None:
@@ -255,6 +269,16 @@ def run_claims_review(
     )
     review.summary = build_summary(review)
     review.summary["x12"] = {k: v for k, v in x12.items() if k != "balance_findings"} or None
+    review.summary["edit_tables"] = {
+        "files": tables.files,
+        "evaluated": {
+            "CLM-NCCI-01": not tables.ptp.empty,
+            "CLM-MUE-01/02/03": not tables.mue.empty,
+        },
+        "note": "NCCI and MUE are evaluated with the CMS files configured in [codesets] ptp and "
+        "mue (CPT content is AMA-licensed: none ship with the package; hand-made demo tables "
+        "in the same layouts are in audit_lib/codesets/data)",
+    }
     if out_dir is not None:
         _note(progress, "writing findings, summary, validation results and workpaper")
         write_outputs(review, Path(out_dir))

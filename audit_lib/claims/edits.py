@@ -1,0 +1,210 @@
+"""The CMS table-driven edits on claim lines: NCCI procedure-to-procedure (CLM-NCCI-01) and
+Medically Unlikely Edits (CLM-MUE-01/02/03), RULEBOOK 1.5-1.6.
+
+Both are joins (pairs of lines of one patient, provider and date of service against millions
+of PTP pairs; unit totals against the MUE table), so they run in DuckDB. The provider is the
+rendering NPI, else the billing NPI; lines from different claims of the same patient, provider
+and date are paired too (NCCI applies across claims). An edit is active on the date of service
+when ``effective <= DOS`` and (no deletion date or ``DOS < deletion``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..codesets.edits import EditTables
+
+__all__ = ["NCCI_MODIFIERS", "edit_findings"]
+
+# NCCI-associated modifiers: the only ones that may bypass a PTP edit with indicator 1
+NCCI_MODIFIERS = (
+    *("E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9"),
+    *("TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9"),
+    *("LT", "RT", "LC", "LD", "RC", "LM", "RI"),
+    *("24", "25", "57", "58", "78", "79", "27", "59", "91", "XE", "XS", "XP", "XU"),
+)
+_MODS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
+
+
+def _lines_for_sql(lines: pd.DataFrame) -> pd.DataFrame:
+    mods = lines.reindex(columns=list(_MODS)).astype("string").fillna("")
+    has_ncci = mods.isin(NCCI_MODIFIERS).any(axis=1)
+    provider = lines["rendering_npi"].astype("string")
+    provider = provider.where(provider.notna() & (provider != ""), lines["billing_npi"])
+    return pd.DataFrame(
+        {
+            "_row": lines["_row"].astype("int64"),
+            "record_key": lines["record_key"].astype("string"),
+            "patient_id": lines["patient_id"].astype("string"),
+            "provider": provider.astype("string"),
+            "dos": pd.to_datetime(lines["service_date"]),
+            "code": lines["procedure_code"].astype("string"),
+            "units": pd.to_numeric(lines["units"], errors="coerce"),
+            "billed": pd.to_numeric(lines["billed_amount"], errors="coerce"),
+            "claim_type": lines.get("claim_type", pd.Series("professional", index=lines.index))
+            .astype("string")
+            .fillna("professional"),
+            "mods": mods[_MODS[0]]
+            .str.cat([mods[c] for c in _MODS[1:]], sep=" ")
+            .str.strip()
+            .str.replace(r"\s+", " ", regex=True),
+            "has_ncci": has_ncci,
+        }
+    ).dropna(subset=["patient_id", "provider", "dos", "code"])
+
+
+def edit_findings(lines: pd.DataFrame, tables: EditTables) -> pd.DataFrame:
+    """CLM-NCCI-01 and CLM-MUE-01/02/03 findings (with ``trigger``), empty without tables."""
+    if tables.empty or lines.empty:
+        return pd.DataFrame()
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("l_in", _lines_for_sql(lines))
+        con.execute("CREATE TABLE l AS SELECT * FROM l_in")
+        parts = []
+        if not tables.ptp.empty:
+            con.register("ptp", tables.ptp)
+            parts.append(_ncci(con))
+        if not tables.mue.empty:
+            con.register("mue", tables.mue)
+            parts.append(_mue(con))
+    finally:
+        con.close()
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _ncci(con) -> pd.DataFrame:
+    found = con.execute(
+        """
+        SELECT b._row AS row, b.record_key, b.code AS col2, a.code AS col1, a.record_key AS a_key,
+               p.indicator, b.billed AS amount, b.mods AS mods_b, a.mods AS mods_a,
+               strftime(b.dos, '%Y-%m-%d') AS dos, p.table
+        FROM l a
+        JOIN l b ON a.patient_id = b.patient_id AND a.provider = b.provider AND a.dos = b.dos
+                 AND a._row <> b._row
+        JOIN ptp p ON p.col1 = a.code AND p.col2 = b.code AND p.claim_type = b.claim_type
+                  AND p.effective <= b.dos AND (p.deletion IS NULL OR b.dos < p.deletion)
+        WHERE p.indicator = 0 OR (p.indicator = 1 AND NOT a.has_ncci AND NOT b.has_ncci)
+        QUALIFY row_number() OVER (PARTITION BY b._row ORDER BY a.code, a._row) = 1
+        ORDER BY b._row
+        """
+    ).df()
+    if found.empty:
+        return found
+    why = found["indicator"].map(
+        {
+            0: "modifier indicator 0: no modifier bypasses it",
+            1: "modifier indicator 1: no NCCI-associated modifier on either line",
+        }
+    )
+    return pd.DataFrame(
+        {
+            "rule_id": "CLM-NCCI-01",
+            "severity": "error",
+            "dataset": "claims",
+            "record_key": found["record_key"],
+            "row": found["row"].astype("int64"),
+            "field": "procedure_code",
+            "detail": "column 2 code "
+            + found["col2"]
+            + " billed with column 1 code "
+            + found["col1"]
+            + " ("
+            + found["a_key"]
+            + ") for the same patient, provider and date "
+            + found["dos"]
+            + "; NCCI PTP edit active on that date, "
+            + why
+            + " ("
+            + found["table"]
+            + ")",
+            "amount": found["amount"].astype("float64"),
+            "trigger": "NCCI|" + found["col1"] + "|" + found["col2"] + "|" + found["dos"],
+        }
+    )
+
+
+def _mue(con) -> pd.DataFrame:
+    line = con.execute(
+        """
+        SELECT l._row AS row, l.record_key, l.code, l.units, m.mue, l.billed AS amount, m.table
+        FROM l JOIN mue m ON m.code = l.code AND m.claim_type = l.claim_type
+        WHERE m.mai = 1 AND l.units > m.mue
+        ORDER BY l._row
+        """
+    ).df()
+    day = con.execute(
+        """
+        SELECT min(l._row) AS row, arg_min(l.record_key, l._row) AS record_key, l.code,
+               sum(l.units) AS units, count(*) AS n_lines, any_value(m.mue) AS mue,
+               any_value(m.mai) AS mai, sum(l.billed) AS amount, any_value(m.table) AS table,
+               strftime(l.dos, '%Y-%m-%d') AS dos
+        FROM l JOIN mue m ON m.code = l.code AND m.claim_type = l.claim_type
+        WHERE m.mai IN (2, 3)
+        GROUP BY l.patient_id, l.provider, l.code, l.dos
+        HAVING sum(l.units) > any_value(m.mue)
+        ORDER BY 1
+        """
+    ).df()
+    parts = []
+    if len(line):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rule_id": "CLM-MUE-01",
+                    "severity": "error",
+                    "dataset": "claims",
+                    "record_key": line["record_key"],
+                    "row": line["row"].astype("int64"),
+                    "field": "units",
+                    "detail": line["code"]
+                    + ": "
+                    + line["units"].map("{:g}".format)
+                    + " units on one line, above the MUE of "
+                    + line["mue"].map("{:g}".format)
+                    + " (adjudication indicator 1, line edit: the whole line is denied; "
+                    + line["table"]
+                    + ")",
+                    "amount": line["amount"].astype("float64"),
+                    "trigger": "MUE1|" + line["code"] + "|" + line["units"].map("{:g}".format),
+                }
+            )
+        )
+    if len(day):
+        rule = day["mai"].map({2: "CLM-MUE-02", 3: "CLM-MUE-03"})
+        kind = day["mai"].map(
+            {2: "date-of-service edit, policy: not overridable",
+             3: "date-of-service edit, clinical: payable only with documentation"}
+        )  # fmt: skip
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rule_id": rule,
+                    "severity": day["mai"].map({2: "error", 3: "warning"}),
+                    "dataset": "claims",
+                    "record_key": day["record_key"],
+                    "row": day["row"].astype("int64"),
+                    "field": "units",
+                    "detail": day["code"]
+                    + ": "
+                    + day["units"].map("{:g}".format)
+                    + " units on "
+                    + day["dos"]
+                    + " for one patient and provider ("
+                    + day["n_lines"].astype(str)
+                    + " line(s)), above the MUE of "
+                    + day["mue"].map("{:g}".format)
+                    + " ("
+                    + kind
+                    + "; "
+                    + day["table"]
+                    + ")",
+                    "amount": day["amount"].astype("float64"),
+                    "trigger": "MUE|" + day["code"] + "|" + day["dos"],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -1,0 +1,195 @@
+"""CMS edit tables (NCCI PTP, MUE): loading in CMS layouts, each rule breaking and passing,
+and the demo quarter against a brute-force oracle computed here."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+
+from audit_lib.claims.edits import NCCI_MODIFIERS, edit_findings
+from audit_lib.codesets.edits import DEMO_MUE, DEMO_PTP, load_edit_tables, load_ptp
+from audit_lib.errors import InputError
+
+TABLES = load_edit_tables([DEMO_PTP], [DEMO_MUE])
+
+
+def lines(*rows) -> pd.DataFrame:
+    """(claim, patient, npi, date, code, units, modifiers...) per line."""
+    out = []
+    for i, (claim, patient, npi, date, code, units, *mods) in enumerate(rows):
+        out.append(
+            {
+                "_row": i + 2,
+                "record_key": f"{claim}:{i + 1}",
+                "patient_id": patient,
+                "rendering_npi": npi,
+                "billing_npi": "1999999999",
+                "service_date": pd.Timestamp(date),
+                "procedure_code": code,
+                "units": float(units),
+                "billed_amount": 100.0,
+                "claim_type": "professional",
+                **{f"modifier_{k + 1}": m for k, m in enumerate(mods)},
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def rules(found: pd.DataFrame) -> list[tuple[str, int]]:
+    return [] if found.empty else sorted(zip(found["rule_id"], found["row"], strict=True))
+
+
+def test_demo_tables_load_in_the_cms_layouts():
+    assert len(TABLES.ptp) == 6 and set(TABLES.ptp["indicator"]) == {0, 1}
+    assert TABLES.ptp["deletion"].notna().sum() == 1
+    assert TABLES.mue.set_index("code")["mai"].to_dict() == {
+        "97110": 3, "J1100": 1, "J3301": 2, "36415": 2, "20610": 1,
+    }  # fmt: skip
+    assert {f["kind"] for f in TABLES.files} == {"ptp", "mue"}
+
+
+def test_ncci_indicator_0_is_never_bypassed():
+    f = edit_findings(lines(("C1", "P1", "1", "2026-07-01", "93000", 1),
+                            ("C1", "P1", "1", "2026-07-01", "99000", 1, "59")), TABLES)  # fmt: skip
+    assert rules(f) == [("CLM-NCCI-01", 3)]  # on the column 2 line
+    assert "modifier indicator 0" in f["detail"].iloc[0]
+
+
+def test_ncci_indicator_1_is_bypassed_by_an_associated_modifier_on_either_line():
+    base = [
+        ("C1", "P1", "1", "2026-07-01", "80053", 1),
+        ("C1", "P1", "1", "2026-07-01", "85025", 1),
+    ]
+    assert rules(edit_findings(lines(*base), TABLES)) == [("CLM-NCCI-01", 3)]
+    on_col2 = [base[0], (*base[1], "XS")]
+    on_col1 = [(*base[0], "59"), base[1]]
+    assert edit_findings(lines(*on_col2), TABLES).empty
+    assert edit_findings(lines(*on_col1), TABLES).empty
+    not_ncci = [base[0], (*base[1], "GT")]  # a modifier, but not an NCCI-associated one
+    assert rules(edit_findings(lines(*not_ncci), TABLES)) == [("CLM-NCCI-01", 3)]
+
+
+def test_ncci_applies_across_claims_but_not_across_providers_or_days():
+    across = lines(("C1", "P1", "1", "2026-07-01", "80053", 1),
+                   ("C2", "P1", "1", "2026-07-01", "85025", 1))  # fmt: skip
+    assert rules(edit_findings(across, TABLES)) == [("CLM-NCCI-01", 3)]
+    other_npi = lines(("C1", "P1", "1", "2026-07-01", "80053", 1),
+                      ("C2", "P1", "2", "2026-07-01", "85025", 1))  # fmt: skip
+    other_day = lines(("C1", "P1", "1", "2026-07-01", "80053", 1),
+                      ("C2", "P1", "1", "2026-07-02", "85025", 1))  # fmt: skip
+    assert edit_findings(other_npi, TABLES).empty and edit_findings(other_day, TABLES).empty
+
+
+def test_ncci_edit_must_be_active_on_the_date_of_service():
+    deleted = lines(("C1", "P1", "1", "2026-07-01", "99203", 1),
+                    ("C1", "P1", "1", "2026-07-01", "99213", 1))  # fmt: skip
+    assert edit_findings(deleted, TABLES).empty  # deleted 2016-01-01
+    before = lines(("C1", "P1", "1", "2015-12-31", "99203", 1),
+                   ("C1", "P1", "1", "2015-12-31", "99213", 1))  # fmt: skip
+    assert rules(edit_findings(before, TABLES)) == [("CLM-NCCI-01", 3)]
+    future = lines(("C1", "P1", "1", "2026-07-01", "71046", 1),
+                   ("C1", "P1", "1", "2026-07-01", "93000", 1))  # fmt: skip
+    assert edit_findings(future, TABLES).empty  # effective 2030
+
+
+def test_mue_line_edit():
+    assert rules(edit_findings(lines(("C1", "P1", "1", "2026-07-01", "J1100", 9)), TABLES)) == [
+        ("CLM-MUE-01", 2)
+    ]
+    assert edit_findings(lines(("C1", "P1", "1", "2026-07-01", "J1100", 8)), TABLES).empty
+    # MAI 1 is per line: two lines of 8 pass
+    two = lines(
+        ("C1", "P1", "1", "2026-07-01", "J1100", 8), ("C1", "P1", "1", "2026-07-01", "J1100", 8)
+    )
+    assert edit_findings(two, TABLES).empty
+
+
+def test_mue_date_of_service_edits_sum_units_across_lines_and_claims():
+    policy = lines(
+        ("C1", "P1", "1", "2026-07-01", "J3301", 4), ("C2", "P1", "1", "2026-07-01", "J3301", 3)
+    )
+    f = edit_findings(policy, TABLES)
+    assert rules(f) == [("CLM-MUE-02", 2)] and f["severity"].iloc[0] == "error"
+    assert "7 units" in f["detail"].iloc[0] and "2 line(s)" in f["detail"].iloc[0]
+    clinical = lines(
+        ("C1", "P1", "1", "2026-07-01", "97110", 3), ("C1", "P1", "1", "2026-07-01", "97110", 2)
+    )
+    f = edit_findings(clinical, TABLES)
+    assert rules(f) == [("CLM-MUE-03", 2)] and f["severity"].iloc[0] == "warning"
+    split = lines(
+        ("C1", "P1", "1", "2026-07-01", "J3301", 4), ("C2", "P2", "1", "2026-07-01", "J3301", 3)
+    )
+    assert edit_findings(split, TABLES).empty  # two patients
+
+
+def test_no_tables_means_not_evaluated():
+    empty = load_edit_tables([], [])
+    assert (
+        empty.empty
+        and edit_findings(lines(("C1", "P1", "1", "2026-07-01", "J1100", 99)), empty).empty
+    )
+
+
+def test_ptp_header_is_found_under_a_preamble_and_in_excel(tmp_path):
+    rows = [
+        ["CPT codes, descriptions and other data only are copyright AMA.", "", "", "", "", "", ""],
+        [""] * 7,
+        ["Column 1", "Column 2", "*=in existence prior to 1996", "Effective Date",
+         "Deletion Date *=no data", "Modifier 0=not allowed 1=allowed 9=not applicable",
+         "PTP Edit Rationale"],
+        ["11042", "97597", "", "20110101", "*", "1", "Misuse of column two code"],
+    ]  # fmt: skip
+    xlsx = tmp_path / "ccipra-v321r0-f1.xlsx"
+    pd.DataFrame(rows).to_excel(xlsx, header=False, index=False)
+    t = load_ptp(xlsx)
+    assert t[["col1", "col2"]].values.tolist() == [["11042", "97597"]]
+    assert pd.isna(t["deletion"].iloc[0]) and t["claim_type"].iloc[0] == "professional"
+    hosp = tmp_path / "ccioph-v321r0-f1.txt"
+    hosp.write_text("\n".join("\t".join(r) for r in rows))
+    assert load_ptp(hosp)["claim_type"].iloc[0] == "institutional"
+    bad = tmp_path / "x.txt"
+    bad.write_text("code\tvalue\n1\t2\n")
+    with pytest.raises(InputError, match="no header row"):
+        load_ptp(bad)
+
+
+def test_demo_quarter_against_a_brute_force_oracle():
+    from audit_lib import load_config
+    from audit_lib.claims.review import load_claims, prepare_batches
+
+    config = load_config(period="2026Q3")
+    loaded = load_claims(None, config=config)
+    cl, *_ = prepare_batches(loaded, config)
+    found = edit_findings(cl, TABLES)
+    got = set(zip(found["rule_id"], found["row"], strict=True))
+
+    ptp = TABLES.ptp
+    mue = TABLES.mue.set_index("code")
+    expected = set()
+    cl = cl.dropna(subset=["patient_id", "service_date", "procedure_code"])
+    prov = cl["rendering_npi"].fillna(cl["billing_npi"])
+    mods = cl[[f"modifier_{i}" for i in range(1, 5)]].astype("string").fillna("")
+    ncci = mods.isin(NCCI_MODIFIERS).any(axis=1)
+    prof = cl["claim_type"].fillna("professional").eq("professional")  # the demo tables' scope
+    rows = list(zip(cl["_row"], cl["patient_id"], prov, cl["service_date"], cl["procedure_code"],
+                    ncci, cl["units"], prof, strict=True))  # fmt: skip
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r[1], r[2], r[3]), []).append(r)
+    for members in groups.values():
+        for a, b in itertools.permutations(members, 2):
+            for e in ptp[(ptp["col1"] == a[4]) & (ptp["col2"] == b[4])].itertuples():
+                active = e.effective <= b[3] and (pd.isna(e.deletion) or b[3] < e.deletion)
+                bypassed = e.indicator == 1 and (a[5] or b[5])
+                if b[7] and active and e.indicator in (0, 1) and not bypassed:
+                    expected.add(("CLM-NCCI-01", b[0]))
+        for code in {m[4] for m in members} & set(mue.index):
+            same = [m for m in members if m[4] == code and m[7]]
+            limit, mai = mue.at[code, "mue"], mue.at[code, "mai"]
+            if mai == 1:
+                expected |= {("CLM-MUE-01", m[0]) for m in same if m[6] > limit}
+            elif same and sum(m[6] for m in same) > limit:
+                expected.add((f"CLM-MUE-0{mai}", min(m[0] for m in same)))
+    assert got == expected and len(got) > 50
