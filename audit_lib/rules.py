@@ -124,6 +124,38 @@ CLAIMS_RULES: dict[str, Rule] = {
             "excess",
         ),
         _R(
+            "CLM-MOD-25",
+            "Modifier 25 on a non-E/M code, or on an E/M with no other same-day service",
+            "error",
+            "RULEBOOK 1.4 (ACEP modifier FAQ; OIG modifier 25 reviews)",
+        ),
+        _R(
+            "CLM-MOD-59X",
+            "59 together with XE/XS/XP/XU, or 59/X on an E/M code",
+            "error",
+            "RULEBOOK 1.4 (NCCI PTP modifier indicators)",
+        ),
+        _R(
+            "CLM-MOD-7677",
+            "Same code, patient and date repeated without 76/77/91/59/X/anatomic modifier",
+            "warning",
+            "RULEBOOK 1.4",
+        ),
+        _R(
+            "CLM-MOD-50",
+            "Bilateral modifier 50 with units other than 1, or with LT/RT",
+            "error",
+            "RULEBOOK 1.4 (MPFS bilateral surgery rules)",
+        ),
+        _R("CLM-MOD-LTRT", "Both LT and RT on one line", "error", "RULEBOOK 1.4"),
+        _R(
+            "CLM-DX-05",
+            "Diagnosis outside its Medicare Code Editor age range",
+            "warning",
+            "MCE edit 4 (RULEBOOK 1.2)",
+            severity_institutional="error",
+        ),
+        _R(
             "CLM-NCCI-01",
             "NCCI procedure-to-procedure edit: column 2 code billed with its column 1 code",
             "error",

@@ -248,7 +248,9 @@ def generate_demo_claims(
     dx = np.where(np.arange(4)[None, :] < n_dx[:, None], dx, "")
 
     is_em = np.array([PROCEDURES[c][2] for c in codes])[perm[ci, line_no - 1]]
-    mod1 = np.where(is_em & (n_lines[ci] > 1) & (rng.random(len(ci)) < 0.5), "25", "")
+    # modifier 25 only on an E/M line of a claim that also has a procedure or other service
+    other_service = pd.Series(~is_em).groupby(ci).transform("any").to_numpy()
+    mod1 = np.where(is_em & other_service & (rng.random(len(ci)) < 0.5), "25", "")
     mod1 = np.where((proc == "20610") & (mod1 == ""), rng.choice(["RT", "LT"], len(ci)), mod1)
     pos = np.where(inst[ci], "", rng.choice(["11", "11", "11", "22", "02", "10", "21"], len(ci)))
 
@@ -370,6 +372,26 @@ def _plant(
     idx = pick(0.004, (df["modifier_1"] == "").to_numpy())
     df.loc[idx, "modifier_1"] = rng.choice(["ZZ", "5", "Q"], len(idx))
     plant("CLM-MOD-01", "modifier_1", idx)
+    no_mod = (df["modifier_1"] == "").to_numpy()
+    em_line = df["procedure_code"].isin([c for c, v in PROCEDURES.items() if v[2]]).to_numpy()
+    idx = pick(0.002, no_mod & ~em_line & prof)
+    df.loc[idx, "modifier_1"] = "25"  # 25 on a procedure that is not an E/M service
+    plant("CLM-MOD-25", "modifier_1", idx)
+    idx = pick(0.002, no_mod & ~em_line & prof)
+    df.loc[idx, ["modifier_1", "modifier_2"]] = ["59", "XS"]
+    plant("CLM-MOD-59X", "modifier_1", idx)
+    idx = pick(0.002, no_mod & prof & (df["units"] == "1").to_numpy())
+    df.loc[idx, ["modifier_1", "units"]] = ["50", "2"]
+    plant("CLM-MOD-50", "units", idx)
+    idx = pick(0.002, no_mod & prof)
+    df.loc[idx, ["modifier_1", "modifier_2"]] = ["LT", "RT"]
+    plant("CLM-MOD-LTRT", "modifier_1", idx)
+    svc_d = pd.to_datetime(df["service_date"], format="%Y-%m-%d", errors="coerce")
+    dob_d = pd.to_datetime(df["patient_dob"], format="%Y-%m-%d", errors="coerce")
+    age = ((svc_d - dob_d).dt.days / 365.25).fillna(0)
+    idx = pick(0.002, prof & (df["diagnosis_2"] == "").to_numpy() & (age > 66).to_numpy())
+    df.loc[idx, "diagnosis_2"] = "O80"  # a delivery diagnosis at 66+: MCE maternity age 9-64
+    plant("CLM-DX-05", "diagnosis_2", idx)
     idx = pick(0.004, prof)
     df.loc[idx, "place_of_service"] = rng.choice(["30", "00", "1"], len(idx))
     plant("CLM-POS-01", "place_of_service", idx)
@@ -448,7 +470,12 @@ def _plant(
         rows[_OUTCOME] = _denied("OA-18") if rule else _PENDING
         if rule == "CLM-DUP-02":
             rows["billed_amount"] = (rows["billed_amount"].astype(float) * 2).map("{:.2f}".format)
-        rows["_truth"] = [(rule, "procedure_code")] * len(rows) if rule else [None] * len(rows)
+        # a duplicate also repeats the code on that day without a repeat modifier (MOD-7677)
+        rows["_truth"] = (
+            [[(rule, "procedure_code"), ("CLM-MOD-7677", "procedure_code")]] * len(rows)
+            if rule
+            else [None] * len(rows)
+        )
         appended.append(rows)
 
     df["_truth"] = None
@@ -462,7 +489,8 @@ def _plant(
     rows_of = {int(s): i for i, s in enumerate(out["_src"]) if not out["_appended"].iat[i]}
     t = [(r, rows_of[i] + 2, f) for r, i, f in truth]
     extra_truth = out.loc[out["_truth"].notna(), "_truth"]
-    t += [(v[0], int(i) + 2, v[1]) for i, v in extra_truth.items()]
+    for i, v in extra_truth.items():
+        t += [(r, int(i) + 2, f) for r, f in (v if isinstance(v, list) else [v])]
     # cut-off: lines whose (parseable) service date falls outside the period (the late filings
     # and future-dated lines planted above) are EVD-POP-02 findings too
     start, end = parse_period(period)

@@ -240,11 +240,18 @@ def run_claims_review(
     _note(progress, "applying the CMS edit tables (NCCI, MUE)")
     tables = _edit_tables(config)
     from .edits import edit_findings
+    from .modifier_rules import modifier_findings
 
     findings = combine_findings(
         _parse_findings(loaded, lines),
         pd.concat(
-            [gx_findings, control_findings, remit_findings, edit_findings(lines, tables)],
+            [
+                gx_findings,
+                control_findings,
+                remit_findings,
+                edit_findings(lines, tables),
+                modifier_findings(lines),
+            ],
             ignore_index=True,
         ),
     )

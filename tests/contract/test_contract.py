@@ -94,12 +94,15 @@ def test_drift_is_detected(tmp_path):
 
 
 def test_every_rule_has_a_check_and_is_in_the_rulebook_ids():
-    # the 835 balancing rules are evaluated on the remittances (audit_lib.x12.remit835)
-    others = {"CLM-PARSE-01", "EVD-POP-01", "CLM-AMT-03", "CLM-AMT-04"}
+    # evaluated outside the GX suite: 835 balancing (audit_lib.x12.remit835), the CMS edit
+    # tables (audit_lib.claims.edits) and the modifier/age group rules (claims.modifier_rules)
+    others = {"CLM-PARSE-01", "EVD-POP-01", "CLM-AMT-03", "CLM-AMT-04", "CLM-NCCI-01"}
+    others |= {"CLM-MUE-01", "CLM-MUE-02", "CLM-MUE-03", "CLM-DX-05"}
+    others |= {"CLM-MOD-25", "CLM-MOD-59X", "CLM-MOD-7677", "CLM-MOD-50", "CLM-MOD-LTRT"}
     checked = {c.rule_id for c in claims_suite.claims_checks()} | others
     assert checked == set(CLAIMS_RULES)
     for rule_id in CLAIMS_RULES:
-        assert re.fullmatch(r"(CLM|EVD)-[A-Z]+-\d{2}", rule_id)
+        assert re.fullmatch(r"(CLM|EVD)-[A-Z]+-(\d{2}|59X|7677|LTRT)", rule_id)
 
 
 def test_rules_are_in_the_shared_rulebook():

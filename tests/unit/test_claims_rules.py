@@ -48,8 +48,8 @@ CASES = [
     (
         "CLM-MOD-01",
         "modifier_2",
-        {"modifier_1": "25", "modifier_2": "ZZ"},
-        {"modifier_1": "25", "modifier_2": "LT"},
+        {"modifier_1": "GT", "modifier_2": "ZZ"},
+        {"modifier_1": "GT", "modifier_2": "LT"},
     ),
     ("CLM-POS-01", "place_of_service", {"place_of_service": "30"}, {"place_of_service": "02"}),
     (
@@ -223,7 +223,7 @@ SAME = {"patient_id": "M7000099", "submission_date": "2026-07-15"}
 @pytest.mark.parametrize(
     ("second", "expected"),
     [
-        ({}, ["CLM-DUP-01"]),
+        ({}, ["CLM-DUP-01", "CLM-MOD-7677"]),
         (
             {
                 "units": "2",
@@ -231,13 +231,14 @@ SAME = {"patient_id": "M7000099", "submission_date": "2026-07-15"}
                 "allowed_amount": "160.00",
                 "paid_amount": "128.00",
             },
-            ["CLM-DUP-02"],
+            ["CLM-DUP-02", "CLM-MOD-7677"],
         ),
-        ({"modifier_1": "25"}, ["CLM-DUP-02"]),
+        # 25 on the repeat: no repeat modifier, and an E/M with no other same-day service
+        ({"modifier_1": "25"}, ["CLM-DUP-02", "CLM-MOD-25", "CLM-MOD-7677"]),
         ({"modifier_1": "76"}, []),
         ({"modifier_1": "91"}, []),
         ({"modifier_1": "RT"}, []),
-        ({"modifier_1": "XS"}, []),
+        ({"modifier_1": "XS"}, ["CLM-MOD-59X"]),  # not a duplicate, but X belongs on no E/M
         ({"frequency_code": "7"}, []),
         ({"claim_status": "void"}, []),
         ({"service_date": "2026-07-11"}, []),
@@ -262,8 +263,9 @@ def test_duplicates(tmp_path, second, expected):
     # the later submission is listed first in the file: the original is chosen by date
     f = _findings(tmp_path, make_claims(later, SAME))
     assert f["rule_id"].tolist() == expected
-    if expected:
-        assert f.iloc[0]["row"] == 2 and f.iloc[0]["record_key"] == "C1000:1"
+    if expected:  # every finding is on the later submission (row 2), not the original
+        assert set(f["row"]) == {2} and set(f["record_key"]) == {"C1000:1"}
+    if expected and expected[0].startswith("CLM-DUP"):
         assert "C1001:1" in f.iloc[0]["detail"]
 
 
@@ -272,6 +274,8 @@ def test_duplicate_tie_broken_by_claim_id_then_line(tmp_path):
     assert f[["rule_id", "record_key"]].values.tolist() == [
         ["CLM-DUP-01", "C1001:1"],
         ["CLM-DUP-01", "C1002:1"],
+        ["CLM-MOD-7677", "C1001:1"],
+        ["CLM-MOD-7677", "C1002:1"],
     ]
 
 
@@ -298,3 +302,52 @@ def test_clean_lines_have_no_findings(tmp_path):
             },
         ),
     ).empty
+
+
+P = {"patient_id": "M7000099"}  # one patient for lines that must be grouped
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # CLM-MOD-25
+        ([{"procedure_code": "93000", "modifier_1": "25"}], [("CLM-MOD-25", "error")]),
+        ([{**P, "modifier_1": "25"}], [("CLM-MOD-25", "warning")]),  # E/M alone that day
+        ([{**P, "modifier_1": "25"}, {**P, "procedure_code": "93000", "claim_id": "C1000", "line_number": "2"}], []),
+        # CLM-MOD-59X
+        ([{"procedure_code": "93000", "modifier_1": "59", "modifier_2": "XS"}],
+         [("CLM-MOD-59X", "error")]),
+        ([{"modifier_1": "59"}], [("CLM-MOD-59X", "warning")]),  # 59 on an E/M
+        ([{"procedure_code": "93000", "modifier_1": "XU"}], []),
+        # CLM-MOD-50 and CLM-MOD-LTRT
+        ([{"procedure_code": "20610", "modifier_1": "50", "units": "2"}],
+         [("CLM-MOD-50", "error")]),
+        ([{"procedure_code": "20610", "modifier_1": "50", "modifier_2": "RT"}],
+         [("CLM-MOD-50", "error")]),
+        ([{"procedure_code": "20610", "modifier_1": "50"}], []),
+        ([{"procedure_code": "20610", "modifier_1": "LT", "modifier_2": "RT"}],
+         [("CLM-MOD-LTRT", "error")]),
+        ([{"procedure_code": "20610", "modifier_1": "LT"}], []),
+        # CLM-MOD-7677: a repeat needs 76/77/91/59/X/anatomic; a replacement is no repeat
+        ([{**P, "procedure_code": "93000"},
+          {**P, "procedure_code": "93000", "units": "2", "billed_amount": "200.00",
+           "submission_date": "2026-07-20"}],
+         [("CLM-DUP-02", "warning"), ("CLM-MOD-7677", "warning")]),
+        ([{**P, "procedure_code": "93000"},
+          {**P, "procedure_code": "93000", "modifier_1": "76", "submission_date": "2026-07-20"}],
+         []),
+        ([{**P, "procedure_code": "93000"},
+          {**P, "procedure_code": "93000", "frequency_code": "7", "submission_date": "2026-07-20"}],
+         []),
+        # CLM-DX-05: maternity 9-64, newborn 0 only; institutional is an error
+        ([{"diagnosis_2": "O80", "patient_dob": "1950-03-04"}], [("CLM-DX-05", "warning")]),
+        ([{"diagnosis_2": "O80", "patient_dob": "1990-03-04"}], []),
+        ([{"diagnosis_2": "Z38.00", "patient_dob": "1990-03-04", "claim_type": "institutional",
+           "place_of_service": "", "service_date_to": "2026-07-12"}],
+         [("CLM-DX-05", "error")]),
+        ([{"diagnosis_2": "Z38.00", "patient_dob": "2026-07-01"}], []),
+    ],
+)  # fmt: skip
+def test_modifier_and_age_rules(tmp_path, lines, expected):
+    f = _findings(tmp_path, make_claims(*lines))
+    assert sorted(zip(f["rule_id"], f["severity"], strict=True)) == sorted(expected)

@@ -21,8 +21,11 @@ def test_review_finds_exactly_the_planted_defects(demo_review):
 
 def test_demo_plants_every_rule(demo_review):
     truth = generate_demo_claims(n_claims=4000).truth
-    # EVD-POP-01 needs a control totals file; it is tested with one
-    assert set(truth["rule_id"]) == set(CLAIMS_RULES) - {"EVD-POP-01"}
+    # EVD-POP-01 needs a control totals file, the 835 balancing rules 835 files and NCCI/MUE
+    # the CMS edit tables: each is tested with its own input (tests/unit/test_x12.py, test_edits)
+    own_inputs = {"EVD-POP-01", "CLM-AMT-03", "CLM-AMT-04", "CLM-NCCI-01"}
+    own_inputs |= {"CLM-MUE-01", "CLM-MUE-02", "CLM-MUE-03"}
+    assert set(truth["rule_id"]) == set(CLAIMS_RULES) - own_inputs
 
 
 def test_demo_is_deterministic_and_seeded():
@@ -188,6 +191,10 @@ def test_plain_pandas_engine_agrees_with_great_expectations(demo_review):
     from audit_lib.gx.claims_suite import findings_from_results
 
     lines, batches, params, shown = prepare_batches(demo_review.loaded, demo_review.config)
+    from audit_lib.claims.modifier_rules import modifier_findings
+
     plain = findings_from_results(engine_pandas.evaluate(batches, params), batches, lines, shown)
+    # the group rules outside the suite are the same code whichever engine runs the suite
+    plain = pd.concat([plain, modifier_findings(lines)], ignore_index=True)
     plain = combine_findings(_parse_findings(demo_review.loaded, lines), plain)
     pd.testing.assert_frame_equal(plain, demo_review.findings)

@@ -1,0 +1,201 @@
+"""Modifier and age edits on claim lines (RULEBOOK 1.2, 1.4), vectorised over lines and groups:
+CLM-MOD-25, CLM-MOD-59X (the parts that need no edit table), CLM-MOD-7677, CLM-MOD-50,
+CLM-MOD-LTRT and CLM-DX-05.
+
+DX-05 uses the Medicare Code Editor's age categories (newborn 0, pediatric 0-17, maternity
+9-64, adult 15-124) with the code lists approximated by ICD-10-CM ranges until the CMS
+"Definitions of Medicare Code Edits" file is loaded: newborn = P00-P96 and Z38 (perinatal
+conditions, liveborn infants); maternity = O00-O9A (pregnancy, childbirth, puerperium). The
+pediatric and adult lists have no range equivalent and are not applied without that file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .schema import DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
+
+__all__ = ["modifier_findings"]
+
+X_MODS = ("XE", "XS", "XP", "XU")
+ANATOMIC = (
+    *("E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9"),
+    *("TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9"),
+    *("LT", "RT", "LC", "LD", "RC", "LM", "RI"),
+)
+REPEAT_OK = ("76", "77", "91", "59", *X_MODS, *ANATOMIC)
+EM_HCPCS = ("G0402", "G0438", "G0439")
+
+
+def _has(mods: pd.DataFrame, codes) -> pd.Series:
+    return mods.isin(list(codes)).any(axis=1)
+
+
+def is_em(codes: pd.Series) -> pd.Series:
+    """E/M: CPT 99202-99499, plus the E/M HCPCS G0402, G0438, G0439."""
+    c = codes.astype("string")
+    num = pd.to_numeric(c.where(c.str.fullmatch(r"\d{5}", na=False)), errors="coerce")
+    return (num.between(99202, 99499) | c.isin(EM_HCPCS)).fillna(False).astype(bool)
+
+
+def _finding(lines, mask, rule, severity, field, detail, amount=None) -> pd.DataFrame:
+    sub = lines[mask]
+    if sub.empty:
+        return pd.DataFrame()
+    detail = detail[mask] if isinstance(detail, pd.Series) else detail
+    return pd.DataFrame(
+        {
+            "rule_id": rule,
+            "severity": severity[mask] if isinstance(severity, pd.Series) else severity,
+            "dataset": "claims",
+            "record_key": sub["record_key"].astype("string"),
+            "row": sub["_row"].astype("int64"),
+            "field": field,
+            "detail": detail,
+            "amount": sub["billed_amount"].astype("float64") if amount is None else np.nan,
+            "trigger": rule + "|" + sub["procedure_code"].astype("string").fillna(""),
+        }
+    )
+
+
+def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
+    """The findings of the modifier and age rules (with ``trigger``)."""
+    f = lines
+    mods = f.reindex(columns=list(MODIFIER_COLUMNS)).astype("string").fillna("")
+    code = f["procedure_code"].astype("string").fillna("")
+    em = is_em(code)
+    provider = f["rendering_npi"].astype("string").fillna(f["billing_npi"].astype("string"))
+    day = pd.to_datetime(f["service_date"]).dt.strftime("%Y-%m-%d").fillna("")
+    patient = f["patient_id"].astype("string").fillna("")
+    parts = []
+
+    # CLM-MOD-25
+    m25 = _has(mods, ["25"])
+    valid_code = code.str.fullmatch(r"(\d{4}[0-9FTUM]|[A-V]\d{4})", na=False)  # else CLM-PX-01
+    parts.append(
+        _finding(f, m25 & ~em & valid_code, "CLM-MOD-25", "error", "modifier_1",
+                 "modifier 25 on " + code + ", which is not an E/M service")
+    )  # fmt: skip
+    # another service: on the same claim, or for the same patient, provider and date (a date
+    # or NPI mistyped on one line is reported by its own rule, not again here)
+    group = patient + "|" + provider + "|" + day
+    service = ~em & code.ne("")
+    other = service.groupby(group).transform("any") | service.groupby(
+        f["claim_id"].astype("string")
+    ).transform("any")
+    parts.append(
+        _finding(f, m25 & em & ~other, "CLM-MOD-25", "warning", "modifier_1",
+                 "modifier 25 on E/M " + code + " with no other procedure or service for the "
+                 "same patient, provider and date " + day)
+    )  # fmt: skip
+
+    # CLM-MOD-59X (without the edit tables)
+    m59, mx = _has(mods, ["59"]), _has(mods, X_MODS)
+    parts.append(
+        _finding(f, m59 & mx, "CLM-MOD-59X", "error", "modifier_1",
+                 "59 and an X modifier (XE/XS/XP/XU) on the same line: use one, not both")
+    )  # fmt: skip
+    parts.append(
+        _finding(f, (m59 | mx) & em & ~(m59 & mx), "CLM-MOD-59X", "warning", "modifier_1",
+                 "59/X modifier on E/M " + code + ": modifier 25 is the E/M modifier")
+    )  # fmt: skip
+
+    # CLM-MOD-7677: repeats of a code for one patient and date need a repeat modifier
+    # replacement and void claims (frequency 7, 8; status void) restate a claim: not repeats
+    restated = f.get("frequency_code", pd.Series("", index=f.index)).isin(["7", "8"]) | f.get(
+        "claim_status", pd.Series("", index=f.index)
+    ).eq("void")
+    key = (patient + "|" + code + "|" + day).where(~restated.fillna(False))
+    # the first occurrence is the earliest submitted (then claim id, line), as for CLM-DUP
+    ordered = pd.DataFrame(
+        {
+            "key": key,
+            "sub": pd.to_datetime(f.get("submission_date")),
+            "claim": f["claim_id"].astype("string"),
+            "line": pd.to_numeric(f["line_number"], errors="coerce"),
+        },
+        index=f.index,
+    ).sort_values(["key", "sub", "claim", "line"], kind="stable", na_position="last")
+    first = ~ordered["key"].duplicated(keep="first") | ordered["key"].isna()
+    repeated = (~first).reindex(f.index) & code.ne("") & day.ne("") & patient.ne("")
+    parts.append(
+        _finding(f, repeated & ~_has(mods, REPEAT_OK), "CLM-MOD-7677", "warning", "procedure_code",
+                 code + " billed again for the same patient on " + day + " without 76, 77, 91, "
+                 "59/X or an anatomic modifier: a suspected duplicate")
+    )  # fmt: skip
+
+    # CLM-MOD-50 and CLM-MOD-LTRT
+    m50 = _has(mods, ["50"])
+    lt, rt = _has(mods, ["LT"]), _has(mods, ["RT"])
+    units = pd.to_numeric(f["units"], errors="coerce")
+    parts.append(
+        _finding(f, m50 & units.ne(1).fillna(False), "CLM-MOD-50", "error", "units",
+                 "bilateral modifier 50 with " + units.astype("string").fillna("?")
+                 + " units: a bilateral procedure is reported once, with 1 unit")
+    )  # fmt: skip
+    parts.append(
+        _finding(f, m50 & (lt | rt), "CLM-MOD-50", "error", "modifier_1",
+                 "modifier 50 together with LT/RT on one line")
+    )  # fmt: skip
+    parts.append(
+        _finding(f, lt & rt, "CLM-MOD-LTRT", "error", "modifier_1",
+                 "both LT and RT on one line: bill each side on its own line, or 50")
+    )  # fmt: skip
+
+    parts.append(_age_findings(f))
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _age_findings(f: pd.DataFrame) -> pd.DataFrame:
+    """CLM-DX-05: a diagnosis outside its MCE age range (or an impossible age)."""
+    dob = pd.to_datetime(f.get("patient_dob"))
+    dos = pd.to_datetime(f["service_date"])
+    if dob is None or dob.isna().all():
+        return pd.DataFrame()
+    before_birthday = (dos.dt.month < dob.dt.month) | (
+        (dos.dt.month == dob.dt.month) & (dos.dt.day < dob.dt.day)
+    )
+    age = dos.dt.year - dob.dt.year - before_birthday.astype("Int64")
+    inst = f.get("claim_type", pd.Series("", index=f.index)).eq("institutional").fillna(False)
+    severity = pd.Series(np.where(inst, "error", "warning"), index=f.index)
+    hit = pd.Series(False, index=f.index)
+    field = pd.Series("", index=f.index, dtype="object")
+    reason = pd.Series("", index=f.index, dtype="object")
+    for col in DIAGNOSIS_COLUMNS:
+        if col not in f:
+            continue
+        dx = f[col].astype("string").str.replace(".", "", regex=False).str.upper().fillna("")
+        newborn = dx.str.match(r"^(P[0-8]\d|P9[0-6]|Z38)") & age.ne(0).fillna(False)
+        maternity = dx.str.match(r"^O") & ~age.between(9, 64).fillna(True)
+        new = (newborn | maternity) & ~hit
+        field = field.mask(new, col)
+        reason = reason.mask(
+            new & newborn, "a newborn diagnosis (age 0 only) for a patient aged "
+        ).mask(new & maternity & ~newborn, "a maternity diagnosis (ages 9-64) for a patient aged ")
+        hit |= new
+    invalid = age > 124  # a negative age (birth after service) is CLM-DT-05
+    invalid = invalid.fillna(False).astype(bool)
+    reason = reason.mask(invalid & ~hit, "an age above 124 at the date of service: ")
+    field = field.mask(invalid & ~hit, "patient_dob")
+    hit |= invalid
+    if not hit.any():
+        return pd.DataFrame()
+    sub = f[hit]
+    detail = (
+        reason[hit] + age[hit].astype("string").fillna("?") + " (Medicare Code Editor age edit)"
+    )
+    return pd.DataFrame(
+        {
+            "rule_id": "CLM-DX-05",
+            "severity": severity[hit],
+            "dataset": "claims",
+            "record_key": sub["record_key"].astype("string"),
+            "row": sub["_row"].astype("int64"),
+            "field": field[hit],
+            "detail": detail,
+            "amount": sub["billed_amount"].astype("float64"),
+            "trigger": "CLM-DX-05|" + field[hit].astype(str),
+        }
+    )
