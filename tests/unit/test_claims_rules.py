@@ -313,7 +313,8 @@ P = {"patient_id": "M7000099"}  # one patient for lines that must be grouped
         # CLM-MOD-25
         ([{"procedure_code": "93000", "modifier_1": "25"}], [("CLM-MOD-25", "error")]),
         ([{**P, "modifier_1": "25"}], [("CLM-MOD-25", "warning")]),  # E/M alone that day
-        ([{**P, "modifier_1": "25"}, {**P, "procedure_code": "93000", "claim_id": "C1000", "line_number": "2"}], []),
+        ([{**P, "modifier_1": "25"},
+          {**P, "procedure_code": "93000", "claim_id": "C1000", "line_number": "2"}], []),
         # CLM-MOD-59X
         ([{"procedure_code": "93000", "modifier_1": "59", "modifier_2": "XS"}],
          [("CLM-MOD-59X", "error")]),
