@@ -318,3 +318,25 @@ def test_malformed_x12_exits_2_naming_the_segment(tmp_path):
     r = audit("claims", "--claims", bad / "837_5010" / "x12_segments_out_of_order.txt",
               "--period", "2026Q3", "--out", tmp_path / "o")  # fmt: skip
     assert r.returncode == 2 and "segment 17 (N3*227 LASTNER LANE)" in r.stderr
+
+
+def test_cms_edit_tables_from_the_config(tmp_path):
+    from audit_lib.codesets.edits import DEMO_MUE, DEMO_PTP
+
+    csv = tmp_path / "claims.csv"
+    assert audit("demo-data", "--claims", "400", "--out", csv).returncode == 0
+    cfg = tmp_path / "audit.toml"
+    cfg.write_text(f'[codesets]\nptp = ["{DEMO_PTP}"]\nmue = ["{DEMO_MUE}"]\n')
+    out = tmp_path / "run"
+    r = audit("claims", "--claims", csv, "--period", "2026Q3", "--config", cfg, "--out", out)
+    assert r.returncode == 0, r.stderr
+    s = json.loads((out / "summary.json").read_text())
+    assert s["edit_tables"]["evaluated"] == {"CLM-NCCI-01": True, "CLM-MUE-01/02/03": True}
+    assert {f["file"] for f in s["edit_tables"]["files"]} == {DEMO_PTP.name, DEMO_MUE.name}
+    rules = set(pd.read_csv(out / "findings.csv")["rule_id"])
+    assert {"CLM-NCCI-01", "CLM-MUE-01", "CLM-MUE-02"} <= rules
+    cfg.write_text('[codesets]\nptp = ["missing.txt"]\n')
+    r = audit(
+        "claims", "--claims", csv, "--period", "2026Q3", "--config", cfg, "--out", tmp_path / "x"
+    )
+    assert r.returncode == 2 and "missing.txt does not exist" in r.stderr
