@@ -19,6 +19,7 @@ def test_claims_notebook_parameters():
     params = pm.inspect_notebook(str(notebooks_dir() / "claims_review.ipynb"))
     assert set(params) == {
         "claims_path",
+        "remits_path",
         "period",
         "as_of",
         "out_dir",

@@ -1,0 +1,64 @@
+"""Procedure code tables with effective dates, for CLM-PX-02 (code active on the date of
+service): the CMS HCPCS Level II annual/quarterly file, and a CPT list the user licenses.
+
+The CMS HCPCS file (``HCPC<year>_<quarter>_ANWEB`` as XLSX, CSV or text) has one row per code
+and continuation rows; the columns used are ``HCPC`` (the code), ``RECID`` (3 = procedure,
+4 = its continuation; 7/8 = modifiers, skipped), ``ADD DT`` and ``TERM DT`` (CCYYMMDD, blank =
+none). A CPT list is any table with a ``code`` column and optional ``add_date``/``term_date``
+columns (CPT content is AMA-licensed and never ships with the package).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .edits import _dates, _header, _rows
+
+__all__ = ["load_code_dates"]
+
+
+def _find(header: list[str], *names: str) -> int | None:
+    norm = [h.strip().lower().replace("_", " ") for h in header]
+    for name in names:
+        if name in norm:
+            return norm.index(name)
+    return None
+
+
+def load_code_dates(path: str | Path, *, kind: str) -> pd.DataFrame:
+    """code, add_date, term_date (NaT = open) from a HCPCS file (``kind="hcpcs"``) or a CPT
+    list (``kind="cpt"``)."""
+    path = Path(path)
+    rows = _rows(path)
+    h = _header(rows, ("hcpc",) if kind == "hcpcs" else ("code",), path)
+    header = rows[h]
+    code_i = _find(header, "hcpc", "hcpcs", "code")
+    if code_i is None:
+        raise InputError(f"{path.name}: no code column in {header}.", path=path)
+    add_i = _find(header, "add dt", "add date")
+    term_i = _find(header, "term dt", "term date", "termination date")
+    rec_i = _find(header, "recid")
+    body = [r for r in rows[h + 1 :] if len(r) > code_i and r[code_i].strip()]
+
+    def col(i):
+        return [r[i].strip() if i is not None and len(r) > i else "" for r in body]
+
+    frame = pd.DataFrame(
+        {"code": col(code_i), "rec": col(rec_i), "add": col(add_i), "term": col(term_i)}
+    )
+    if rec_i is not None:
+        frame = frame[frame["rec"].isin(["3", ""])]
+    frame = frame[frame["code"].str.fullmatch(r"[0-9A-Z]{5}", na=False)]
+    out = pd.DataFrame(
+        {
+            "code": frame["code"].str.upper(),
+            "add_date": _dates(frame["add"]),
+            "term_date": _dates(frame["term"]),
+        }
+    ).drop_duplicates("code", keep="first")
+    if out.empty:
+        raise InputError(f"{path.name}: no procedure codes read.", path=path)
+    return out.reset_index(drop=True)
