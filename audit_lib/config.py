@@ -183,6 +183,8 @@ class AuditConfig:
             hospital) for CLM-NCCI-01, as downloaded (``[codesets] ptp = [...]``).
         mue_files: CMS MUE tables (practitioner, outpatient hospital, DME) for CLM-MUE-01/02/03
             (``[codesets] mue = [...]``). Relative paths are read from the config file's folder.
+        hcpcs_file: the CMS HCPCS Level II file with add/termination dates (CLM-PX-02).
+        cpt_file: a CPT code list the organisation licenses (code, optional add/term dates).
         demo_seed: seed of the synthetic demo quarter (used when no claims file is given).
         demo_claims: number of claims in the synthetic demo quarter.
         clock_resume: 60-day clock after a suspension: ``strict`` (unused days resume) or
@@ -208,6 +210,8 @@ class AuditConfig:
     extra_modifiers: tuple[str, ...] = ()
     ptp_files: tuple[str, ...] = ()
     mue_files: tuple[str, ...] = ()
+    hcpcs_file: str | None = None
+    cpt_file: str | None = None
     demo_seed: int = 20260930
     demo_claims: int = 4000
     clock_resume: str = "strict"
@@ -252,6 +256,8 @@ class AuditConfig:
             "extra_modifiers": list(self.extra_modifiers),
             "ptp_files": list(self.ptp_files),
             "mue_files": list(self.mue_files),
+            "hcpcs_file": self.hcpcs_file,
+            "cpt_file": self.cpt_file,
             "demo_seed": self.demo_seed,
             "demo_claims": self.demo_claims,
             "clock_resume": self.clock_resume,
@@ -327,6 +333,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
             if key in codesets:
                 items = codesets[key] if isinstance(codesets[key], list) else [codesets[key]]
                 raw[field_name] = tuple(str((p.parent / str(f)).resolve()) for f in items)
+        for key in ("hcpcs", "cpt"):
+            if key in codesets:
+                raw[f"{key}_file"] = str((p.parent / str(codesets[key])).resolve())
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ConfigError(

@@ -124,6 +124,12 @@ CLAIMS_RULES: dict[str, Rule] = {
             "excess",
         ),
         _R(
+            "CLM-PX-02",
+            "Procedure code not active on the date of service (HCPCS file, licensed CPT list)",
+            "error",
+            "CMS HCPCS file add/termination dates (RULEBOOK 1.3)",
+        ),
+        _R(
             "CLM-MOD-25",
             "Modifier 25 on a non-E/M code, or on an E/M with no other same-day service",
             "error",

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..codesets.edits import EditTables
 
-__all__ = ["NCCI_MODIFIERS", "edit_findings"]
+__all__ = ["NCCI_MODIFIERS", "edit_findings", "px02_findings"]
 
 # NCCI-associated modifiers: the only ones that may bypass a PTP edit with indicator 1
 NCCI_MODIFIERS = (
@@ -207,4 +207,55 @@ def _mue(con) -> pd.DataFrame:
                 }
             )
         )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def px02_findings(
+    lines: pd.DataFrame, *, hcpcs: pd.DataFrame | None, cpt: pd.DataFrame | None
+) -> pd.DataFrame:
+    """CLM-PX-02: HCPCS Level II codes (and CPT codes, when a licensed list is given) that are
+    not in the table, not yet added, or terminated on the date of service."""
+    code = lines["procedure_code"].astype("string")
+    dos = pd.to_datetime(lines["service_date"])
+    parts = []
+    for table, pattern, name in (
+        (hcpcs, r"[A-V]\d{4}", "the HCPCS file"),
+        (cpt, r"\d{4}[0-9FTU]", "the CPT list"),
+    ):
+        if table is None:
+            continue
+        mine = code.str.fullmatch(pattern, na=False) & dos.notna()
+        t = table.set_index("code")
+        add = code.map(t["add_date"])
+        term = code.map(t["term_date"])
+        missing = mine & ~code.isin(t.index)
+        early = mine & ~missing & (dos < add).fillna(False)
+        late = mine & ~missing & (dos > term).fillna(False)
+        day = dos.dt.strftime("%Y-%m-%d")
+        detail = (
+            pd.Series("", index=lines.index, dtype="string")
+            .mask(missing, code + " is not in " + name)
+            .mask(early, code + " was added " + add.dt.strftime("%Y-%m-%d") + ", after " + day)
+            .mask(
+                late, code + " was terminated " + term.dt.strftime("%Y-%m-%d") + ", before " + day
+            )
+        )
+        bad = missing | early | late
+        if bad.any():
+            sub = lines[bad]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "rule_id": "CLM-PX-02",
+                        "severity": "error",
+                        "dataset": "claims",
+                        "record_key": sub["record_key"].astype("string"),
+                        "row": sub["_row"].astype("int64"),
+                        "field": "procedure_code",
+                        "detail": detail[bad] + " (not active on the date of service)",
+                        "amount": pd.to_numeric(sub["billed_amount"], errors="coerce"),
+                        "trigger": "CLM-PX-02|" + code[bad] + "|" + day[bad],
+                    }
+                )
+            )
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -135,6 +135,15 @@ def _edit_tables(config: AuditConfig):
     return load_edit_tables(config.ptp_files, config.mue_files)
 
 
+def _code_dates(config: AuditConfig):
+    """The HCPCS file and CPT list with add/termination dates (``[codesets] hcpcs``, ``cpt``)."""
+    from ..codesets.hcpcs import load_code_dates
+
+    hcpcs = load_code_dates(config.hcpcs_file, kind="hcpcs") if config.hcpcs_file else None
+    cpt = load_code_dates(config.cpt_file, kind="cpt") if config.cpt_file else None
+    return hcpcs, cpt
+
+
 def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
     return parse_error_findings(loaded.parse_errors, lines, prefix="CLM", dataset="claims")
 
@@ -239,8 +248,10 @@ def run_claims_review(
     remit_findings = x12.get("balance_findings", pd.DataFrame())
     _note(progress, "applying the CMS edit tables (NCCI, MUE)")
     tables = _edit_tables(config)
-    from .edits import edit_findings
+    from .edits import edit_findings, px02_findings
     from .modifier_rules import modifier_findings
+
+    hcpcs, cpt = _code_dates(config)
 
     findings = combine_findings(
         _parse_findings(loaded, lines),
@@ -250,6 +261,7 @@ def run_claims_review(
                 control_findings,
                 remit_findings,
                 edit_findings(lines, tables),
+                px02_findings(lines, hcpcs=hcpcs, cpt=cpt),
                 modifier_findings(lines),
             ],
             ignore_index=True,
@@ -281,6 +293,10 @@ def run_claims_review(
         "evaluated": {
             "CLM-NCCI-01": not tables.ptp.empty,
             "CLM-MUE-01/02/03": not tables.mue.empty,
+            "CLM-PX-02": {
+                "hcpcs": config.hcpcs_file is not None,
+                "cpt": config.cpt_file is not None,
+            },
         },
         "note": "NCCI and MUE are evaluated with the CMS files configured in [codesets] ptp and "
         "mue (CPT content is AMA-licensed: none ship with the package; hand-made demo tables "

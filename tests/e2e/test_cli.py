@@ -326,15 +326,20 @@ def test_cms_edit_tables_from_the_config(tmp_path):
     csv = tmp_path / "claims.csv"
     assert audit("demo-data", "--claims", "400", "--out", csv).returncode == 0
     cfg = tmp_path / "audit.toml"
-    cfg.write_text(f'[codesets]\nptp = ["{DEMO_PTP}"]\nmue = ["{DEMO_MUE}"]\n')
+    hcpcs = tmp_path / "hcpcs.csv"  # J1100 terminated: every J1100 line is CLM-PX-02
+    hcpcs.write_text("HCPC,RECID,ADD DT,TERM DT\nJ1100,3,20000101,20200101\nJ3301,3,20000101,\n")
+    cfg.write_text(
+        f'[codesets]\nptp = ["{DEMO_PTP}"]\nmue = ["{DEMO_MUE}"]\nhcpcs = "{hcpcs.name}"\n'
+    )
     out = tmp_path / "run"
     r = audit("claims", "--claims", csv, "--period", "2026Q3", "--config", cfg, "--out", out)
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
-    assert s["edit_tables"]["evaluated"] == {"CLM-NCCI-01": True, "CLM-MUE-01/02/03": True}
+    assert s["edit_tables"]["evaluated"]["CLM-NCCI-01"] is True
     assert {f["file"] for f in s["edit_tables"]["files"]} == {DEMO_PTP.name, DEMO_MUE.name}
     rules = set(pd.read_csv(out / "findings.csv")["rule_id"])
-    assert {"CLM-NCCI-01", "CLM-MUE-01", "CLM-MUE-02"} <= rules
+    assert {"CLM-NCCI-01", "CLM-MUE-01", "CLM-MUE-02", "CLM-PX-02"} <= rules
+    assert s["edit_tables"]["evaluated"]["CLM-PX-02"] == {"hcpcs": True, "cpt": False}
     cfg.write_text('[codesets]\nptp = ["missing.txt"]\n')
     r = audit(
         "claims", "--claims", csv, "--period", "2026Q3", "--config", cfg, "--out", tmp_path / "x"

@@ -193,3 +193,36 @@ def test_demo_quarter_against_a_brute_force_oracle():
             elif same and sum(m[6] for m in same) > limit:
                 expected.add((f"CLM-MUE-0{mai}", min(m[0] for m in same)))
     assert got == expected and len(got) > 50
+
+
+def test_px02_hcpcs_dates_and_a_licensed_cpt_list(tmp_path):
+    from audit_lib.claims.edits import px02_findings
+    from audit_lib.codesets.hcpcs import load_code_dates
+
+    hcpcs = tmp_path / "HCPC2026_JAN_ANWEB.csv"
+    hcpcs.write_text(
+        "HCPC,SEQNUM,RECID,LONG DESCRIPTION,ADD DT,ACT EFF DT,TERM DT\n"
+        "J1100,00100,3,Injection dexamethasone,20000101,20000101,\n"
+        "J1100,00200,4,sodium phosphate,,,\n"
+        "G2211,00100,3,Visit complexity add-on,20210101,20240101,\n"
+        "Q9999,00100,3,Retired code,20100101,20100101,20151231\n"
+        "XE,00100,7,Separate encounter,20150101,20150101,\n"
+    )
+    cpt = tmp_path / "cpt.csv"
+    cpt.write_text("code,add_date,term_date\n99213,19920101,\n93000,19920101,\n")
+    h = load_code_dates(hcpcs, kind="hcpcs")
+    assert h["code"].tolist() == ["J1100", "G2211", "Q9999"]  # modifiers and continuations out
+    c = load_code_dates(cpt, kind="cpt")
+    ls = lines(
+        ("C1", "P1", "1", "2026-07-01", "J1100", 1),  # active
+        ("C1", "P1", "1", "2020-07-01", "G2211", 1),  # before it was added
+        ("C1", "P1", "1", "2026-07-01", "Q9999", 1),  # terminated
+        ("C1", "P1", "1", "2026-07-01", "J9999", 1),  # not in the file
+        ("C1", "P1", "1", "2026-07-01", "99213", 1),  # in the CPT list
+        ("C1", "P1", "1", "2026-07-01", "99999", 1),  # not in it
+    )
+    f = px02_findings(ls, hcpcs=h, cpt=c)
+    assert rules(f) == [("CLM-PX-02", r) for r in (3, 4, 5, 7)]
+    assert "terminated 2015-12-31" in f.set_index("row").at[4, "detail"]
+    assert px02_findings(ls, hcpcs=h, cpt=None)["row"].tolist() == [3, 4, 5]  # CPT unchecked
+    assert px02_findings(ls, hcpcs=None, cpt=None).empty
