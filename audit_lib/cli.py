@@ -424,9 +424,10 @@ def run(period: str, out: Path | None, prior: Path | None) -> None:
     "--dataset",
     default="claims",
     show_default=True,
-    type=click.Choice(["claims", "access"]),
+    type=click.Choice(["claims", "access", "x12"]),
     help="claims: one CSV file; access: a folder of access_log, workforce, patients and "
-    "encounters CSVs.",
+    "encounters CSVs; x12: a folder with the demo claims as demo.837 / demo.837i and their "
+    "adjudication as demo.835.",
 )
 @click.option("--period", default="2026Q3", show_default=True)
 @click.option("--seed", default=20260930, show_default=True, type=int)
@@ -442,6 +443,15 @@ def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) ->
     from .config import parse_period
 
     parse_period(period)
+    if dataset == "x12":
+        from .claims.demo import generate_demo_claims
+        from .x12.writer import write_demo_x12
+
+        demo = generate_demo_claims(period=period.upper(), seed=seed, n_claims=n_claims)
+        paths = write_demo_x12(demo.claims, out)
+        demo.truth.to_csv(Path(out) / "truth.csv", index=False, lineterminator="\n")
+        _say(f"wrote {', '.join(Path(p).name for p in paths.values())} and truth.csv to {out}")
+        return
     if dataset == "access":
         from .access.demo import generate_demo_access, write_demo_access
 

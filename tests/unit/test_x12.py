@@ -226,3 +226,23 @@ def test_not_x12_is_a_clear_error(tmp_path):
     p.write_text(isa + "GS*HC*A*B*20260101*1200*1*X*005010X222A1~ST*837*0001~")
     with pytest.raises(X12Error, match="ends before the SE"):
         read_x12(p)
+
+
+def test_demo_quarter_round_trips_through_x12(tmp_path):
+    from audit_lib.claims.demo import generate_demo_claims
+    from audit_lib.x12.writer import write_demo_x12
+
+    demo = generate_demo_claims(n_claims=300)
+    paths = write_demo_x12(demo.claims, tmp_path)
+    back, info = read_837([paths["837p"], paths["837i"]])
+    assert info["lines"] == len(demo.claims) and not info["warnings"]
+    cols = ["claim_id", "line_number", "procedure_code", "billed_amount", "units"]
+    key = ["claim_id", "line_number", "procedure_code"]
+    a = demo.claims[cols].astype(str).sort_values(key, kind="stable").reset_index(drop=True)
+    b = back[cols].astype(str).sort_values(key, kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    lines, _, found, _ = read_835(paths["835"])
+    adjudicated = demo.claims["claim_status"].isin(["paid", "denied", "partial"])
+    assert len(lines) == adjudicated.sum()
+    # balanced by construction except where the demo planted amount defects
+    assert set(found["rule_id"]) <= {"CLM-AMT-03", "CLM-AMT-04"}
