@@ -35,7 +35,7 @@ def _check_input(path: Path) -> None:
     from .errors import InputError
 
     if not path.is_file():
-        raise InputError(f"{path} does not exist. Check the --claims path.", path=path)
+        raise InputError(f"{path} does not exist. Check the path given.", path=path)
     if path.suffix.lower() not in (".csv", ".parquet", ".xlsx", ".xlsm"):
         raise InputError(
             f"{path.name}: unsupported file type {path.suffix or '(none)'}. "
@@ -253,9 +253,12 @@ def _run_access(
         raise ConfigError(
             "--access-log needs --workforce and --patients (and, for LOG-R-07, --encounters)."
         )
+    from .access.load import check_columns
+
     for path in access_log:
         if path.suffix.lower() not in (".json", ".ndjson", ".xml"):
             _check_input(path)
+            check_columns(path)
         elif not path.is_file():
             raise ConfigError(f"{path} does not exist. Check the --access-log path.")
     _preflight(config, period, as_of, (workforce, patients, encounters), None)

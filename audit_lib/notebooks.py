@@ -61,7 +61,9 @@ def run_notebook(
             progress_bar=progress,
             cwd=str(out_dir),
             log_output=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-encryption notice on stderr
+            # no TCP-encryption notice, no "KeyboardInterrupt caught" at shutdown on stderr: kernel
+            # failures still come back as PapermillExecutionError
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
         cls = _PASS_THROUGH.get(exc.ename)

@@ -162,6 +162,39 @@ def _wanted(name: str) -> bool:
     return ACCESS_LOG_SCHEMA.spec(name) is not None
 
 
+def check_columns(path: str | Path) -> None:
+    """Fail fast (before any heavy work) when an access-log file lacks required columns."""
+    import duckdb
+
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        try:
+            cols = [
+                d[0]
+                for d in duckdb.sql(
+                    f"DESCRIBE SELECT * FROM read_parquet({_sql_text(str(path))})"
+                ).fetchall()
+            ]
+        except Exception as exc:
+            raise InputError(
+                f"{path.name} is not a readable Parquet file: {exc}.", path=path
+            ) from None
+    elif path.suffix.lower() == ".csv":
+        import csv
+
+        with path.open("rb") as fh:
+            first = fh.readline()
+        if not first.strip():
+            raise EmptyInputError(f"{path.name} is empty: expected a header row.", path=path)
+        cols = next(csv.reader([first.decode("utf-8-sig", errors="replace").rstrip("\r\n")]))
+    else:
+        return  # Excel is checked when it is read
+    names = _names(cols, path)
+    missing = [c for c in ACCESS_LOG_SCHEMA.required if c not in names]
+    if missing:
+        raise MissingColumnsError(path, missing, names)
+
+
 def load_access_log(
     source: str | Path | pd.DataFrame, con, *, label: str | None = None
 ) -> AccessLog:
