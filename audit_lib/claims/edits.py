@@ -1,5 +1,6 @@
-"""The CMS table-driven edits on claim lines: NCCI procedure-to-procedure (CLM-NCCI-01) and
-Medically Unlikely Edits (CLM-MUE-01/02/03), RULEBOOK 1.5-1.6.
+"""The CMS table-driven edits on claim lines: NCCI procedure-to-procedure (CLM-NCCI-01, and
+the unneeded-bypass part of CLM-MOD-59X) and Medically Unlikely Edits (CLM-MUE-01/02/03),
+RULEBOOK 1.4-1.6.
 
 Both are joins (pairs of lines of one patient, provider and date of service against millions
 of PTP pairs; unit totals against the MUE table), so they run in DuckDB. The provider is the
@@ -49,6 +50,7 @@ def _lines_for_sql(lines: pd.DataFrame) -> pd.DataFrame:
             .str.strip()
             .str.replace(r"\s+", " ", regex=True),
             "has_ncci": has_ncci,
+            "has_59x": mods.isin(["59", "XE", "XS", "XP", "XU"]).any(axis=1),
         }
     ).dropna(subset=["patient_id", "provider", "dos", "code"])
 
@@ -67,6 +69,7 @@ def edit_findings(lines: pd.DataFrame, tables: EditTables) -> pd.DataFrame:
         if not tables.ptp.empty:
             con.register("ptp", tables.ptp)
             parts.append(_ncci(con))
+            parts.append(_unneeded_bypass(con))
         if not tables.mue.empty:
             con.register("mue", tables.mue)
             parts.append(_mue(con))
@@ -123,6 +126,48 @@ def _ncci(con) -> pd.DataFrame:
             + ")",
             "amount": found["amount"].astype("float64"),
             "trigger": "NCCI|" + found["col1"] + "|" + found["col2"] + "|" + found["dos"],
+        }
+    )
+
+
+def _unneeded_bypass(con) -> pd.DataFrame:
+    """CLM-MOD-59X (warning): 59 or an X modifier on a line that is in no active PTP pair
+    with indicator 1 with another line of the same patient, provider and date: there is no
+    edit to bypass (RULEBOOK 1.4)."""
+    found = con.execute(
+        """
+        SELECT x._row AS row, x.record_key, x.code, x.mods, x.billed AS amount,
+               strftime(x.dos, '%Y-%m-%d') AS dos
+        FROM l x
+        WHERE x.has_59x AND NOT EXISTS (
+            SELECT 1 FROM l o JOIN ptp p
+              ON ((p.col1 = x.code AND p.col2 = o.code) OR (p.col1 = o.code AND p.col2 = x.code))
+             AND p.claim_type = x.claim_type AND p.indicator = 1
+             AND p.effective <= x.dos AND (p.deletion IS NULL OR x.dos < p.deletion)
+            WHERE o.patient_id = x.patient_id AND o.provider = x.provider AND o.dos = x.dos
+              AND o._row <> x._row
+        )
+        ORDER BY x._row
+        """
+    ).df()
+    if found.empty:
+        return found
+    return pd.DataFrame(
+        {
+            "rule_id": "CLM-MOD-59X",
+            "severity": "warning",
+            "dataset": "claims",
+            "record_key": found["record_key"],
+            "row": found["row"].astype("int64"),
+            "field": "modifier_1",
+            "detail": "bypass modifier ("
+            + found["mods"]
+            + ") on "
+            + found["code"]
+            + " but no active NCCI pair with indicator 1 joins it to another line of the same "
+            "patient, provider and date " + found["dos"] + ": there is no edit to bypass",
+            "amount": found["amount"].astype("float64"),
+            "trigger": "MOD59X-PTP|" + found["code"] + "|" + found["dos"],
         }
     )
 

@@ -53,8 +53,9 @@ def test_demo_tables_load_in_the_cms_layouts():
 def test_ncci_indicator_0_is_never_bypassed():
     f = edit_findings(lines(("C1", "P1", "1", "2026-07-01", "93000", 1),
                             ("C1", "P1", "1", "2026-07-01", "99000", 1, "59")), TABLES)  # fmt: skip
-    assert rules(f) == [("CLM-NCCI-01", 3)]  # on the column 2 line
-    assert "modifier indicator 0" in f["detail"].iloc[0]
+    # on the column 2 line; its 59 bypasses nothing (no indicator-1 pair): also CLM-MOD-59X
+    assert rules(f) == [("CLM-MOD-59X", 3), ("CLM-NCCI-01", 3)]
+    assert "modifier indicator 0" in f.set_index("rule_id").at["CLM-NCCI-01", "detail"]
 
 
 def test_ncci_indicator_1_is_bypassed_by_an_associated_modifier_on_either_line():
@@ -163,6 +164,7 @@ def test_demo_quarter_against_a_brute_force_oracle():
     loaded = load_claims(None, config=config)
     cl, *_ = prepare_batches(loaded, config)
     found = edit_findings(cl, TABLES)
+    found = found[found["rule_id"] != "CLM-MOD-59X"]  # tested on its own below
     got = set(zip(found["rule_id"], found["row"], strict=True))
 
     ptp = TABLES.ptp
@@ -226,3 +228,16 @@ def test_px02_hcpcs_dates_and_a_licensed_cpt_list(tmp_path):
     assert "terminated 2015-12-31" in f.set_index("row").at[4, "detail"]
     assert px02_findings(ls, hcpcs=h, cpt=None)["row"].tolist() == [3, 4, 5]  # CPT unchecked
     assert px02_findings(ls, hcpcs=None, cpt=None).empty
+
+
+def test_bypass_modifier_without_an_edit_to_bypass_is_mod_59x():
+    pair = [
+        ("C1", "P1", "1", "2026-07-01", "80053", 1),
+        ("C1", "P1", "1", "2026-07-01", "85025", 1, "XS"),
+    ]
+    assert edit_findings(lines(*pair), TABLES).empty  # an indicator-1 pair: XS is needed
+    alone = lines(("C1", "P1", "1", "2026-07-01", "93000", 1, "59"))
+    f = edit_findings(alone, TABLES)
+    assert rules(f) == [("CLM-MOD-59X", 2)] and f["severity"].iloc[0] == "warning"
+    assert "no edit to bypass" in f["detail"].iloc[0]
+    assert edit_findings(alone, load_edit_tables([], [])).empty  # needs the PTP table
