@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from ..phi import Masker
-from ..rules import ACCESS_RULES
 from .detect import RULE_WEIGHTS
 
 __all__ = ["DISPOSITIONS", "alert_findings", "build_cases"]
@@ -202,7 +201,3 @@ def alert_findings(a: pd.DataFrame) -> pd.DataFrame:
             "trigger": out["rule_id"] + "|" + out["record_key"],
         }
     )
-
-
-def rule_titles() -> dict[str, str]:
-    return {k: v.title for k, v in ACCESS_RULES.items()}

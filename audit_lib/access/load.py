@@ -72,21 +72,11 @@ def connect(site_timezone: str, *, memory_limit: str | None = None, temp_dir: st
 
 
 def _read_arrow(path: Path):
+    """CSV or XLSX as an Arrow table of text (Parquet is streamed by DuckDB instead)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise InputError(f"{path} does not exist. Check the --access-log path.", path=path)
-    if suffix == ".csv":
+    if path.suffix.lower() == ".csv":
         return read_csv_arrow(path)
-    if suffix == ".parquet":
-        try:
-            return pq.read_table(path)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputError(
-                f"{path.name} is not a readable Parquet file: {exc}.", path=path
-            ) from None
     raw = _read_raw(path)  # xlsx (and the clear error for other suffixes)
     return pa.Table.from_pandas(raw.apply(_as_text), preserve_index=False)
 
