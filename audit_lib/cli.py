@@ -134,17 +134,6 @@ def _abs(path: Path | None) -> str | None:
     return str(path.resolve()) if path else None
 
 
-def _expand(paths: tuple[Path, ...] | list[Path]) -> list[Path]:
-    """Files of the given paths (a folder stands for the files in it, sorted)."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
-        else:
-            out.append(p)
-    return out
-
-
 def _run_claims(
     claims: Path | tuple[Path, ...] | None,
     period: str | None,
@@ -156,10 +145,11 @@ def _run_claims(
     prior: Path | None = None,
     remits: tuple[Path, ...] = (),
 ) -> dict:
+    from .paths import expand_files
     from .x12.importer import is_x12
 
-    claim_files = _expand(claims if isinstance(claims, tuple) else ((claims,) if claims else ()))
-    remit_files = _expand(remits)
+    claim_files = expand_files(claims) if claims else []
+    remit_files = expand_files(remits)
     for path in [*claim_files, *remit_files]:
         if not path.is_file():
             raise ConfigError(f"{path} does not exist. Check the --claims / --remits path.")
@@ -583,15 +573,16 @@ def access(
 def convert(kind: str, files: tuple[Path, ...], remits: tuple[Path, ...], out: Path) -> None:
     """Convert X12 837 claims (and 835 remittances) to the canonical claims table, for other
     tools. The table holds raw patient data: keep it where the inputs are kept."""
+    from .paths import expand_files
     from .x12 import importer
 
-    claim_files = _expand(files)
+    claim_files = expand_files(files)
     if not importer.is_x12(claim_files):
         raise ConfigError("audit convert x12 takes X12 837 files (or a folder of them).")
     frame, info = importer.read_837(claim_files)
     matched = 0
     if remits:
-        remit_files = _expand(remits)
+        remit_files = expand_files(remits)
         if not importer.is_x12(remit_files):
             raise ConfigError("--remits takes X12 835 files (or a folder of them).")
         lines, _claims, _found, _info = importer.read_835(remit_files)

@@ -1,9 +1,10 @@
-"""Where reports go by default."""
+"""Where reports go by default, and the input files a path stands for."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from .config import AuditConfig
 
@@ -17,3 +18,17 @@ def reports_dir() -> Path:
 def default_out_dir(config: AuditConfig, review: str) -> Path:
     """``reports/<period>/<review>/``, e.g. ``reports/2026Q3/claims``."""
     return reports_dir() / (config.period or "unspecified-period") / review
+
+
+def expand_files(source: Any) -> list[Path]:
+    """The files of a source: one path or a sequence of them, a folder standing for the files
+    in it (sorted, hidden files left out)."""
+    items = source if isinstance(source, list | tuple) else [source]
+    files: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            files += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
+        else:
+            files.append(p)
+    return files

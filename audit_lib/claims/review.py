@@ -93,6 +93,7 @@ def load_claims(path: Any = None, *, config: AuditConfig, remits: Any = None) ->
 
 
 def _load(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable, dict[str, Any]]:
+    from ..paths import expand_files
     from ..tables import _normalise_columns, _read_raw
     from ..x12 import importer
 
@@ -106,7 +107,7 @@ def _load(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable, dic
         raw, source = demo.claims, f"demo:{demo.period}:seed={demo.seed}"
     elif importer.is_x12(path):
         raw, x12["claims"] = importer.read_837(path)
-        names = [p.name for p in importer.x12_files(path)]
+        names = [p.name for p in expand_files(path)]
         source = (
             "X12 837: " + ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
         )

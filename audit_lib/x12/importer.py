@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..paths import expand_files
 from .claims837 import claims_from_837
 from .reader import read_x12
 from .remit835 import balance_findings, remits_from_835
 
-__all__ = ["is_x12", "merge_remits", "read_835", "read_837", "x12_files"]
+__all__ = ["is_x12", "merge_remits", "read_835", "read_837"]
 
 CLAIM_COLUMNS = (
     "claim_id", "line_number", "patient_id", "payer_id", "payer_type", "billing_npi",
@@ -39,31 +40,19 @@ def _sniff(path: Path) -> bool:
     return head.startswith(b"ISA") or head.startswith(b"ST*") or head.startswith(b"ST~")
 
 
-def x12_files(source: Any) -> list[Path]:
-    """The files of a source (a file, a folder or a list of them)."""
-    items = source if isinstance(source, list | tuple) else [source]
-    files: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
-        else:
-            files.append(p)
-    return files
-
-
 def is_x12(source: Any) -> bool:
     """True when every file of ``source`` starts with an X12 segment."""
     if source is None or isinstance(source, pd.DataFrame):
         return False
-    files = x12_files(source)
+    files = expand_files(source)
     return bool(files) and all(f.is_file() and _sniff(f) for f in files)
 
 
 def read_837(source: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The claim lines of every 837 in ``source`` as text columns, and what was read."""
     frames, info = [], {"files": [], "warnings": []}
-    for f in x12_files(source):
+    files = expand_files(source)
+    for f in files:
         ic = read_x12(f)
         t = claims_from_837(ic)
         info["files"].append(
@@ -75,7 +64,7 @@ def read_837(source: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     if not frames:
         raise InputError(
             "no 837 claim lines found in " + ", ".join(i["file"] for i in info["files"]) + ".",
-            path=x12_files(source)[0],
+            path=files[0],
         )
     frame = pd.concat(frames, ignore_index=True)
     for col in CLAIM_COLUMNS:
@@ -90,7 +79,7 @@ def read_835(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dic
     """(service lines, claims, balancing findings, what was read) of every 835 in ``source``."""
     lines, claims, findings = [], [], []
     info: dict[str, Any] = {"files": [], "warnings": []}
-    for f in x12_files(source):
+    for f in expand_files(source):
         ic = read_x12(f)
         ln, cl = remits_from_835(ic)
         info["files"].append({"file": f.name, "claims": len(cl), "lines": len(ln)})
