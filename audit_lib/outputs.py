@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .config import parse_period
+from .config import AuditConfig, parse_period
 from .rules import Rule
 
 SEVERITIES = ("error", "warning", "info")
@@ -23,6 +23,23 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     return value
+
+
+class ResolvedPeriod:
+    """``period`` and ``as_of`` of a finished review, as resolved in its ``config`` (mixed
+    into the claims, refunds and access review results)."""
+
+    config: AuditConfig
+
+    @property
+    def period(self) -> str:
+        assert self.config.period
+        return self.config.period
+
+    @property
+    def as_of(self) -> dt.date:
+        assert self.config.as_of
+        return self.config.as_of
 
 
 def period_block(period: str, as_of: dt.date, period_source: str) -> dict[str, str]:

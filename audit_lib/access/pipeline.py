@@ -11,7 +11,6 @@ say how many (rows read = rows checked + rows left out).
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,13 @@ from .._version import __version__
 from ..config import AuditConfig, load_config, parse_period, period_of, with_period
 from ..errors import ConfigError
 from ..findings import FINDINGS_COLUMNS, parse_error_findings, sort_findings
-from ..outputs import jsonable, period_block, summarize_findings, write_review_files
+from ..outputs import (
+    ResolvedPeriod,
+    jsonable,
+    period_block,
+    summarize_findings,
+    write_review_files,
+)
 from ..phi import Masker
 from ..rules import ACCESS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
@@ -36,7 +41,7 @@ Source = str | Path | pd.DataFrame | None
 
 
 @dataclass
-class AccessReview:
+class AccessReview(ResolvedPeriod):
     """Everything one access review produced. Patients appear only as tokens in ``cases``,
     ``case_events`` and ``findings``; ``alerts`` holds raw patient ids (not written)."""
 
@@ -54,16 +59,6 @@ class AccessReview:
     stats: dict[str, Any]
     summary: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def period(self) -> str:
-        assert self.config.period
-        return self.config.period
-
-    @property
-    def as_of(self) -> dt.date:
-        assert self.config.as_of
-        return self.config.as_of
 
 
 def _load_reference(paths: dict[str, Source], demo: Any | None) -> dict[str, LoadedTable]:

@@ -6,7 +6,6 @@ Reporting reads the :class:`ClaimsReview` and never recomputes anything.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,13 @@ from .._version import __version__
 from ..config import AuditConfig, load_config, parse_period, period_of, with_period
 from ..errors import ConfigError
 from ..findings import combine, parse_error_findings
-from ..outputs import jsonable, period_block, summarize_findings, write_review_files
+from ..outputs import (
+    ResolvedPeriod,
+    jsonable,
+    period_block,
+    summarize_findings,
+    write_review_files,
+)
 from ..rules import CLAIMS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
 from . import logic
@@ -55,7 +60,7 @@ _GX_LINE_COLUMNS = [
 
 
 @dataclass
-class ClaimsReview:
+class ClaimsReview(ResolvedPeriod):
     """Everything one review produced. ``lines`` holds raw protected values: display it only
     through :mod:`audit_lib.reporting`, which masks them."""
 
@@ -72,16 +77,6 @@ class ClaimsReview:
     comparison: dict[str, Any] | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def period(self) -> str:
-        assert self.config.period
-        return self.config.period
-
-    @property
-    def as_of(self) -> dt.date:
-        assert self.config.as_of
-        return self.config.as_of
 
 
 def load_claims(path: Any = None, *, config: AuditConfig, remits: Any = None) -> LoadedTable:

@@ -7,7 +7,6 @@ workpaper.xlsx, credit_balance_report.xlsx).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,13 @@ from ..config import AuditConfig, load_config, parse_period, period_of, with_per
 from ..errors import ConfigError
 from ..evidence.population import compute_control_totals
 from ..findings import FINDINGS_COLUMNS, fingerprints, sort_findings
-from ..outputs import jsonable, period_block, summarize_findings, write_review_files
+from ..outputs import (
+    ResolvedPeriod,
+    jsonable,
+    period_block,
+    summarize_findings,
+    write_review_files,
+)
 from ..rules import REFUNDS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
 from .cms838 import build_credit_balance_report, due_date, load_prior_icns
@@ -31,7 +36,7 @@ __all__ = ["RefundsReview", "run_refunds_review"]
 
 
 @dataclass
-class RefundsReview:
+class RefundsReview(ResolvedPeriod):
     """Everything one refunds review produced. ``frame`` holds raw patient ids: display it
     only through :mod:`audit_lib.reporting`."""
 
@@ -49,16 +54,6 @@ class RefundsReview:
     comparison: dict[str, Any] | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def period(self) -> str:
-        assert self.config.period
-        return self.config.period
-
-    @property
-    def as_of(self) -> dt.date:
-        assert self.config.as_of
-        return self.config.as_of
 
 
 def _load(overpayments: str | Path | None, claims: str | Path | None, config: AuditConfig):
