@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from .reader import Interchange, Segment, X12Error
+from .reader import Interchange, Segment, segment_error
 
 __all__ = ["claims_from_837"]
 
@@ -61,18 +61,12 @@ def _date(value: str) -> str:
     return value
 
 
-def _fail(ic: Interchange, seg: Segment, what: str) -> X12Error:
-    return X12Error(
-        f"{ic.path.name}: segment {seg.number} ({seg.text(ic.separators.element)[:80]}): {what}.",
-        path=ic.path,
-        row=seg.number,
-    )
-
-
 def _required(ic: Interchange, seg: Segment, *positions: int, names: dict[int, str]) -> None:
     for p in positions:
         if not seg.get(p).strip():
-            raise _fail(ic, seg, f"{seg.id}{p:02d} ({names.get(p, 'required element')}) is missing")
+            raise segment_error(
+                ic, seg, f"{seg.id}{p:02d} ({names.get(p, 'required element')}) is missing"
+            )
 
 
 def claims_from_837(ic: Interchange) -> pd.DataFrame:
@@ -136,7 +130,7 @@ def _transaction(ic, segments, claim_type, comp) -> list[dict[str, Any]]:
             role = seg.get(1)
             if expect_billing_nm1:
                 if role != "85":
-                    raise _fail(
+                    raise segment_error(
                         ic, seg, f"the billing provider loop (2010AA) must start with NM1*85, "
                         f"found NM1*{role}",
                     )  # fmt: skip
@@ -158,7 +152,7 @@ def _transaction(ic, segments, claim_type, comp) -> list[dict[str, Any]]:
                     claim["rendering_npi"] = npi
         elif sid == "N3":
             if seen_n4 and entity:
-                raise _fail(
+                raise segment_error(
                     ic, seg, f"N3 comes after N4 in the NM1*{entity} loop; N3 must precede N4"
                 )
         elif sid == "N4":
@@ -225,7 +219,7 @@ def _transaction(ic, segments, claim_type, comp) -> list[dict[str, Any]]:
         elif sid == "LX":
             close_line()
             if claim is None:
-                raise _fail(ic, seg, "LX (service line) before any CLM")
+                raise segment_error(ic, seg, "LX (service line) before any CLM")
             line = {"line_number": seg.get(1), "segment": seg.number}
             entity, seen_n4 = "", False
         elif sid in ("SV1", "SV2") and line is not None:

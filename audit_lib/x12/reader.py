@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["Interchange", "Segment", "Separators", "X12Error", "read_x12"]
+__all__ = ["Interchange", "Segment", "Separators", "X12Error", "read_x12", "segment_error"]
 
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 
@@ -71,13 +71,18 @@ class Interchange:
     warnings: list[str]  # envelope counts and control numbers that do not match
 
 
-def _fail(path: Path, number: int, segment: str, what: str) -> X12Error:
+def _message(path: Path, number: int, segment: str, what: str) -> str:
     shown = segment if len(segment) <= 80 else segment[:77] + "..."
-    return X12Error(f"{path.name}: segment {number} ({shown}): {what}.", path=path, row=number)
+    return f"{path.name}: segment {number} ({shown}): {what}."
 
 
-def _note(path: Path, number: int, segment: str, what: str) -> str:
-    return str(_fail(path, number, segment, what))
+def _fail(path: Path, number: int, segment: str, what: str) -> X12Error:
+    return X12Error(_message(path, number, segment, what), path=path, row=number)
+
+
+def segment_error(ic: Interchange, seg: Segment, what: str) -> X12Error:
+    """The error for a segment of a read interchange (used by the transaction parsers)."""
+    return _fail(ic.path, seg.number, seg.text(ic.separators.element), what)
 
 
 def _separators(text: str, path: Path) -> tuple[Separators, str]:
@@ -152,12 +157,12 @@ def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
             if isa is None:
                 raise _fail(path, n, seg.text(seps.element), "IEA without an ISA")
             if seg.get(2) != isa.get(13):
-                warnings.append(_note(
+                warnings.append(_message(
                     path, n, seg.text(seps.element),
                     f"IEA02 {seg.get(2)!r} does not match ISA13 {isa.get(13)!r}",
                 ))  # fmt: skip
             if seg.get(1).isdigit() and int(seg.get(1)) != groups_in_isa:
-                warnings.append(_note(
+                warnings.append(_message(
                     path, n, seg.text(seps.element),
                     f"IEA01 says {seg.get(1)} functional groups; the interchange has "
                     f"{groups_in_isa}",
@@ -172,12 +177,12 @@ def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
             if gs is None:
                 raise _fail(path, n, seg.text(seps.element), "GE without a GS")
             if seg.get(2) != gs.get(6):
-                warnings.append(_note(
+                warnings.append(_message(
                     path, n, seg.text(seps.element),
                     f"GE02 {seg.get(2)!r} does not match GS06 {gs.get(6)!r}",
                 ))  # fmt: skip
             if seg.get(1).isdigit() and int(seg.get(1)) != sets_in_gs:
-                warnings.append(_note(
+                warnings.append(_message(
                     path, n, seg.text(seps.element),
                     f"GE01 says {seg.get(1)} transaction sets, the group has {sets_in_gs}",
                 ))  # fmt: skip
@@ -193,12 +198,12 @@ def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
                 raise _fail(path, n, seg.text(seps.element), "SE without an ST")
             current.append(seg)
             if seg.get(2) != st.get(2):
-                warnings.append(_note(
+                warnings.append(_message(
                     path, n, seg.text(seps.element),
                     f"SE02 {seg.get(2)!r} does not match ST02 {st.get(2)!r}",
                 ))  # fmt: skip
             if seg.get(1).isdigit() and int(seg.get(1)) != len(current):
-                warnings.append(_note(
+                warnings.append(_message(
                     path, n, seg.text(seps.element),
                     f"SE01 says {seg.get(1)} segments, the transaction set has {len(current)} "
                     "(a segment is missing, extra, or split by a stray terminator)",
