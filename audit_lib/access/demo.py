@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import parse_period
+from ..holidays import federal_holidays, holidays_of_year
 
 __all__ = ["AccessDemo", "generate_demo_access", "write_demo_access"]
 
@@ -173,12 +174,7 @@ def generate_demo_access(
     rng = np.random.default_rng(seed)
     start, end = parse_period(period)
     days = pd.date_range(start, end, freq="D")
-    holidays = set(
-        __import__("pandas.tseries.holiday", fromlist=["x"])
-        .USFederalHolidayCalendar()
-        .holidays(start.isoformat(), end.isoformat())
-        .date
-    )
+    holidays = set(federal_holidays(start, end).date)
 
     # --- workforce ---------------------------------------------------------------------------
     n_support = max(6, n_users // 20)
@@ -403,11 +399,8 @@ def generate_demo_access(
 
 def _weekday_at(start: dt.date, offset: int, hour: int, minute: int = 0) -> pd.Timestamp:
     """A weekday (not a federal holiday) on or after ``start + offset`` at hour:minute."""
-    from pandas.tseries.holiday import USFederalHolidayCalendar
-
     day = start + dt.timedelta(days=offset)
-    hol = set(USFederalHolidayCalendar().holidays("2000-01-01", "2100-01-01").date)
-    while day.weekday() >= 5 or day in hol:
+    while day.weekday() >= 5 or day in holidays_of_year(day.year):
         day += dt.timedelta(days=1)
     return pd.Timestamp(day) + pd.Timedelta(hours=hour, minutes=minute)
 

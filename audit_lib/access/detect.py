@@ -159,10 +159,9 @@ def _sql_list(values) -> str:
 
 
 def _holidays(start: dt.date, end: dt.date) -> pd.DataFrame:
-    from pandas.tseries.holiday import USFederalHolidayCalendar
+    from ..holidays import federal_holidays
 
-    days = USFederalHolidayCalendar().holidays(start.isoformat(), end.isoformat())
-    return pd.DataFrame({"day": pd.to_datetime(days).date})
+    return pd.DataFrame({"day": federal_holidays(start, end).date})
 
 
 def build_context(con, s: AccessSettings, start: dt.date, end: dt.date) -> None:

@@ -110,9 +110,9 @@ def display_dx(codes: pd.Series) -> pd.Series:
 # --- timely filing (RULEBOOK 1.8) ------------------------------------------------------------
 @functools.cache
 def _federal_holidays(start_year: int, end_year: int) -> np.ndarray:
-    from pandas.tseries.holiday import USFederalHolidayCalendar
+    from ..holidays import federal_holidays
 
-    days = USFederalHolidayCalendar().holidays(f"{start_year}-01-01", f"{end_year}-12-31")
+    days = federal_holidays(f"{start_year}-01-01", f"{end_year}-12-31")
     return days.to_numpy().astype("datetime64[D]")
 
 
