@@ -13,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..access.cases import DISPOSITIONS
 from ..rules import ACCESS_RULES
-from .refunds_workpaper import _sheet
+from .refunds_workpaper import _sheet, rules_sheet
 from .workpaper import write_signoff_template
 
 if TYPE_CHECKING:
@@ -97,18 +97,7 @@ def write_access_workpaper(review: AccessReview, path: Path) -> Path:
         f.astype(object).where(f.notna(), "").values.tolist(),
         [12, 9, 12, 28, 9, 12, 110, 8, 22],
     )
-    by = s["findings"]["by_rule"]
-    rules = [
-        [r.rule_id, r.title, r.severity, r.source, by[r.rule_id]["count"]]
-        for r in ACCESS_RULES.values()
-    ]
-    _sheet(
-        wb,
-        "Rules",
-        ["rule_id", "title", "severity", "source", "findings"],
-        rules,
-        [14, 70, 10, 50, 10],
-    )
+    rules_sheet(wb, ACCESS_RULES, s["findings"]["by_rule"], [14, 70, 10, 50, 10])
     write_signoff_template(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)

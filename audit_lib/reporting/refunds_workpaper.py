@@ -26,6 +26,15 @@ def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], widths: lis
         ws.append([_cell(ws, v) for v in r])
 
 
+def rules_sheet(wb, catalogue: dict, by_rule: dict, widths: list[int]) -> None:
+    """The Rules sheet: every rule of the catalogue with its findings count."""
+    rows = [
+        [r.rule_id, r.title, r.severity, r.source, by_rule[r.rule_id]["count"]]
+        for r in catalogue.values()
+    ]
+    _sheet(wb, "Rules", ["rule_id", "title", "severity", "source", "findings"], rows, widths)
+
+
 def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:
     from ..phi import Masker
 
@@ -70,18 +79,7 @@ def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:
     _sheet(
         wb, "Findings", list(f.columns), f.values.tolist(), [12, 9, 13, 14, 7, 20, 100, 12, 22, 18]
     )
-    by = s["findings"]["by_rule"]
-    rules = [
-        [r.rule_id, r.title, r.severity, r.source, by[r.rule_id]["count"]]
-        for r in REFUNDS_RULES.values()
-    ]
-    _sheet(
-        wb,
-        "Rules",
-        ["rule_id", "title", "severity", "source", "findings"],
-        rules,
-        [14, 60, 10, 60, 10],
-    )
+    rules_sheet(wb, REFUNDS_RULES, s["findings"]["by_rule"], [14, 60, 10, 60, 10])
     t = s["control_totals"]["overpayments"]
     totals = [["rows", t["rows"], ""]]
     totals += [[m, v, ""] for m, v in t["amounts"].items()]
