@@ -286,11 +286,12 @@ def parse_frame(raw: pd.DataFrame, schema: TableSchema, source: str) -> LoadedTa
     )
 
 
-def load_table(path: str | Path, schema: TableSchema) -> LoadedTable:
-    """Read and parse one input file against ``schema``.
+def read_checked(path: str | Path, schema: TableSchema) -> pd.DataFrame:
+    """The raw columns of one input file (names normalised), after the checks every input
+    gets: readable, required columns present, at least one row.
 
     Raises:
-        InputError: unreadable, wrong type, not UTF-8, or missing required columns.
+        InputError: unreadable, wrong type, not UTF-8, missing required columns or no rows.
     """
     p = Path(path)
     raw = _normalise_columns(_read_raw(p), p)
@@ -303,4 +304,13 @@ def load_table(path: str | Path, schema: TableSchema) -> LoadedTable:
             "again; a review of an empty population cannot be signed off.",
             path=p,
         )
-    return parse_frame(raw, schema, source=str(p))
+    return raw
+
+
+def load_table(path: str | Path, schema: TableSchema) -> LoadedTable:
+    """Read and parse one input file against ``schema``.
+
+    Raises:
+        InputError: unreadable, wrong type, not UTF-8, or missing required columns.
+    """
+    return parse_frame(read_checked(path, schema), schema, source=str(Path(path)))

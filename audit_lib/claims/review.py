@@ -89,7 +89,7 @@ def load_claims(path: Any = None, *, config: AuditConfig, remits: Any = None) ->
 
 def _load(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable, dict[str, Any]]:
     from ..paths import expand_files
-    from ..tables import _normalise_columns, _read_raw
+    from ..tables import read_checked
     from ..x12 import importer
 
     x12: dict[str, Any] = {}
@@ -111,8 +111,7 @@ def _load(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable, dic
     else:
         if remits is None:
             return load_table(path, CLAIMS_SCHEMA), x12
-        p = Path(path)
-        raw, source = _normalise_columns(_read_raw(p), p), str(p)
+        raw, source = read_checked(path, CLAIMS_SCHEMA), str(Path(path))
     if remits is not None:
         if not importer.is_x12(remits):
             raise ConfigError("--remits must be X12 835 files (or a folder of them).")

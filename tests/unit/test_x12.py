@@ -246,3 +246,14 @@ def test_demo_quarter_round_trips_through_x12(tmp_path):
     assert len(lines) == adjudicated.sum()
     # balanced by construction except where the demo planted amount defects
     assert set(found["rule_id"]) <= {"CLM-AMT-03", "CLM-AMT-04"}
+
+
+def test_a_table_with_remits_gets_the_same_input_checks(tmp_path):
+    from audit_lib import load_config
+    from audit_lib.claims.review import load_claims
+    from audit_lib.errors import MissingColumnsError
+
+    bad = tmp_path / "claims.csv"
+    bad.write_text("claim_id,line_number\nC1,1\n")
+    with pytest.raises(MissingColumnsError, match="'patient_id'"):
+        load_claims(bad, config=load_config(period="2026Q3"), remits=LFH / "835_005010X221A1")
