@@ -107,12 +107,22 @@ def _log_chunks(con, masker: Masker, chunk_rows: int = CHUNK_ROWS):
         yield frame
 
 
-def _reference_batch(name: str, t: LoadedTable, masker: Masker) -> pd.DataFrame:
-    from .pipeline import _reference_keys
+def reference_keys(name: str, frame: pd.DataFrame, masker: Masker | None = None) -> pd.DataFrame:
+    """``_row`` and ``record_key`` of a reference table (patients by token)."""
+    if name == "workforce":
+        key = frame["user_id"].astype("string")
+    elif name == "patients":
+        key = (masker or Masker()).mask_series(frame["patient_id"].astype("string"))
+    else:
+        key = frame.get("encounter_id", pd.Series(pd.NA, index=frame.index)).astype("string")
+    key = key.fillna("row " + frame["_row"].astype("string"))
+    return pd.DataFrame({"_row": frame["_row"], "record_key": key})
 
+
+def _reference_batch(name: str, t: LoadedTable, masker: Masker) -> pd.DataFrame:
     schema = REFERENCE_SCHEMAS[name]
     frame = t.frame
-    batch = _reference_keys(name, frame, masker)
+    batch = reference_keys(name, frame, masker)
     for col in schema.required:
         values = (
             frame[col].astype("string") if col in frame else pd.Series(pd.NA, index=frame.index)

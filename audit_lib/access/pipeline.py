@@ -168,7 +168,7 @@ def _review(con, access_log, label, demo, workforce, patients, encounters, confi
     alerts, cases, case_events = build_cases(
         alerts, bulk_events, breach_threshold=s.breach_threshold, masker=masker
     )
-    parse = _parse_findings(con, log, reference)
+    parse = _parse_findings(con, log, reference, masker)
     if len(parse):  # an unparseable required value is reported once, as LOG-PARSE-01
         cells = parse["dataset"] + "|" + parse["row"].astype(str) + "|" + parse["field"]
         mine = (
@@ -248,7 +248,11 @@ def _is_fhir(src) -> bool:
     return all(Path(p).suffix.lower() in (".json", ".ndjson", ".xml") for p in _as_list(src))
 
 
-def _parse_findings(con, log: AccessLog, reference: dict[str, LoadedTable]) -> pd.DataFrame:
+def _parse_findings(
+    con, log: AccessLog, reference: dict[str, LoadedTable], masker: Masker
+) -> pd.DataFrame:
+    from .integrity import reference_keys
+
     parts = []
     if not log.parse_errors.empty:
         rows = log.parse_errors["row"].unique().tolist()
@@ -265,22 +269,13 @@ def _parse_findings(con, log: AccessLog, reference: dict[str, LoadedTable]) -> p
         if not t.parse_errors.empty:
             parts.append(
                 parse_error_findings(
-                    t.parse_errors, _reference_keys(name, t.frame), prefix="LOG", dataset=name
+                    t.parse_errors,
+                    reference_keys(name, t.frame, masker),
+                    prefix="LOG",
+                    dataset=name,
                 )
             )
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
-def _reference_keys(name: str, frame: pd.DataFrame, masker: Masker | None = None) -> pd.DataFrame:
-    """``_row`` and ``record_key`` of a reference table (patients by token)."""
-    if name == "workforce":
-        key = frame["user_id"].astype("string")
-    elif name == "patients":
-        key = (masker or Masker()).mask_series(frame["patient_id"].astype("string"))
-    else:
-        key = frame.get("encounter_id", pd.Series(pd.NA, index=frame.index)).astype("string")
-    key = key.fillna("row " + frame["_row"].astype("string"))
-    return pd.DataFrame({"_row": frame["_row"], "record_key": key})
 
 
 def build_summary(review: AccessReview, fhir_info: dict | None = None) -> dict[str, Any]:
