@@ -18,13 +18,11 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+from _measure import DATA, run_measured, save_results
 
 
 def _timed(label: str, fn, results: dict):
@@ -127,28 +125,15 @@ def main() -> int:
             import shutil
 
             shutil.rmtree(out)
-        # measured from a small wrapper process: a child forked from this (large) process
-        # would report this process's memory as its own peak
-        wrapper = (
-            "import resource, subprocess, sys, time, json; t = time.perf_counter(); "
-            "d = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-            "print(json.dumps({'rc': d.returncode, 'stderr': d.stderr, "
-            "'seconds': time.perf_counter() - t, "
-            "'peak_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
-        )
-        done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
-        res = json.loads(done.stdout)
+        res = run_measured(cmd)
         r["audit access end to end"] = round(res["seconds"], 1)
         print(res["stderr"].strip())
         if res["rc"] != 0:
             return 1
-        r["peak_rss_largest_child_mb"] = round(res["peak_kb"] / 1024)
+        r["peak_rss_largest_child_mb"] = res["peak_mb"]
         print(f"{'audit access end to end':>40}: {r['audit access end to end']:8.1f} s")
         print(f"{'peak memory (largest process)':>40}: {r['peak_rss_largest_child_mb']:8d} MB")
-    results = DATA / "results.json"
-    doc = json.loads(results.read_text()) if results.is_file() else {}
-    doc["access"] = r
-    results.write_text(json.dumps(doc, indent=2) + "\n")
+    save_results("access", r)
     print(json.dumps(r, indent=2))
     return 0
 

@@ -13,17 +13,14 @@ Results are printed and written to benchmarks/data/results.json; copy them into 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+from _measure import DATA, run_measured, save_results
 
 
 def _timed(label: str, fn, results: dict):
@@ -118,18 +115,15 @@ def main() -> int:
             "--out",
             str(out),
         ]
-        t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        r["audit claims end to end"] = round(time.perf_counter() - t, 2)
+        res = run_measured(cmd)
+        r["audit claims end to end"] = round(res["seconds"], 2)
         print(f"{'audit claims end to end':>34}: {r['audit claims end to end']:8.2f} s")
-        if proc.returncode != 0:
-            print(proc.stderr)
+        if res["rc"] != 0:
+            print(res["stderr"])
             return 1
-        r["peak_rss_mb_any_child"] = round(
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        )
+        r["peak_rss_mb_any_child"] = res["peak_mb"]
         print(f"{'peak memory (kernel or CLI)':>34}: {r['peak_rss_mb_any_child']:8d} MB")
-    (DATA / "results.json").write_text(json.dumps(r, indent=2) + "\n")
+    save_results("claims", r)
     return 0
 
 

@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+from _measure import save_results
 
 
 def synthetic_tables(seed: int = 11):
@@ -79,10 +76,7 @@ def main() -> int:
         "findings": found["rule_id"].value_counts().to_dict() if len(found) else {},
     }
     print(json.dumps(r, indent=2))
-    results = DATA / "results.json"
-    doc = json.loads(results.read_text()) if results.is_file() else {}
-    doc["edits"] = r
-    results.write_text(json.dumps(doc, indent=2) + "\n")
+    save_results("edits", r)
     return 0
 
 

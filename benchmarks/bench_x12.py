@@ -9,12 +9,12 @@ Results are printed and merged into benchmarks/data/results.json (figures in BEN
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
+from _measure import DATA, save_results
+
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
 FIXTURES = HERE.parent / "tests" / "fixtures" / "x12"
 
 
@@ -72,10 +72,7 @@ def main() -> int:
         }
         print(f"{label}: {mb:6.1f} MB, {lines:,} service lines in {secs:5.2f} s = "
               f"{mb / secs * 60:7.1f} MB/min")  # fmt: skip
-    results = DATA / "results.json"
-    doc = json.loads(results.read_text()) if results.is_file() else {}
-    doc["x12"] = r
-    results.write_text(json.dumps(doc, indent=2) + "\n")
+    save_results("x12", r)
     return 0
 
 

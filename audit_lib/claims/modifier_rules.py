@@ -39,11 +39,12 @@ def is_em(codes: pd.Series) -> pd.Series:
     return (num.between(99202, 99499) | c.isin(EM_HCPCS)).fillna(False).astype(bool)
 
 
-def _finding(lines, mask, rule, severity, field, detail, amount=None) -> pd.DataFrame:
+def _finding(lines, mask, rule, severity, field, detail) -> pd.DataFrame:
+    """Findings for the lines in ``mask``; ``detail`` (text, or a function of the mask) is
+    built for those lines only, not for every line."""
     sub = lines[mask]
     if sub.empty:
         return pd.DataFrame()
-    detail = detail[mask] if isinstance(detail, pd.Series) else detail
     return pd.DataFrame(
         {
             "rule_id": rule,
@@ -52,15 +53,33 @@ def _finding(lines, mask, rule, severity, field, detail, amount=None) -> pd.Data
             "record_key": sub["record_key"].astype("string"),
             "row": sub["_row"].astype("int64"),
             "field": field,
-            "detail": detail,
-            "amount": sub["billed_amount"].astype("float64") if amount is None else np.nan,
+            "detail": detail(mask) if callable(detail) else detail,
+            "amount": sub["billed_amount"].astype("float64"),
             "trigger": rule + "|" + sub["procedure_code"].astype("string").fillna(""),
         }
     )
 
 
+def _first_occurrences(f: pd.DataFrame, key: pd.Series) -> pd.Series:
+    """True on the first line of each key (earliest submitted, then claim id, line) and on
+    lines whose key is missing or unique; only the lines sharing a key are sorted."""
+    shared = key.notna() & key.duplicated(keep=False)
+    ordered = pd.DataFrame(
+        {
+            "key": key[shared],
+            "sub": pd.to_datetime(f.loc[shared, "submission_date"]),
+            "claim": f.loc[shared, "claim_id"].astype("string"),
+            "line": pd.to_numeric(f.loc[shared, "line_number"], errors="coerce"),
+        }
+    ).sort_values(["key", "sub", "claim", "line"], kind="stable", na_position="last")
+    first = pd.Series(True, index=f.index)
+    first[ordered.index] = ~ordered["key"].duplicated(keep="first").to_numpy()
+    return first
+
+
 def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
-    """The findings of the modifier and age rules (with ``trigger``)."""
+    """The findings of the modifier and age rules (with ``trigger``) on the claim-line batch
+    of :func:`audit_lib.claims.logic.build_claim_lines` (diagnoses normalised there)."""
     f = lines
     mods = f.reindex(columns=list(MODIFIER_COLUMNS)).astype("string").fillna("")
     code = f["procedure_code"].astype("string").fillna("")
@@ -75,19 +94,18 @@ def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
     valid_code = code.str.fullmatch(r"(\d{4}[0-9FTUM]|[A-V]\d{4})", na=False)  # else CLM-PX-01
     parts.append(
         _finding(f, m25 & ~em & valid_code, "CLM-MOD-25", "error", "modifier_1",
-                 "modifier 25 on " + code + ", which is not an E/M service")
+                 lambda m: "modifier 25 on " + code[m] + ", which is not an E/M service")
     )  # fmt: skip
     # another service: on the same claim, or for the same patient, provider and date (a date
     # or NPI mistyped on one line is reported by its own rule, not again here)
-    group = patient + "|" + provider + "|" + day
     service = ~em & code.ne("")
-    other = service.groupby(group).transform("any") | service.groupby(
+    other = service.groupby([patient, provider.fillna(""), day]).transform("any") | service.groupby(
         f["claim_id"].astype("string")
     ).transform("any")
     parts.append(
         _finding(f, m25 & em & ~other, "CLM-MOD-25", "warning", "modifier_1",
-                 "modifier 25 on E/M " + code + " with no other procedure or service for the "
-                 "same patient, provider and date " + day)
+                 lambda m: "modifier 25 on E/M " + code[m] + " with no other procedure or "
+                 "service for the same patient, provider and date " + day[m])
     )  # fmt: skip
 
     # CLM-MOD-59X (without the edit tables)
@@ -98,7 +116,7 @@ def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
     )  # fmt: skip
     parts.append(
         _finding(f, (m59 | mx) & em & ~(m59 & mx), "CLM-MOD-59X", "warning", "modifier_1",
-                 "59/X modifier on E/M " + code + ": modifier 25 is the E/M modifier")
+                 lambda m: "59/X modifier on E/M " + code[m] + ": modifier 25 is the E/M modifier")
     )  # fmt: skip
 
     # CLM-MOD-7677: repeats of a code for one patient and date need a repeat modifier
@@ -108,21 +126,11 @@ def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
     ).eq("void")
     key = (patient + "|" + code + "|" + day).where(~restated.fillna(False))
     # the first occurrence is the earliest submitted (then claim id, line), as for CLM-DUP
-    ordered = pd.DataFrame(
-        {
-            "key": key,
-            "sub": pd.to_datetime(f.get("submission_date")),
-            "claim": f["claim_id"].astype("string"),
-            "line": pd.to_numeric(f["line_number"], errors="coerce"),
-        },
-        index=f.index,
-    ).sort_values(["key", "sub", "claim", "line"], kind="stable", na_position="last")
-    first = ~ordered["key"].duplicated(keep="first") | ordered["key"].isna()
-    repeated = (~first).reindex(f.index) & code.ne("") & day.ne("") & patient.ne("")
+    repeated = ~_first_occurrences(f, key) & code.ne("") & day.ne("") & patient.ne("")
     parts.append(
         _finding(f, repeated & ~_has(mods, REPEAT_OK), "CLM-MOD-7677", "warning", "procedure_code",
-                 code + " billed again for the same patient on " + day + " without 76, 77, 91, "
-                 "59/X or an anatomic modifier: a suspected duplicate")
+                 lambda m: code[m] + " billed again for the same patient on " + day[m]
+                 + " without 76, 77, 91, 59/X or an anatomic modifier: a suspected duplicate")
     )  # fmt: skip
 
     # CLM-MOD-50 and CLM-MOD-LTRT
@@ -131,7 +139,7 @@ def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
     units = pd.to_numeric(f["units"], errors="coerce")
     parts.append(
         _finding(f, m50 & units.ne(1).fillna(False), "CLM-MOD-50", "error", "units",
-                 "bilateral modifier 50 with " + units.astype("string").fillna("?")
+                 lambda m: "bilateral modifier 50 with " + units[m].astype("string").fillna("?")
                  + " units: a bilateral procedure is reported once, with 1 unit")
     )  # fmt: skip
     parts.append(
@@ -166,7 +174,7 @@ def _age_findings(f: pd.DataFrame) -> pd.DataFrame:
     for col in DIAGNOSIS_COLUMNS:
         if col not in f:
             continue
-        dx = f[col].astype("string").str.replace(".", "", regex=False).str.upper().fillna("")
+        dx = f[col].astype("string").fillna("")  # normalised by build_claim_lines
         newborn = dx.str.match(r"^(P[0-8]\d|P9[0-6]|Z38)") & age.ne(0).fillna(False)
         maternity = dx.str.match(r"^O") & ~age.between(9, 64).fillna(True)
         new = (newborn | maternity) & ~hit
