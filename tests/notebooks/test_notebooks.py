@@ -14,10 +14,9 @@ from tests.conftest import make_claims
 
 pytestmark = pytest.mark.notebook
 
-
-def test_claims_notebook_parameters():
-    params = pm.inspect_notebook(str(notebooks_dir() / "claims_review.ipynb"))
-    assert set(params) == {
+# the parameters each notebook declares (run_notebook refuses any other name)
+PARAMETERS = {
+    "claims_review": {
         "claims_path",
         "remits_path",
         "period",
@@ -28,12 +27,8 @@ def test_claims_notebook_parameters():
         "prior_dir",
         "findings_sample_size",
         "findings_sample_seed",
-    }
-
-
-def test_refunds_notebook_parameters():
-    params = pm.inspect_notebook(str(notebooks_dir() / "refunds_review.ipynb"))
-    assert set(params) == {
+    },
+    "refunds_review": {
         "overpayments_path",
         "claims_path",
         "prior_838_path",
@@ -45,12 +40,8 @@ def test_refunds_notebook_parameters():
         "prior_dir",
         "findings_sample_size",
         "findings_sample_seed",
-    }
-
-
-def test_access_notebook_parameters():
-    params = pm.inspect_notebook(str(notebooks_dir() / "access_review.ipynb"))
-    assert set(params) == {
+    },
+    "access_review": {
         "access_log_path",
         "workforce_path",
         "patients_path",
@@ -59,7 +50,27 @@ def test_access_notebook_parameters():
         "as_of",
         "out_dir",
         "config_path",
-    }
+    },
+    "sampling": {
+        "population_path",
+        "unit",
+        "design",
+        "size",
+        "seed",
+        "strata",
+        "certainty",
+        "spares",
+        "objective",
+        "results_path",
+        "out_dir",
+    },
+}
+
+
+@pytest.mark.parametrize("notebook", list(PARAMETERS))
+def test_notebook_parameters(notebook):
+    params = pm.inspect_notebook(str(notebooks_dir() / f"{notebook}.ipynb"))
+    assert set(params) == PARAMETERS[notebook]
 
 
 def test_committed_notebooks_have_no_outputs():
@@ -90,23 +101,6 @@ def test_papermill_run_and_input_error_passthrough(tmp_path, write_claims):
             {"claims_path": str(bad), "out_dir": str(tmp_path / "o2")},
             tmp_path / "o2",
         )
-
-
-def test_sampling_notebook_parameters():
-    params = pm.inspect_notebook(str(notebooks_dir() / "sampling.ipynb"))
-    assert set(params) == {
-        "population_path",
-        "unit",
-        "design",
-        "size",
-        "seed",
-        "strata",
-        "certainty",
-        "spares",
-        "objective",
-        "results_path",
-        "out_dir",
-    }
 
 
 def test_sampling_notebook_on_a_file_with_results(tmp_path, write_claims):
