@@ -243,6 +243,11 @@ def generate_demo_claims(
     n_dx = rng.choice([1, 2, 3, 4], n_claims, p=[0.35, 0.35, 0.2, 0.1])
     dx_perm = np.argsort(rng.random((n_claims, len(DIAGNOSES))), axis=1)[:, :4]
     dx = np.array(DIAGNOSES)[dx_perm]
+    # children get the codes of their age: the MCE adult list holds Z00.00 and I25.10
+    child = (age[claim_pat] < 16)[:, None]  # under 15 on any day of the quarter, 17 at most
+    dx = np.where(
+        child & (dx == "Z00.00"), "Z00.129", np.where(child & (dx == "I25.10"), "J02.9", dx)
+    )
     dotless = rng.random(n_claims) < 0.3  # some systems strip the dot: the same code
     dx = np.where(dotless[:, None], np.char.replace(dx, ".", ""), dx)
     dx = np.where(np.arange(4)[None, :] < n_dx[:, None], dx, "")

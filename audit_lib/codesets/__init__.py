@@ -68,6 +68,12 @@ def icd10cm_release() -> str:
     return f"{m.group(1)} {m.group(2)}" if m else "unknown"
 
 
+def _mce_versions() -> dict[str, str]:
+    from . import mce
+
+    return mce.version_info()
+
+
 def versions() -> dict[str, dict[str, str]]:
     """Code-set versions and sources, as written to ``summary.json``."""
     return {
@@ -80,6 +86,7 @@ def versions() -> dict[str, dict[str, str]]:
             "release": "CMS HCPCS Level II, about CY2022 (375 modifiers) + CPT modifier numbers",
             "source": "audit_lib/codesets/data/hcpcs_modifiers.csv (Tuva Project copy of CMS file)",
         },
+        "mce_age_lists": _mce_versions(),
         "place_of_service": {
             "release": "CMS POS code set, about 2022, plus 27 (2023) and 66 (2024)",
             "source": "audit_lib/codesets/data/place_of_service.csv",

@@ -347,6 +347,15 @@ P = {"patient_id": "M7000099"}  # one patient for lines that must be grouped
            "place_of_service": "", "service_date_to": "2026-07-12"}],
          [("CLM-DX-05", "error")]),
         ([{"diagnosis_2": "Z38.00", "patient_dob": "2026-07-01"}], []),
+        # pediatric 0-17 and adult 15-124 from the MCE lists; the first conflict is reported
+        ([{"diagnosis_1": "Z00.129", "patient_dob": "1990-03-04"}], [("CLM-DX-05", "warning")]),
+        ([{"diagnosis_1": "Z00.129", "patient_dob": "2008-07-11"}], []),  # 17: birthday tomorrow
+        ([{"diagnosis_1": "Z00.129", "patient_dob": "2008-07-10"}], [("CLM-DX-05", "warning")]),
+        ([{"diagnosis_1": "Z00.00", "patient_dob": "2012-01-01"}], [("CLM-DX-05", "warning")]),
+        ([{"diagnosis_1": "Z00.00", "patient_dob": "2011-07-10"}], []),  # 15 on the day
+        # low birth weight (P07.1-) left the MCE newborn list after FY2016: no range guess
+        ([{"diagnosis_2": "P07.10", "patient_dob": "1990-03-04"}], []),
+        ([{"patient_dob": "1900-03-04"}], [("CLM-DX-05", "warning")]),  # aged 126
     ],
 )  # fmt: skip
 def test_modifier_and_age_rules(tmp_path, lines, expected):

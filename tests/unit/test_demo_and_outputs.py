@@ -191,10 +191,10 @@ def test_plain_pandas_engine_agrees_with_great_expectations(demo_review):
     from audit_lib.gx.claims_suite import findings_from_results
 
     lines, batches, params, shown = prepare_batches(demo_review.loaded, demo_review.config)
-    from audit_lib.claims.modifier_rules import modifier_findings
+    from audit_lib.claims.modifier_rules import age_findings, modifier_findings
 
     plain = findings_from_results(engine_pandas.evaluate(batches, params), batches, lines, shown)
     # the group rules outside the suite are the same code whichever engine runs the suite
-    plain = pd.concat([plain, modifier_findings(lines)], ignore_index=True)
+    plain = pd.concat([plain, modifier_findings(lines), age_findings(lines)[0]], ignore_index=True)
     plain = combine_findings(_parse_findings(demo_review.loaded, lines), plain)
     pd.testing.assert_frame_equal(plain, demo_review.findings)
