@@ -185,6 +185,10 @@ class AuditConfig:
             (``[codesets] mue = [...]``). Relative paths are read from the config file's folder.
         hcpcs_file: the CMS HCPCS Level II file with add/termination dates (CLM-PX-02).
         cpt_file: a CPT code list the organisation licenses (code, optional add/term dates).
+        mpfs_file: the CMS Medicare Physician Fee Schedule relative value file (PPRRVU) whose
+            bilateral surgery indicators CLM-MOD-50 and CLM-MOD-LTRT use (``[codesets] mpfs``).
+        bilateral_50_payer_types: payer types that want one line with modifier 50 rather than
+            an LT line and an RT line for an indicator-1 code (CLM-MOD-50 warning).
         demo_seed: seed of the synthetic demo quarter (used when no claims file is given).
         demo_claims: number of claims in the synthetic demo quarter.
         clock_resume: 60-day clock after a suspension: ``strict`` (unused days resume) or
@@ -212,6 +216,8 @@ class AuditConfig:
     mue_files: tuple[str, ...] = ()
     hcpcs_file: str | None = None
     cpt_file: str | None = None
+    mpfs_file: str | None = None
+    bilateral_50_payer_types: tuple[str, ...] = ("medicare",)
     demo_seed: int = 20260930
     demo_claims: int = 4000
     clock_resume: str = "strict"
@@ -258,6 +264,8 @@ class AuditConfig:
             "mue_files": list(self.mue_files),
             "hcpcs_file": self.hcpcs_file,
             "cpt_file": self.cpt_file,
+            "mpfs_file": self.mpfs_file,
+            "bilateral_50_payer_types": list(self.bilateral_50_payer_types),
             "demo_seed": self.demo_seed,
             "demo_claims": self.demo_claims,
             "clock_resume": self.clock_resume,
@@ -333,7 +341,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
             if key in codesets:
                 items = codesets[key] if isinstance(codesets[key], list) else [codesets[key]]
                 raw[field_name] = tuple(str((p.parent / str(f)).resolve()) for f in items)
-        for key in ("hcpcs", "cpt"):
+        for key in ("hcpcs", "cpt", "mpfs"):
             if key in codesets:
                 raw[f"{key}_file"] = str((p.parent / str(codesets[key])).resolve())
         unknown = sorted(set(raw) - known)
@@ -357,6 +365,10 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
     for name in ("ptp_files", "mue_files"):
         if name in values:
             values[name] = tuple(str(v) for v in values[name])
+    if "bilateral_50_payer_types" in values:
+        values["bilateral_50_payer_types"] = tuple(
+            str(t).strip().lower() for t in values["bilateral_50_payer_types"]
+        )
     if "extra_modifiers" in values:
         values["extra_modifiers"] = tuple(str(m).strip().upper() for m in values["extra_modifiers"])
     try:

@@ -2,7 +2,8 @@
 CLM-MOD-25, CLM-MOD-59X (the parts that need no edit table), CLM-MOD-7677, CLM-MOD-50,
 CLM-MOD-LTRT and CLM-DX-05.
 
-CLM-DX-05 (:func:`age_findings`) uses the Medicare Code Editor's age lists per code and
+The MPFS bilateral indicator parts of CLM-MOD-50 and CLM-MOD-LTRT (:func:`bilateral_findings`)
+run when the fee schedule file is configured. CLM-DX-05 (:func:`age_findings`) uses the Medicare Code Editor's age lists per code and
 version, read through :mod:`audit_lib.codesets.mce`.
 """
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from .schema import DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 
-__all__ = ["age_findings", "modifier_findings"]
+__all__ = ["age_findings", "bilateral_findings", "modifier_findings"]
 
 X_MODS = ("XE", "XS", "XP", "XU")
 ANATOMIC = (
@@ -249,3 +250,64 @@ def age_findings(f: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         }
     )
     return found, stats
+
+
+def bilateral_findings(
+    f: pd.DataFrame, indicators: pd.DataFrame | None, payer_types: tuple[str, ...] = ("medicare",)
+) -> tuple[pd.DataFrame, dict]:
+    """The parts of CLM-MOD-50 and CLM-MOD-LTRT that need the MPFS bilateral surgery indicator
+    (:func:`audit_lib.codesets.mpfs.load_bilateral_indicators`), on professional lines:
+
+    - 50 on a code with indicator 0, 2 or 9: error; with indicator 3: warning (payer-specific);
+    - the same indicator-1 code on an LT line and an RT line for one patient, provider and date,
+      for a payer type in ``payer_types`` (which want one line with 50): warning, on the second;
+    - LT or RT on a code with indicator 2 (inherently bilateral): warning.
+    """
+    from ..codesets.mpfs import BILATERAL_MEANING
+
+    stats: dict = {"evaluated": indicators is not None, "lines_with_50_not_in_file": 0}
+    if indicators is None:
+        return pd.DataFrame(), stats
+    mods = f.reindex(columns=list(MODIFIER_COLUMNS)).astype("string").fillna("")
+    code = f["procedure_code"].astype("string").fillna("")
+    prof = f.get("claim_type", pd.Series("", index=f.index)).ne("institutional").fillna(True)
+    ind = code.map(indicators.set_index("code")["indicator"]).astype("Int64")
+    m50, lt, rt = _has(mods, ["50"]), _has(mods, ["LT"]), _has(mods, ["RT"])
+    stats["lines_with_50_not_in_file"] = int((m50 & prof & ind.isna()).sum())
+
+    def meaning(m):
+        return (
+            "modifier 50 on " + code[m] + ", MPFS bilateral indicator "
+            + ind[m].astype("string") + ": " + ind[m].map(BILATERAL_MEANING)
+        )  # fmt: skip
+
+    parts = [
+        _finding(f, m50 & prof & ind.isin([0, 2, 9]).fillna(False), "CLM-MOD-50", "error",
+                 "modifier_1", meaning),
+        _finding(f, m50 & prof & ind.eq(3).fillna(False), "CLM-MOD-50", "warning",
+                 "modifier_1", meaning),
+        _finding(f, (lt | rt) & ~(lt & rt) & prof & ind.eq(2).fillna(False), "CLM-MOD-LTRT",
+                 "warning", "modifier_1",
+                 lambda m: "LT/RT on " + code[m] + ", which the MPFS prices as bilateral "
+                 "(indicator 2): one line without a side"),
+    ]  # fmt: skip
+    # an LT line and an RT line of one indicator-1 code, where the payer wants one line with 50
+    payer = f.get("payer_type", pd.Series("", index=f.index)).astype("string").fillna("")
+    provider = f["rendering_npi"].astype("string").fillna(f["billing_npi"].astype("string"))
+    day = pd.to_datetime(f["service_date"]).dt.strftime("%Y-%m-%d").fillna("")
+    side = pd.Series(np.where(lt & ~rt, "LT", np.where(rt & ~lt, "RT", "")), index=f.index)
+    cand = prof & ind.eq(1).fillna(False) & side.ne("") & payer.isin(list(payer_types))
+    if cand.any():
+        key = (f["patient_id"].astype("string").fillna("") + "|" + provider.fillna("") + "|"
+               + code + "|" + day)  # fmt: skip
+        both = side[cand].groupby(key[cand]).transform("nunique").eq(2)
+        pair = pd.Series(False, index=f.index)
+        pair[both.index] = both.to_numpy()
+        second = pair & ~_first_occurrences(f, key.where(pair))
+        parts.append(
+            _finding(f, second, "CLM-MOD-50", "warning", "modifier_1",
+                     lambda m: code[m] + " billed on an LT line and an RT line for the same "
+                     "patient and date: the payer wants one line with 50 (MPFS indicator 1)")
+        )  # fmt: skip
+    parts = [p for p in parts if len(p)]
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()), stats

@@ -130,6 +130,15 @@ def _edit_tables(config: AuditConfig):
     return load_edit_tables(config.ptp_files, config.mue_files)
 
 
+def _bilateral_indicators(config: AuditConfig):
+    """The MPFS bilateral surgery indicators (``[codesets] mpfs``), or (None, None)."""
+    if not config.mpfs_file:
+        return None, None
+    from ..codesets.mpfs import load_bilateral_indicators
+
+    return load_bilateral_indicators(config.mpfs_file)
+
+
 def _code_dates(config: AuditConfig):
     """The HCPCS file and CPT list with add/termination dates (``[codesets] hcpcs``, ``cpt``)."""
     from ..codesets.hcpcs import load_code_dates
@@ -244,10 +253,14 @@ def run_claims_review(
     _note(progress, "applying the CMS edit tables (NCCI, MUE)")
     tables = _edit_tables(config)
     from .edits import edit_findings, px02_findings
-    from .modifier_rules import age_findings, modifier_findings
+    from .modifier_rules import age_findings, bilateral_findings, modifier_findings
 
     hcpcs, cpt = _code_dates(config)
     age_found, age_stats = age_findings(lines)
+    mpfs, mpfs_info = _bilateral_indicators(config)
+    bilateral_found, bilateral_stats = bilateral_findings(
+        lines, mpfs, config.bilateral_50_payer_types
+    )
 
     findings = combine_findings(
         _parse_findings(loaded, lines),
@@ -260,6 +273,7 @@ def run_claims_review(
                 px02_findings(lines, hcpcs=hcpcs, cpt=cpt),
                 modifier_findings(lines),
                 age_found,
+                bilateral_found,
             ],
             ignore_index=True,
         ),
@@ -286,7 +300,7 @@ def run_claims_review(
     review.summary = build_summary(review)
     review.summary["x12"] = {k: v for k, v in x12.items() if k != "balance_findings"} or None
     review.summary["edit_tables"] = {
-        "files": tables.files,
+        "files": tables.files + ([mpfs_info] if mpfs_info else []),
         "evaluated": {
             "CLM-NCCI-01": not tables.ptp.empty,
             "CLM-MUE-01/02/03": not tables.mue.empty,
@@ -295,9 +309,10 @@ def run_claims_review(
                 "cpt": config.cpt_file is not None,
             },
             "CLM-DX-05": age_stats,
+            "CLM-MOD-50/LTRT MPFS bilateral indicator": bilateral_stats,
         },
-        "note": "NCCI and MUE are evaluated with the CMS files configured in [codesets] ptp and "
-        "mue (CPT content is AMA-licensed: none ship with the package; hand-made demo tables "
+        "note": "NCCI, MUE and the MPFS bilateral indicators are evaluated with the CMS files "
+        "configured in [codesets] ptp, mue and mpfs (CPT content is AMA-licensed: none ship with the package; hand-made demo tables "
         "in the same layouts are in audit_lib/codesets/data)",
     }
     if out_dir is not None:

@@ -117,7 +117,7 @@ def _classify(code: str, day: int) -> tuple[str, int, int] | None:
         every = [a for a in range(125) if not _conflict(code, a, day)]
         return (name, min(every), max(every)) if every else (name, 0, -1)
     # the range is an interval holding the accepted probes: bisect for its two ends (the
-    # ranges changed between versions: maternity was 12-55 before FY2017)
+    # ranges changed between versions: maternity was 12-55 until FY2019)
     lo, hi = 0, accepted[0]  # conflict below the low end, accepted from it
     while lo < hi:
         mid = (lo + hi) // 2

@@ -322,6 +322,7 @@ def test_malformed_x12_exits_2_naming_the_segment(tmp_path):
 
 def test_cms_edit_tables_from_the_config(tmp_path):
     from audit_lib.codesets.edits import DEMO_MUE, DEMO_PTP
+    from audit_lib.codesets.mpfs import DEMO_MPFS
 
     csv = tmp_path / "claims.csv"
     assert audit("demo-data", "--claims", "400", "--out", csv).returncode == 0
@@ -330,13 +331,20 @@ def test_cms_edit_tables_from_the_config(tmp_path):
     hcpcs.write_text("HCPC,RECID,ADD DT,TERM DT\nJ1100,3,20000101,20200101\nJ3301,3,20000101,\n")
     cfg.write_text(
         f'[codesets]\nptp = ["{DEMO_PTP}"]\nmue = ["{DEMO_MUE}"]\nhcpcs = "{hcpcs.name}"\n'
+        f'mpfs = "{DEMO_MPFS}"\n'
     )
     out = tmp_path / "run"
     r = audit("claims", "--claims", csv, "--period", "2026Q3", "--config", cfg, "--out", out)
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
     assert s["edit_tables"]["evaluated"]["CLM-NCCI-01"] is True
-    assert {f["file"] for f in s["edit_tables"]["files"]} == {DEMO_PTP.name, DEMO_MUE.name}
+    assert {f["file"] for f in s["edit_tables"]["files"]} == {
+        DEMO_PTP.name, DEMO_MUE.name, DEMO_MPFS.name
+    }  # fmt: skip
+    assert s["edit_tables"]["evaluated"]["CLM-MOD-50/LTRT MPFS bilateral indicator"] == {
+        "evaluated": True, "lines_with_50_not_in_file": 0
+    }  # fmt: skip
+    assert s["parameters"]["mpfs_file"] == str(DEMO_MPFS)
     rules = set(pd.read_csv(out / "findings.csv")["rule_id"])
     assert {"CLM-NCCI-01", "CLM-MUE-01", "CLM-MUE-02", "CLM-PX-02"} <= rules
     assert s["edit_tables"]["evaluated"]["CLM-PX-02"] == {"hcpcs": True, "cpt": False}

@@ -23,6 +23,9 @@ def lines(*rows) -> pd.DataFrame:
             {
                 "_row": i + 2,
                 "record_key": f"{claim}:{i + 1}",
+                "claim_id": claim,
+                "line_number": i + 1,
+                "submission_date": pd.Timestamp("2026-07-15"),
                 "patient_id": patient,
                 "rendering_npi": npi,
                 "billing_npi": "1999999999",
@@ -241,3 +244,78 @@ def test_bypass_modifier_without_an_edit_to_bypass_is_mod_59x():
     assert rules(f) == [("CLM-MOD-59X", 2)] and f["severity"].iloc[0] == "warning"
     assert "no edit to bypass" in f["detail"].iloc[0]
     assert edit_findings(alone, load_edit_tables([], [])).empty  # needs the PTP table
+
+
+# --- MPFS bilateral surgery indicator (CLM-MOD-50, CLM-MOD-LTRT) -----------------------------
+from audit_lib.claims.modifier_rules import bilateral_findings  # noqa: E402
+from audit_lib.codesets.mpfs import DEMO_MPFS, load_bilateral_indicators  # noqa: E402
+
+MPFS, MPFS_INFO = load_bilateral_indicators(DEMO_MPFS)
+
+
+def test_mpfs_demo_file_loads_in_the_cms_layout():
+    ind = MPFS.set_index("code")["indicator"]
+    # header over two rows (BILAT over SURG); the 26/TC rows do not override the code's row
+    assert ind.to_dict()["20610"] == 1 and ind["73560"] == 3 and ind["69210"] == 2
+    assert ind["71046"] == 0 and MPFS_INFO["rows"] == len(MPFS) == 21
+
+
+def bilateral(*rows, payer="medicare"):
+    frame = lines(*rows).assign(payer_type=payer)
+    return bilateral_findings(frame, MPFS, ("medicare",))
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("71046", ("CLM-MOD-50", "error")), ("69210", ("CLM-MOD-50", "error")),
+     ("36415", ("CLM-MOD-50", "error")), ("73560", ("CLM-MOD-50", "warning")), ("20610", None)],
+)  # fmt: skip
+def test_modifier_50_against_the_bilateral_indicator(code, expected):
+    found, stats = bilateral(("C1", "P1", "1", "2026-07-01", code, 1, "50"))
+    got = None if found.empty else tuple(found.iloc[0][["rule_id", "severity"]])
+    assert got == expected and stats["evaluated"]
+    if expected:
+        assert "bilateral indicator" in found.iloc[0]["detail"]
+
+
+def test_lt_and_rt_lines_of_an_indicator_1_code_want_one_line_with_50():
+    pair = (("C1", "P1", "1", "2026-07-01", "20610", 1, "LT"),
+            ("C1", "P1", "1", "2026-07-01", "20610", 1, "RT"))  # fmt: skip
+    found, _ = bilateral(*pair)
+    assert rules(found) == [("CLM-MOD-50", 3)]  # the second line only
+    assert bilateral(*pair, payer="commercial")[0].empty  # not a payer that wants 50
+    same_side = (pair[0], ("C1", "P1", "1", "2026-07-01", "20610", 1, "LT"))
+    assert bilateral(*same_side)[0].empty
+    other_day = (pair[0], ("C2", "P1", "1", "2026-07-02", "20610", 1, "RT"))
+    assert bilateral(*other_day)[0].empty
+
+
+def test_a_side_on_an_inherently_bilateral_code():
+    found, _ = bilateral(("C1", "P1", "1", "2026-07-01", "69210", 1, "RT"))
+    assert rules(found) == [("CLM-MOD-LTRT", 2)] and found.iloc[0]["severity"] == "warning"
+    assert bilateral(("C1", "P1", "1", "2026-07-01", "20610", 1, "RT"))[0].empty
+
+
+def test_without_the_mpfs_file_the_indicator_parts_are_not_evaluated():
+    found, stats = bilateral_findings(lines(("C1", "P1", "1", "2026-07-01", "71046", 1, "50")),
+                                      None)  # fmt: skip
+    assert found.empty and stats["evaluated"] is False
+
+
+def test_a_code_missing_from_the_file_is_counted_not_guessed():
+    found, stats = bilateral(("C1", "P1", "1", "2026-07-01", "64999", 1, "50"))
+    assert found.empty and stats["lines_with_50_not_in_file"] == 1
+
+
+def test_mpfs_single_header_row_and_bad_files(tmp_path):
+    plain = tmp_path / "rvu.csv"
+    plain.write_text("HCPCS,MOD,BILAT SURG\n20610,,1\n20610,26,9\n", encoding="utf-8")
+    assert load_bilateral_indicators(plain)[0].to_dict("records") == [
+        {"code": "20610", "indicator": 1}
+    ]
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("HCPCS,MOD,WORK RVU\n20610,,1.2\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no BILAT SURG column"):
+        load_bilateral_indicators(wrong)
+    with pytest.raises(InputError, match="no header row starting with HCPCS"):
+        load_bilateral_indicators(DEMO_PTP)
