@@ -3,8 +3,8 @@ CLM-MOD-25, CLM-MOD-59X (the parts that need no edit table), CLM-MOD-7677, CLM-M
 CLM-MOD-LTRT and CLM-DX-05.
 
 The MPFS bilateral indicator parts of CLM-MOD-50 and CLM-MOD-LTRT (:func:`bilateral_findings`)
-run when the fee schedule file is configured. CLM-DX-05 (:func:`age_findings`) uses the Medicare Code Editor's age lists per code and
-version, read through :mod:`audit_lib.codesets.mce`.
+run when the fee schedule file is configured. CLM-DX-05 (:func:`age_findings`) uses the
+Medicare Code Editor's age lists per code and version (:mod:`audit_lib.codesets.mce`).
 """
 
 from __future__ import annotations

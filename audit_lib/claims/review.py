@@ -312,8 +312,9 @@ def run_claims_review(
             "CLM-MOD-50/LTRT MPFS bilateral indicator": bilateral_stats,
         },
         "note": "NCCI, MUE and the MPFS bilateral indicators are evaluated with the CMS files "
-        "configured in [codesets] ptp, mue and mpfs (CPT content is AMA-licensed: none ship with the package; hand-made demo tables "
-        "in the same layouts are in audit_lib/codesets/data)",
+        "configured in [codesets] ptp, mue and mpfs (CPT content is AMA-licensed: none ship "
+        "with the package; hand-made demo tables in the same layouts are in "
+        "audit_lib/codesets/data)",
     }
     if out_dir is not None:
         _note(progress, "writing findings, summary, validation results and workpaper")

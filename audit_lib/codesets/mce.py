@@ -19,9 +19,9 @@ The five patterns are distinct, so the probes name the list. The range itself is
 by bisection between the probes (about 14 more probes per listed code): the ranges changed
 between versions (maternity was 12-55 until FY2019, 9-64 from FY2020, as in the rulebook), so
 they are read from the editor, never assumed. ``tests/unit/test_mce.py`` checks the lists'
-answers against the editor at random codes, ages and dates. MCE versions change on 1 October and, since
-FY2023, on 1 April, so probing at the first day of the service date's quarter gives the
-version in force. Cost: about 100,000 probes a second, on distinct codes, not on lines.
+answers against the editor at random codes, ages and dates. MCE versions change on
+1 October and, since FY2023, on 1 April, so probing at the first day of the service date's
+quarter gives the version in force. Cost: about 100,000 probes a second, on distinct codes, not on lines.
 """
 
 from __future__ import annotations
