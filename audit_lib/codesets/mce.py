@@ -21,7 +21,8 @@ between versions (maternity was 12-55 until FY2019, 9-64 from FY2020, as in the 
 they are read from the editor, never assumed. ``tests/unit/test_mce.py`` checks the lists'
 answers against the editor at random codes, ages and dates. MCE versions change on
 1 October and, since FY2023, on 1 April, so probing at the first day of the service date's
-quarter gives the version in force. Cost: about 100,000 probes a second, on distinct codes, not on lines.
+quarter gives the version in force. Cost: about 100,000 probes a second, on distinct codes,
+not on lines.
 """
 
 from __future__ import annotations
