@@ -137,7 +137,8 @@ CLAIMS_RULES: dict[str, Rule] = {
         ),
         _R(
             "CLM-MOD-59X",
-            "59 together with XE/XS/XP/XU, or 59/X on an E/M code",
+            "59 together with XE/XS/XP/XU (error); 59/X on an E/M code, on a line in no NCCI "
+            "pair to bypass, or where the lines show a more specific X modifier (warnings)",
             "error",
             "RULEBOOK 1.4 (NCCI PTP modifier indicators)",
         ),
@@ -149,14 +150,23 @@ CLAIMS_RULES: dict[str, Rule] = {
         ),
         _R(
             "CLM-MOD-50",
-            "Bilateral modifier 50 with units other than 1, or with LT/RT",
+            "Bilateral modifier 50 with units other than 1, with LT/RT, or on a code whose MPFS "
+            "bilateral indicator is 0/2/9 (error) or 3 (warning); LT and RT lines of an "
+            "indicator-1 code for a payer that wants 50 (warning)",
             "error",
             "RULEBOOK 1.4 (MPFS bilateral surgery rules)",
         ),
-        _R("CLM-MOD-LTRT", "Both LT and RT on one line", "error", "RULEBOOK 1.4"),
+        _R(
+            "CLM-MOD-LTRT",
+            "Both LT and RT on one line (error); LT/RT on a code the MPFS prices as bilateral "
+            "(warning)",
+            "error",
+            "RULEBOOK 1.4",
+        ),
         _R(
             "CLM-DX-05",
-            "Diagnosis outside its Medicare Code Editor age range",
+            "Diagnosis on a Medicare Code Editor age list (newborn, pediatric, maternity, adult) "
+            "outside its age range in the MCE version of the date of service, or age > 124",
             "warning",
             "MCE edit 4 (RULEBOOK 1.2)",
             severity_institutional="error",

@@ -11,6 +11,7 @@ when ``effective <= DOS`` and (no deletion date or ``DOS < deletion``).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..codesets.edits import EditTables
@@ -25,6 +26,16 @@ NCCI_MODIFIERS = (
     *("24", "25", "57", "58", "78", "79", "27", "59", "91", "XE", "XS", "XP", "XU"),
 )
 _MODS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
+ANATOMIC = NCCI_MODIFIERS[:31]  # E1-E4, FA, F1-F9, TA, T1-T9, LT, RT, LC, LD, RC, LM, RI
+
+
+def _anatomic(mods: pd.DataFrame) -> pd.Series:
+    """A line's anatomic modifiers, sorted and joined ("" when none), without a row loop."""
+    sides = np.sort(mods.where(mods.isin(ANATOMIC), "").to_numpy(dtype="U2"), axis=1)
+    joined = pd.Series(sides[:, 0], index=mods.index)
+    for i in range(1, sides.shape[1]):
+        joined = joined.str.cat(pd.Series(sides[:, i], index=mods.index), sep=" ")
+    return joined.str.strip().str.replace(r"\s+", " ", regex=True)
 
 
 def _lines_for_sql(lines: pd.DataFrame) -> pd.DataFrame:
@@ -51,6 +62,9 @@ def _lines_for_sql(lines: pd.DataFrame) -> pd.DataFrame:
             .str.replace(r"\s+", " ", regex=True),
             "has_ncci": has_ncci,
             "has_59x": mods.isin(["59", "XE", "XS", "XP", "XU"]).any(axis=1),
+            "only_59": mods.eq("59").any(axis=1) & ~mods.isin(["XE", "XS", "XP", "XU"]).any(axis=1),
+            "anatomic": _anatomic(mods),
+            "claim_id": lines["claim_id"].astype("string"),
         }
     ).dropna(subset=["patient_id", "provider", "dos", "code"])
 
@@ -70,6 +84,7 @@ def edit_findings(lines: pd.DataFrame, tables: EditTables) -> pd.DataFrame:
             con.register("ptp", tables.ptp)
             parts.append(_ncci(con))
             parts.append(_unneeded_bypass(con))
+            parts.append(_specific_x(con))
         if not tables.mue.empty:
             con.register("mue", tables.mue)
             parts.append(_mue(con))
@@ -170,6 +185,55 @@ def _unneeded_bypass(con) -> pd.DataFrame:
             "trigger": "MOD59X-PTP|" + found["code"] + "|" + found["dos"],
         }
     )
+
+
+def _specific_x(con) -> pd.DataFrame:
+    """CLM-MOD-59X (warning): 59 bypasses an active indicator-1 pair where the claim lines
+    themselves show which X modifier applies (CMS prefers XE/XS/XP/XU to 59): the two lines
+    carry different anatomic modifiers (XS, separate structure), or the paired line is on
+    another claim of the same patient, provider and date (XE, separate encounter)."""
+    found = con.execute(
+        """
+        SELECT x._row AS row, x.record_key, x.code, o.code AS other, x.billed AS amount,
+               strftime(x.dos, '%Y-%m-%d') AS dos,
+               CASE WHEN x.anatomic <> '' AND o.anatomic <> '' AND x.anatomic <> o.anatomic
+                    THEN 'XS' ELSE 'XE' END AS x_mod
+        FROM l x
+        JOIN l o ON o.patient_id = x.patient_id AND o.provider = x.provider AND o.dos = x.dos
+                AND o._row <> x._row
+        JOIN ptp p
+          ON ((p.col1 = x.code AND p.col2 = o.code) OR (p.col1 = o.code AND p.col2 = x.code))
+              AND p.claim_type = x.claim_type AND p.indicator = 1
+              AND p.effective <= x.dos AND (p.deletion IS NULL OR x.dos < p.deletion)
+        WHERE x.only_59
+          AND ((x.anatomic <> '' AND o.anatomic <> '' AND x.anatomic <> o.anatomic)
+               OR x.claim_id IS DISTINCT FROM o.claim_id)
+        QUALIFY row_number() OVER (PARTITION BY x._row ORDER BY x_mod DESC, o._row) = 1
+        ORDER BY x._row
+        """
+    ).df()
+    if found.empty:
+        return found
+    why = found["x_mod"].map(
+        {
+            "XS": "the two lines name different anatomic sites: XS (separate structure)",
+            "XE": "the paired line is on another claim: XE (separate encounter) if so",
+        }
+    )
+    return pd.DataFrame(
+        {
+            "rule_id": "CLM-MOD-59X",
+            "severity": "warning",
+            "dataset": "claims",
+            "record_key": found["record_key"],
+            "row": found["row"].astype("int64"),
+            "field": "modifier_1",
+            "detail": "59 on " + found["code"] + " bypasses the NCCI pair with " + found["other"]
+            + " where a more specific X modifier applies; " + why,
+            "amount": found["amount"].astype("float64"),
+            "trigger": "MOD59X-SPECIFIC|" + found["code"] + "|" + found["dos"],
+        }
+    )  # fmt: skip
 
 
 def _mue(con) -> pd.DataFrame:

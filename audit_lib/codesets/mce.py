@@ -151,15 +151,15 @@ def age_lists(codes: pd.Series, dates: pd.Series) -> pd.DataFrame:
     pairs = pairs[pairs["code"].str.len() > 0]
     found = [_classify(c, int(d)) for c, d in zip(pairs["code"], pairs["day"], strict=True)]
     table = pairs.assign(
-        list=[f[0] if f else "" for f in found],
-        low=[f[1] if f else 0 for f in found],
-        high=[f[2] if f else 124 for f in found],
-        in_data=[f is not None for f in found],
+        list=pd.Series([f[0] if f else "" for f in found], index=pairs.index, dtype="object"),
+        low=pd.Series([f[1] if f else 0 for f in found], index=pairs.index, dtype="int64"),
+        high=pd.Series([f[2] if f else 124 for f in found], index=pairs.index, dtype="int64"),
+        in_data=pd.Series([f is not None for f in found], index=pairs.index, dtype="bool"),
     )
     out = key.merge(table, on=["code", "day"], how="left")
     out.index = codes.index
     out["list"] = out["list"].fillna("")
-    out["in_data"] = out["in_data"].fillna(False).astype(bool)
+    out["in_data"] = out["in_data"].astype("boolean").fillna(False).astype(bool)
     return out[["list", "low", "high", "in_data"]]
 
 

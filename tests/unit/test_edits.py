@@ -319,3 +319,19 @@ def test_mpfs_single_header_row_and_bad_files(tmp_path):
         load_bilateral_indicators(wrong)
     with pytest.raises(InputError, match="no header row starting with HCPCS"):
         load_bilateral_indicators(DEMO_PTP)
+
+
+def test_59_where_a_more_specific_x_modifier_applies():
+    # 20610/97110 is an indicator-1 demo pair: 59 on the column 2 line bypasses it
+    base = ("C1", "P1", "1", "2026-07-01", "20610", 1)
+    sites = lines((*base, "RT"), ("C1", "P1", "1", "2026-07-01", "97110", 1, "59", "LT"))
+    f = edit_findings(sites, TABLES)
+    assert rules(f) == [("CLM-MOD-59X", 3)] and "XS (separate structure)" in f.iloc[0]["detail"]
+    other_claim = lines(base, ("C2", "P1", "1", "2026-07-01", "97110", 1, "59"))
+    f = edit_findings(other_claim, TABLES)
+    assert rules(f) == [("CLM-MOD-59X", 3)] and "XE (separate encounter)" in f.iloc[0]["detail"]
+    # the same claim and no sites to tell apart: 59 is the right modifier; XS is already specific
+    assert edit_findings(lines(base, ("C1", "P1", "1", "2026-07-01", "97110", 1, "59")),
+                         TABLES).empty  # fmt: skip
+    assert edit_findings(lines((*base, "RT"), ("C1", "P1", "1", "2026-07-01", "97110", 1, "XS",
+                                               "LT")), TABLES).empty  # fmt: skip
