@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["KPI_FORMULAS", "compute_kpis"]
+__all__ = ["CAS_GROUPS", "KPI_FORMULAS", "compute_kpis", "remittance_kpis"]
 
 AGING_BUCKETS = ["0-30", "31-60", "61-90", "91-120", ">120"]
 ADJUDICATED = ("paid", "partial", "denied")
@@ -28,6 +28,17 @@ KPI_FORMULAS = {
     "denials_by_carc": "denied lines by group-CARC code in adjustment_codes (a line counts "
     "once per code)",
     "denials_by_payer": "claims with every line denied, per payer",
+    "remit_adjustments_by_carc": "every CAS adjustment of the 835s (line and claim level) by "
+    "group and claim adjustment reason code: dollars adjusted, and dollars on claims the payer "
+    "denied (CLP02 = 4); routine = CO-45 (fee schedule write-down) and PR-1/2/3 (deductible, "
+    "coinsurance, copay)",
+}
+CAS_GROUPS = {
+    "CO": "contractual obligation (write-off, not billable to the patient)",
+    "PR": "patient responsibility",
+    "OA": "other adjustment",
+    "PI": "payer-initiated reduction",
+    "CR": "correction or reversal",
 }
 
 
@@ -169,4 +180,49 @@ def compute_kpis(
             "top_rules_by_count": top_count.reset_index(drop=True),
             "top_rules_by_dollars": top_dollars.reset_index(drop=True),
         },
+    }
+
+
+def remittance_kpis(adjustments: pd.DataFrame, claims: pd.DataFrame) -> dict[str, Any]:
+    """The 835 side of the denial analysis: totals and ``remit_adjustments_by_carc`` (group,
+    CARC, adjustments, claims, lines, dollars, dollars on denied claims, share of dollars)."""
+    denied = adjustments["status_code"].astype("string").eq("4").fillna(False)
+    a = adjustments.assign(
+        denied_amount=adjustments["amount"].where(denied, 0.0),
+        claim_key=adjustments["x12_file"].astype(str) + "|" + adjustments["claim_id"].astype(str),
+        line_key=adjustments["x12_file"].astype(str) + "|" + adjustments["claim_id"].astype(str)
+        + "|" + adjustments["line_number"].astype("string").fillna(""),
+    )  # fmt: skip
+    total = float(a["amount"].sum())
+    by = (
+        a.groupby(["group", "carc"], dropna=False)
+        .agg(
+            adjustments=("amount", "size"),
+            claims=("claim_key", "nunique"),
+            lines=("line_key", "nunique"),
+            amount=("amount", "sum"),
+            amount_on_denied_claims=("denied_amount", "sum"),
+        )
+        .reset_index()
+    )
+    by["share_of_dollars"] = (by["amount"] / total).round(4) if total else 0.0
+    by[["amount", "amount_on_denied_claims"]] = by[["amount", "amount_on_denied_claims"]].round(2)
+    # contractual write-downs to the fee schedule and the patient's deductible, coinsurance and
+    # copay are the routine adjustments of a paid claim; the rest are what a denial review reads
+    by["routine"] = (by["group"].eq("CO") & by["carc"].eq("45")) | (
+        by["group"].eq("PR") & by["carc"].isin(["1", "2", "3"])
+    )
+    by["group_meaning"] = by["group"].map(CAS_GROUPS).fillna("")
+    by = by.sort_values(["amount", "group", "carc"], ascending=[False, True, True])
+    status = claims.get("status_code", pd.Series(dtype="string")).astype("string")
+    return {
+        "claims_in_835": len(claims),
+        "claims_denied_in_835": int(status.eq("4").sum()),
+        "claim_charges": round(float(claims.get("claim_charge", pd.Series(dtype=float)).sum()), 2),
+        "claim_paid": round(float(claims.get("claim_paid", pd.Series(dtype=float)).sum()), 2),
+        "adjustments_total": round(total, 2),
+        "adjustments_by_group": {
+            g: round(float(v), 2) for g, v in a.groupby("group")["amount"].sum().items()
+        },
+        "table": by.reset_index(drop=True),
     }

@@ -28,7 +28,7 @@ from ..outputs import (
 from ..rules import CLAIMS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
 from . import logic
-from .kpis import compute_kpis
+from .kpis import compute_kpis, remittance_kpis
 from .schema import CLAIMS_SCHEMA, DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 
 __all__ = ["ClaimsReview", "load_claims", "run_claims_review"]
@@ -115,7 +115,11 @@ def _load(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable, dic
     if remits is not None:
         if not importer.is_x12(remits):
             raise ConfigError("--remits must be X12 835 files (or a folder of them).")
-        lines, _claims, found, x12["remits"] = importer.read_835(remits)
+        from ..x12.remit835 import adjustments_table
+
+        lines, remit_claims, found, x12["remits"] = importer.read_835(remits)
+        x12["adjustments"] = adjustments_table(lines, remit_claims)
+        x12["remit_claims"] = remit_claims
         raw, matched = importer.merge_remits(raw.astype("string"), lines)
         x12["remits"]["lines_matched"] = matched
         x12["balance_findings"] = found
@@ -284,6 +288,10 @@ def run_claims_review(
         comparison = compare.compare(findings, prior, prior_dir)
     _note(progress, "computing KPIs")
     kpis = compute_kpis(lines, findings, period=parse_period(config.period), as_of=config.as_of)
+    if "adjustments" in x12:
+        remit = remittance_kpis(x12["adjustments"], x12["remit_claims"])
+        kpis["tables"]["remit_adjustments_by_carc"] = remit.pop("table")
+        kpis["remittance"] = remit
     review = ClaimsReview(
         config=config,
         source=loaded.source,
@@ -298,7 +306,8 @@ def run_claims_review(
         comparison=comparison,
     )
     review.summary = build_summary(review)
-    review.summary["x12"] = {k: v for k, v in x12.items() if k != "balance_findings"} or None
+    internal = ("balance_findings", "adjustments", "remit_claims")
+    review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None
     review.summary["edit_tables"] = {
         "files": tables.files + ([mpfs_info] if mpfs_info else []),
         "evaluated": {

@@ -44,6 +44,36 @@ def denials_by_payer_month_chart(review: ClaimsReview) -> Figure:
     return fig
 
 
+def remit_carc_chart(review: ClaimsReview, top: int = 15) -> Figure:
+    """The CARCs with the most dollars adjusted in the 835s, leaving out the routine ones
+    (CO-45 write-down, PR-1/2/3 deductible, coinsurance, copay), coloured by CAS group, with the
+    part on claims the payer denied hatched."""
+    t = review.kpis["tables"].get("remit_adjustments_by_carc")
+    fig = _figure(8, 3.8)
+    ax = fig.subplots()
+    if t is None or t.empty:
+        ax.text(0.5, 0.5, "no 835 adjustments (no --remits given)", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    t = t[~t["routine"]].head(top).iloc[::-1]
+    if t.empty:
+        ax.text(0.5, 0.5, "only routine adjustments (CO-45, PR-1/2/3)", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    labels = t["group"] + "-" + t["carc"].astype(str)
+    palette = {"CO": "#175cd3", "PR": "#b54708", "OA": "#667085", "PI": "#6941c6"}
+    colors = [palette.get(g, "#98a2b3") for g in t["group"]]
+    ax.barh(labels, t["amount"], color=colors)
+    ax.barh(labels, t["amount_on_denied_claims"], color="none", edgecolor="#b42318", hatch="//")
+    ax.set_xlabel("dollars adjusted ($)")
+    ax.set_title(
+        "835 denials and other non-routine adjustments by group-CARC\n(CO-45 and PR-1/2/3 left "
+        "out; blue CO, amber PR, grey OA, purple PI; hatched: on denied claims)",
+        fontsize=9,
+    )
+    return fig
+
+
 def ar_aging_chart(review: ClaimsReview) -> Figure:
     t = review.kpis["tables"]["ar_aging"]
     fig = _figure()

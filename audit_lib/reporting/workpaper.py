@@ -161,6 +161,13 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         )
     _rows(ws, recon, header=True)
 
+    carc = review.kpis["tables"].get("remit_adjustments_by_carc")
+    if carc is not None:
+        ws = wb.create_sheet("835 adjustments")
+        for col, w in zip("ABCDEFGHIJ", (8, 8, 12, 8, 8, 14, 16, 10, 9, 50), strict=True):
+            ws.column_dimensions[col].width = w
+        _rows(ws, [list(carc.columns), *carc.values.tolist()], header=True)
+
     if review.comparison is not None:
         ws = wb.create_sheet("Prior period")
         ws.column_dimensions["A"].width = 12

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .reader import Interchange, Segment
 
-__all__ = ["balance_findings", "remits_from_835"]
+__all__ = ["adjustments_table", "balance_findings", "remits_from_835"]
 
 _STATUS = {"1": "paid", "2": "paid", "3": "paid", "4": "denied", "22": "void", "19": "paid"}
 
@@ -77,6 +77,7 @@ def remits_from_835(ic: Interchange) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "claim_patient_responsibility": _num(seg.get(5)),
                     "claim_adjustments": 0.0,
                     "claim_adjustment_codes": [],
+                    "claim_adjustment_pairs": [],
                     "paid_date": paid_date,
                     "payer_id": payer_id,
                     "segment": seg.number,
@@ -88,6 +89,7 @@ def remits_from_835(ic: Interchange) -> tuple[pd.DataFrame, pd.DataFrame]:
                 if line is None:
                     claim["claim_adjustments"] += float(np.nansum([a for _, a in pairs]))
                     claim["claim_adjustment_codes"] += [c for c, _ in pairs]
+                    claim["claim_adjustment_pairs"] += pairs
                 else:
                     line["adjustments"] += pairs
             elif sid == "SVC" and claim is not None:
@@ -109,6 +111,7 @@ def remits_from_835(ic: Interchange) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "service_date": "",
                     "adjustments": [],
                     "claim_status": claim["claim_status"],
+                    "status_code": claim["status_code"],
                     "paid_date": paid_date,
                     "segment": seg.number,
                 }  # fmt: skip
@@ -148,6 +151,9 @@ def _claims_frame(claims: list[dict[str, Any]], lines: list[dict[str, Any]]) -> 
         return pd.DataFrame(columns=["claim_id", "claim_charge", "claim_paid"])
     f = pd.DataFrame(claims)
     f["claim_adjustment_codes"] = f["claim_adjustment_codes"].map("|".join)
+    f["claim_adjustment_detail"] = [
+        "|".join(f"{c}:{a:.2f}" for c, a in adj) for adj in f.pop("claim_adjustment_pairs")
+    ]
     # each line belongs to the CLP segment that precedes it
     starts = f["segment"].to_numpy()
     owner = np.searchsorted(starts, [ln["segment"] for ln in lines]) - 1
@@ -225,3 +231,38 @@ def balance_findings(lines: pd.DataFrame, claims: pd.DataFrame, *, source: str) 
             )
         )
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def adjustments_table(lines: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """Every CAS adjustment of the 835s, one row per group-reason and amount: ``level`` (line
+    or claim), claim id, line number (claim level: empty), ``group`` (CO, PR, OA, PI, CR),
+    ``carc`` (the claim adjustment reason code), ``amount``, the claim's status code (CLP02;
+    4 = denied) and the 835 file."""
+    cols = ["level", "claim_id", "line_number", "group", "carc", "amount", "status_code",
+            "x12_file"]  # fmt: skip
+    parts = []
+    if len(lines) and "adjustment_detail" in lines:
+        parts.append(lines.assign(level="line", detail=lines["adjustment_detail"]))
+    if len(claims) and "claim_adjustment_detail" in claims:
+        parts.append(
+            claims.assign(
+                level="claim", line_number=pd.NA, detail=claims["claim_adjustment_detail"]
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    f = pd.concat(
+        [p.reindex(columns=["level", "claim_id", "line_number", "status_code", "x12_file",
+                            "detail"]) for p in parts],
+        ignore_index=True,
+    )  # fmt: skip
+    f = f.assign(detail=f["detail"].fillna("").str.split("|")).explode("detail")
+    f = f[f["detail"].str.len() > 0]
+    code_amount = f["detail"].str.rsplit(":", n=1, expand=True)
+    group_reason = code_amount[0].str.split("-", n=1, expand=True)
+    out = f.assign(
+        group=group_reason[0],
+        carc=group_reason[1] if group_reason.shape[1] > 1 else "",
+        amount=pd.to_numeric(code_amount[1], errors="coerce"),
+    )
+    return out[cols].reset_index(drop=True)

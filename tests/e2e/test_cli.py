@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import make_claims
 
@@ -298,6 +299,21 @@ def test_claims_review_on_x12_files(tmp_path):
     f = pd.read_csv(out / "findings.csv")
     assert "CLM-AMT-03" in set(f["rule_id"])  # tertiary-payment.835's shifted SVC
     assert "CLM-DX-01" in set(f["rule_id"])  # the TR3 examples' ICD-9 codes are flagged
+    # the denial analysis by CARC: every CAS amount of the 835s, summed here from the text
+    cas = [
+        seg.split("*")
+        for p in sorted((X12 / "835_005010X221A1").iterdir())
+        for seg in p.read_text().replace("\n", "").split("~")
+        if seg.startswith("CAS*")
+    ]
+    amounts = [float(e[i]) for e in cas for i in range(3, len(e), 3) if e[i]]
+    remit = s["kpis"]["remittance"]
+    assert remit["adjustments_total"] == pytest.approx(sum(amounts))
+    by_carc = pd.DataFrame(s["kpi_tables"]["remit_adjustments_by_carc"])
+    assert by_carc["adjustments"].sum() == len(amounts)
+    assert by_carc["amount"].sum() == pytest.approx(sum(amounts))
+    assert "835 adjustments" in load_workbook(out / "workpaper.xlsx", read_only=True).sheetnames
+    assert "claims in the 835s" in (out / "claims_review.html").read_text()
     m = json.loads((out / "manifest.json").read_text())
     names = {i["name"] for i in m["inputs"]}
     assert {"claims", "claims_18", "remits_1", "remits_5"} <= names

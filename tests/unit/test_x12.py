@@ -257,3 +257,52 @@ def test_a_table_with_remits_gets_the_same_input_checks(tmp_path):
     bad.write_text("claim_id,line_number\nC1,1\n")
     with pytest.raises(MissingColumnsError, match="'patient_id'"):
         load_claims(bad, config=load_config(period="2026Q3"), remits=LFH / "835_005010X221A1")
+
+
+def test_adjustments_table_holds_every_cas_reason_at_line_and_claim_level():
+    from audit_lib.claims.kpis import remittance_kpis
+    from audit_lib.x12.remit835 import adjustments_table
+
+    lines, claims, _, _ = read_835(LFH / "835_005010X221A1")
+    a = adjustments_table(lines, claims)
+    assert a["level"].value_counts().to_dict() == {"line": 10, "claim": 5}
+    claim_level = a[a["level"] == "claim"]
+    got = zip(claim_level["group"], claim_level["carc"], claim_level["amount"], strict=True)
+    assert ("CO", "45", 73348.57) in set(got)
+    # the PR-1 110.00 that edi-835-parser drops (second reason of one CAS segment) is here
+    uhc = EDI / "test_edi_835_files" / "united_healthcare_legacy_sample.txt"
+    ul, uc, _, _ = read_835(uhc)
+    ua = adjustments_table(ul, uc)
+    line = ua[ua["claim_id"].eq("001-18604-358") & ua["line_number"].eq(3) & ua["group"].eq("PR")]
+    assert sorted(zip(line["group"], line["carc"], line["amount"], strict=True)) == [
+        ("PR", "1", 110.0), ("PR", "2", 5.13)
+    ]  # fmt: skip
+    k = remittance_kpis(ua, uc)
+    t = k["table"].set_index(["group", "carc"])
+    assert t.loc[("CO", "45"), "routine"] and t.loc[("PR", "1"), "routine"]
+    assert k["adjustments_total"] == pytest.approx(ua["amount"].sum())
+    assert k["claims_in_835"] == len(uc)
+
+
+def test_remittance_kpis_split_dollars_on_denied_claims():
+    from audit_lib.claims.kpis import remittance_kpis
+
+    adj = pd.DataFrame(
+        {
+            "level": ["line", "line", "claim"],
+            "claim_id": ["A", "B", "B"],
+            "line_number": [1, 1, pd.NA],
+            "group": ["CO", "CO", "OA"],
+            "carc": ["50", "50", "18"],
+            "amount": [100.0, 40.0, 60.0],
+            "status_code": ["4", "1", "1"],
+            "x12_file": "f.835",
+        }
+    )
+    claims = pd.DataFrame({"status_code": ["4", "1"], "claim_charge": [100.0, 200.0],
+                           "claim_paid": [0.0, 100.0]})  # fmt: skip
+    k = remittance_kpis(adj, claims)
+    row = k["table"].set_index(["group", "carc"]).loc[("CO", "50")]
+    assert (row["claims"], row["amount"], row["amount_on_denied_claims"]) == (2, 140.0, 100.0)
+    assert not row["routine"] and row["share_of_dollars"] == pytest.approx(0.7)
+    assert k["claims_denied_in_835"] == 1 and k["adjustments_by_group"] == {"CO": 140.0, "OA": 60.0}
