@@ -32,9 +32,14 @@ def _timed(label: str, fn, results: dict):
 
 
 def make_file(lines: int) -> Path:
-    from audit_lib import generate_demo_claims
+    import hashlib
 
-    path = DATA / f"claims_{lines}.csv"
+    from audit_lib import generate_demo_claims
+    from audit_lib.claims import demo
+
+    # the generator's source is in the name: a changed generator makes a new file
+    tag = hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:8]
+    path = DATA / f"claims_{lines}_{tag}.csv"
     if path.is_file():
         return path
     DATA.mkdir(parents=True, exist_ok=True)

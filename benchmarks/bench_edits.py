@@ -68,12 +68,27 @@ def main() -> int:
     t = time.perf_counter()
     found = edit_findings(lines, tables)
     secs = time.perf_counter() - t
+    from audit_lib.claims.modifier_rules import age_findings, bilateral_findings
+    from audit_lib.codesets.mpfs import DEMO_MPFS, load_bilateral_indicators
+
+    t = time.perf_counter()
+    ages, age_stats = age_findings(lines)  # MCE lists: distinct codes probed, then joined
+    age_secs = time.perf_counter() - t
+    mpfs, _ = load_bilateral_indicators(DEMO_MPFS)
+    t = time.perf_counter()
+    bilateral, _ = bilateral_findings(lines, mpfs)
+    bilateral_secs = time.perf_counter() - t
     r = {
         "lines": len(lines),
         "ptp_pairs": len(tables.ptp),
         "mue_codes": len(tables.mue),
         "seconds": round(secs, 2),
         "findings": found["rule_id"].value_counts().to_dict() if len(found) else {},
+        "mce_age_seconds": round(age_secs, 2),
+        "mce_diagnoses_checked": age_stats["diagnoses_checked"],
+        "mce_findings": len(ages),
+        "mpfs_bilateral_seconds": round(bilateral_secs, 2),
+        "mpfs_bilateral_findings": len(bilateral),
     }
     print(json.dumps(r, indent=2))
     save_results("edits", r)

@@ -182,14 +182,25 @@ def age_findings(f: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     others = pd.Series(0, index=f.index)
     if mce.available():
         cols = [c for c in DIAGNOSIS_COLUMNS if c in f]
-        long = f[cols].astype("string").stack()  # (line, column) of every diagnosis given
-        long = long[long.str.len() > 0]
-        rows = long.index.get_level_values(0)
+        # every diagnosis given, as (line position, column number, code), in line then
+        # diagnosis order; column by column (a generic stack costs 4x more)
+        pos, num, codes = [], [], []
+        for k, c in enumerate(cols):
+            v = f[c].astype("string")
+            m = (v.str.len() > 0).fillna(False).to_numpy(dtype=bool)
+            pos.append(np.flatnonzero(m))
+            num.append(np.full(int(m.sum()), k))
+            codes.append(v.to_numpy(dtype=object)[m])
+        pos_a, num_a = np.concatenate(pos), np.concatenate(num)
+        order = np.lexsort((num_a, pos_a))
+        pos_a, num_a, code_a = pos_a[order], num_a[order], np.concatenate(codes)[order]
+        rows = f.index[pos_a]
+        col_names = np.array(cols, dtype=object)[num_a]
         lists = mce.age_lists(
-            pd.Series(long.to_numpy(), index=range(len(long))),
-            pd.Series(version_day.loc[rows].to_numpy(), index=range(len(long))),
+            pd.Series(code_a, dtype="string"),
+            pd.Series(version_day.to_numpy()[pos_a]),
         )
-        line_age = pd.Series(age.loc[rows].to_numpy(), index=lists.index)
+        line_age = pd.Series(age.to_numpy()[pos_a], index=lists.index, dtype="Int64")
         out = (
             lists["list"].ne("")
             & lists["in_data"]
@@ -202,14 +213,14 @@ def age_findings(f: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             hits = pd.DataFrame(
                 {
                     "line": rows[out.to_numpy()],
-                    "col": long.index.get_level_values(1)[out.to_numpy()],
-                    "code": long.to_numpy()[out.to_numpy()],
+                    "col": col_names[out.to_numpy()],
+                    "code": code_a[out.to_numpy()],
                     "list": lists["list"][out].to_numpy(),
                     "low": lists["low"][out].to_numpy(),
                     "high": lists["high"][out].to_numpy(),
                 }
             )
-            first = hits.drop_duplicates("line")  # stack keeps the diagnosis order
+            first = hits.drop_duplicates("line")  # in diagnosis order: the first conflict
             idx = pd.Index(first["line"])
             field.loc[idx] = first["col"].to_numpy()
             reason.loc[idx] = (
