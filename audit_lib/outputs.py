@@ -16,6 +16,40 @@ from .rules import Rule
 SEVERITIES = ("error", "warning", "info")
 
 
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell a spreadsheet would run as a formula (first character
+    ``=``, ``+``, ``-``, ``@``, tab or carriage return; OWASP "CSV injection") prefixed with an
+    apostrophe, so Excel shows it as text; a value that already starts with apostrophes before
+    such a character gets one more, so :func:`csv_unescape` gives back every value exactly.
+    Numbers written as text (``-12.50``) are left alone. Claim ids, details and other values
+    come from input files, which an outsider may have written."""
+    out = frame
+    for c in frame.columns:
+        col = frame[c]
+        if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+            continue
+        text = col.astype("string")
+        risky = text.str.match(r"'*[=+\-@\t\r]", na=False) & ~text.str.fullmatch(
+            r"[-+]?\d+(\.\d+)?", na=False
+        )
+        if risky.any():
+            out = frame.copy() if out is frame else out
+            out[c] = text.where(~risky, "'" + text)
+    return out
+
+
+def csv_unescape(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`csv_safe` on a frame read back from one of our CSV files."""
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_object_dtype(out[c]) or pd.api.types.is_string_dtype(out[c]):
+            text = out[c].astype("string")
+            escaped = text.str.match(r"'+[=+\-@\t\r]", na=False)
+            if escaped.any():
+                out[c] = text.where(~escaped, text.str.slice(1))
+    return out
+
+
 def jsonable(value: Any) -> Any:
     """Frames as lists of records (ISO dates), recursively through dicts."""
     if isinstance(value, pd.DataFrame):
@@ -90,7 +124,9 @@ def write_review_files(
         "summary": out_dir / "summary.json",
         "validation": out_dir / "validation" / f"{suite}.json",
     }
-    findings.to_csv(paths["findings"], index=False, lineterminator="\n", float_format="%.2f")
+    csv_safe(findings).to_csv(
+        paths["findings"], index=False, lineterminator="\n", float_format="%.2f"
+    )
     paths["summary"].write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", "utf-8")
     doc = {
         "suite": suite,

@@ -406,8 +406,10 @@ def write_findings_sample(run_dir, sample: pd.DataFrame, plan: dict[str, Any]) -
     import json
     from pathlib import Path
 
+    from .outputs import csv_safe
+
     run = Path(run_dir)
-    sample.to_csv(
+    csv_safe(sample).to_csv(
         run / "findings_sample.csv", index=False, lineterminator="\n", float_format="%.2f"
     )
     (run / "findings_sample_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
@@ -432,7 +434,9 @@ def read_results(path) -> pd.DataFrame:
     missing = [c for c in ("record_key", "examined_amount", "audited_amount") if c not in r]
     if missing:
         raise ConfigError(f"{path.name} is missing column(s) {', '.join(missing)}.")
-    return r
+    from .outputs import csv_unescape
+
+    return csv_unescape(r)
 
 
 def write_sample(out, chosen: pd.DataFrame, plan: dict[str, Any]) -> dict[str, str]:
@@ -444,7 +448,11 @@ def write_sample(out, chosen: pd.DataFrame, plan: dict[str, Any]) -> dict[str, s
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    chosen.to_csv(out / "sample.csv", index=False, lineterminator="\n", float_format="%.2f")
+    from .outputs import csv_safe
+
+    csv_safe(chosen).to_csv(
+        out / "sample.csv", index=False, lineterminator="\n", float_format="%.2f"
+    )
     (out / "sampling_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
     write_sampling_workpaper(
         out / "sampling_workpaper.xlsx",

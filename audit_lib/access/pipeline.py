@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from ..findings import FINDINGS_COLUMNS, parse_error_findings, sort_findings
 from ..outputs import (
     ResolvedPeriod,
+    csv_safe,
     jsonable,
     period_block,
     summarize_findings,
@@ -334,10 +335,10 @@ def write_outputs(review: AccessReview, out_dir: Path) -> None:
     cases = review.cases.copy()
     for col in ("first_event", "last_event"):
         cases[col] = pd.to_datetime(cases[col]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    cases.to_csv(out_dir / "cases.csv", **csv)
+    csv_safe(cases).to_csv(out_dir / "cases.csv", **csv)
     ev = review.case_events.copy()
     ev["ts_local"] = pd.to_datetime(ev["ts_local"]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    ev.to_csv(out_dir / "case_events.csv", **csv)
+    csv_safe(ev).to_csv(out_dir / "case_events.csv", **csv)
     write_access_workpaper(review, out_dir / "workpaper.xlsx")
     review.outputs = {
         n: str(out_dir / n)

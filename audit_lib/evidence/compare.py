@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..outputs import csv_safe, csv_unescape
 
 
 def load_prior_findings(prior_dir: str | Path) -> pd.DataFrame:
@@ -19,7 +20,7 @@ def load_prior_findings(prior_dir: str | Path) -> pd.DataFrame:
             "the folder of the previous period's review (for example reports/2026Q2/claims).",
             path=p,
         )
-    prior = pd.read_csv(p, dtype=str, keep_default_na=False)
+    prior = csv_unescape(pd.read_csv(p, dtype=str, keep_default_na=False))
     if "fingerprint" not in prior.columns:
         raise InputError(
             f"{p} has no fingerprint column (made by an older version); re-run that period first.",
@@ -55,7 +56,7 @@ def write_comparison(findings: pd.DataFrame, comparison: dict[str, Any], path: P
         status=comparison["status"]
     )
     resolved = comparison["resolved"].assign(status="resolved")
-    pd.concat([status, resolved[status.columns]], ignore_index=True).to_csv(
+    csv_safe(pd.concat([status, resolved[status.columns]], ignore_index=True)).to_csv(
         path, index=False, lineterminator="\n"
     )
     return path
