@@ -187,6 +187,9 @@ class AuditConfig:
         cpt_file: a CPT code list the organisation licenses (code, optional add/term dates).
         mpfs_file: the CMS Medicare Physician Fee Schedule relative value file (PPRRVU) whose
             bilateral surgery indicators CLM-MOD-50 and CLM-MOD-LTRT use (``[codesets] mpfs``).
+        mod25_outlier_sd: CLM-MOD-25 aggregate: a provider's share of E/M lines with 25 above
+            the other providers' mean + this many standard deviations is a warning.
+        mod25_min_em_lines: providers with fewer E/M lines are neither judged nor peers.
         bilateral_50_payer_types: payer types that want one line with modifier 50 rather than
             an LT line and an RT line for an indicator-1 code (CLM-MOD-50 warning).
         demo_seed: seed of the synthetic demo quarter (used when no claims file is given).
@@ -218,6 +221,8 @@ class AuditConfig:
     cpt_file: str | None = None
     mpfs_file: str | None = None
     bilateral_50_payer_types: tuple[str, ...] = ("medicare",)
+    mod25_outlier_sd: float = 2.0
+    mod25_min_em_lines: int = 20
     demo_seed: int = 20260930
     demo_claims: int = 4000
     clock_resume: str = "strict"
@@ -266,6 +271,8 @@ class AuditConfig:
             "cpt_file": self.cpt_file,
             "mpfs_file": self.mpfs_file,
             "bilateral_50_payer_types": list(self.bilateral_50_payer_types),
+            "mod25_outlier_sd": self.mod25_outlier_sd,
+            "mod25_min_em_lines": self.mod25_min_em_lines,
             "demo_seed": self.demo_seed,
             "demo_claims": self.demo_claims,
             "clock_resume": self.clock_resume,

@@ -28,6 +28,8 @@ KPI_FORMULAS = {
     "denials_by_carc": "denied lines by group-CARC code in adjustment_codes (a line counts "
     "once per code)",
     "denials_by_payer": "claims with every line denied, per payer",
+    "modifier_25_rates": "per rendering provider: E/M lines, those with modifier 25, the share, "
+    "and the other providers' (with enough E/M lines) mean, SD and mean + k SD threshold",
     "remit_adjustments_by_carc": "every CAS adjustment of the 835s (line and claim level) by "
     "group and claim adjustment reason code: dollars adjusted, and dollars on claims the payer "
     "denied (CLP02 = 4); routine = CO-45 (fee schedule write-down) and PR-1/2/3 (deductible, "

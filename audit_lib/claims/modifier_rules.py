@@ -14,7 +14,7 @@ import pandas as pd
 
 from .schema import DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 
-__all__ = ["age_findings", "bilateral_findings", "modifier_findings"]
+__all__ = ["age_findings", "bilateral_findings", "modifier_25_rates", "modifier_findings"]
 
 X_MODS = ("XE", "XS", "XP", "XU")
 ANATOMIC = (
@@ -322,3 +322,63 @@ def bilateral_findings(
         )  # fmt: skip
     parts = [p for p in parts if len(p)]
     return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()), stats
+
+
+def modifier_25_rates(
+    f: pd.DataFrame, *, sd: float = 2.0, min_em_lines: int = 20
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CLM-MOD-25 (aggregate warning): a rendering provider whose share of E/M lines carrying
+    25 is above the mean + ``sd`` standard deviations of the other providers' shares.
+
+    Peers are the other rendering providers in the data with at least ``min_em_lines`` E/M
+    lines (the claims contract carries no specialty, so peers are not split by specialty);
+    each provider is compared with the others (leave-one-out), so one heavy user does not
+    raise its own bar. Needs three such providers. Returns (findings, the rates table: every
+    provider with its E/M lines, lines with 25, share, the peers' mean and SD, and the
+    threshold)."""
+    mods = f.reindex(columns=list(MODIFIER_COLUMNS)).astype("string").fillna("")
+    em = is_em(f["procedure_code"].astype("string").fillna(""))
+    provider = f["rendering_npi"].astype("string").fillna(f["billing_npi"].astype("string"))
+    with25 = em & _has(mods, ["25"])
+    t = (
+        pd.DataFrame({"provider": provider[em], "with_25": with25[em]})
+        .groupby("provider")
+        .agg(em_lines=("with_25", "size"), lines_with_25=("with_25", "sum"))
+        .reset_index()
+    )
+    t["share"] = (t["lines_with_25"] / t["em_lines"]).round(4)
+    t["eligible"] = t["em_lines"] >= min_em_lines
+    e = t[t["eligible"]]
+    n, s1, s2 = len(e), e["share"].sum(), (e["share"] ** 2).sum()
+    cols = ["peers", "peer_mean", "peer_sd", "threshold", "outlier"]
+    if n < 3:
+        t[cols] = [n - 1 if n else 0, np.nan, np.nan, np.nan, False]
+        return pd.DataFrame(), t
+    x = t["share"].where(t["eligible"])
+    m = n - 1  # leave-one-out over the eligible providers
+    mean = (s1 - x) / m
+    var = ((s2 - x**2) - m * mean**2) / (m - 1)
+    t["peers"] = m
+    t["peer_mean"] = mean.round(4)
+    t["peer_sd"] = np.sqrt(var.clip(lower=0)).round(4)
+    t["threshold"] = (t["peer_mean"] + sd * t["peer_sd"]).round(4)
+    t["outlier"] = (t["eligible"] & (t["share"] > t["threshold"]) & (t["peer_sd"] > 0)).fillna(
+        False
+    )
+    out = t[t["outlier"]].set_index("provider")
+    if out.empty:
+        return pd.DataFrame(), t
+    # the finding stands on the provider's first E/M line with 25 (input order)
+    first = with25 & provider.isin(out.index) & ~provider.where(with25).duplicated()
+    p = provider[first]
+    row = out.loc[p.to_numpy()].set_axis(p.index)  # aligned with the lines
+    detail = (
+        "rendering provider " + p + ": modifier 25 on " + (row["share"] * 100).round(1).astype(str)
+        + "% of its " + row["em_lines"].astype(str) + " E/M lines, above the other "
+        + row["peers"].astype(str) + " providers' " + (row["peer_mean"] * 100).round(1).astype(str)
+        + "% + " + f"{sd:g}" + " SD (" + (row["threshold"] * 100).round(1).astype(str)
+        + "%): a rate to review, not an error on this line"
+    )  # fmt: skip
+    found = _finding(f, first, "CLM-MOD-25", "warning", "modifier_1", lambda _m: detail.to_numpy())
+    found["trigger"] = "MOD25-RATE|" + p.to_numpy()
+    return found, t

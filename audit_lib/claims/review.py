@@ -257,10 +257,18 @@ def run_claims_review(
     _note(progress, "applying the CMS edit tables (NCCI, MUE)")
     tables = _edit_tables(config)
     from .edits import edit_findings, px02_findings
-    from .modifier_rules import age_findings, bilateral_findings, modifier_findings
+    from .modifier_rules import (
+        age_findings,
+        bilateral_findings,
+        modifier_25_rates,
+        modifier_findings,
+    )
 
     hcpcs, cpt = _code_dates(config)
     age_found, age_stats = age_findings(lines)
+    rate_found, mod25_rates = modifier_25_rates(
+        lines, sd=config.mod25_outlier_sd, min_em_lines=config.mod25_min_em_lines
+    )
     mpfs, mpfs_info = _bilateral_indicators(config)
     bilateral_found, bilateral_stats = bilateral_findings(
         lines, mpfs, config.bilateral_50_payer_types
@@ -277,6 +285,7 @@ def run_claims_review(
                 px02_findings(lines, hcpcs=hcpcs, cpt=cpt),
                 modifier_findings(lines),
                 age_found,
+                rate_found,
                 bilateral_found,
             ],
             ignore_index=True,
@@ -288,6 +297,7 @@ def run_claims_review(
         comparison = compare.compare(findings, prior, prior_dir)
     _note(progress, "computing KPIs")
     kpis = compute_kpis(lines, findings, period=parse_period(config.period), as_of=config.as_of)
+    kpis["tables"]["modifier_25_rates"] = mod25_rates
     if "adjustments" in x12:
         remit = remittance_kpis(x12["adjustments"], x12["remit_claims"])
         kpis["tables"]["remit_adjustments_by_carc"] = remit.pop("table")

@@ -335,3 +335,30 @@ def test_59_where_a_more_specific_x_modifier_applies():
                          TABLES).empty  # fmt: skip
     assert edit_findings(lines((*base, "RT"), ("C1", "P1", "1", "2026-07-01", "97110", 1, "XS",
                                                "LT")), TABLES).empty  # fmt: skip
+
+
+# --- CLM-MOD-25 aggregate: a provider's rate of 25 against the other providers -----------
+from audit_lib.claims.modifier_rules import modifier_25_rates  # noqa: E402
+
+
+def em_lines(npi: str, n: int, with_25: int):
+    return [(f"C{npi}{i}", f"P{i}", npi, "2026-07-01", "99213", 1, "25" if i < with_25 else "")
+            for i in range(n)]  # fmt: skip
+
+
+def test_a_provider_far_above_its_peers_rate_of_25():
+    rows = [*em_lines("1", 20, 4), *em_lines("2", 20, 5), *em_lines("3", 20, 3),
+            *em_lines("4", 20, 6), *em_lines("9", 20, 16)]  # fmt: skip
+    found, rates = modifier_25_rates(lines(*rows))
+    assert rules(found) == [("CLM-MOD-25", 2 + 80)]  # provider 9's first line with 25
+    assert (
+        found.iloc[0]["severity"] == "warning"
+        and "80.0% of its 20 E/M lines" in (found.iloc[0]["detail"])
+    )
+    r = rates.set_index("provider")
+    # leave-one-out: provider 9 against 1-4 (shares .20 .25 .15 .30)
+    assert r.at["9", "peer_mean"] == pytest.approx(0.225) and r.at["9", "outlier"]
+    assert not r.drop(index="9")["outlier"].any()
+    assert modifier_25_rates(lines(*rows), sd=20)[0].empty  # a wider band: nobody
+    few = modifier_25_rates(lines(*rows), min_em_lines=21)  # nobody has enough lines
+    assert few[0].empty and not few[1]["eligible"].any()
