@@ -190,6 +190,8 @@ class AuditConfig:
         mod25_outlier_sd: CLM-MOD-25 aggregate: a provider's share of E/M lines with 25 above
             the other providers' mean + this many standard deviations is a warning.
         mod25_min_em_lines: providers with fewer E/M lines are neither judged nor peers.
+        mod25_alpha: and the share must be improbable at the peers' pooled rate (exact
+            binomial tail below this).
         bilateral_50_payer_types: payer types that want one line with modifier 50 rather than
             an LT line and an RT line for an indicator-1 code (CLM-MOD-50 warning).
         demo_seed: seed of the synthetic demo quarter (used when no claims file is given).
@@ -223,6 +225,7 @@ class AuditConfig:
     bilateral_50_payer_types: tuple[str, ...] = ("medicare",)
     mod25_outlier_sd: float = 2.0
     mod25_min_em_lines: int = 20
+    mod25_alpha: float = 0.001
     demo_seed: int = 20260930
     demo_claims: int = 4000
     clock_resume: str = "strict"
@@ -273,6 +276,7 @@ class AuditConfig:
             "bilateral_50_payer_types": list(self.bilateral_50_payer_types),
             "mod25_outlier_sd": self.mod25_outlier_sd,
             "mod25_min_em_lines": self.mod25_min_em_lines,
+            "mod25_alpha": self.mod25_alpha,
             "demo_seed": self.demo_seed,
             "demo_claims": self.demo_claims,
             "clock_resume": self.clock_resume,

@@ -325,7 +325,7 @@ def bilateral_findings(
 
 
 def modifier_25_rates(
-    f: pd.DataFrame, *, sd: float = 2.0, min_em_lines: int = 20
+    f: pd.DataFrame, *, sd: float = 2.0, min_em_lines: int = 20, alpha: float = 0.001
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CLM-MOD-25 (aggregate warning): a rendering provider whose share of E/M lines carrying
     25 is above the mean + ``sd`` standard deviations of the other providers' shares.
@@ -333,7 +333,11 @@ def modifier_25_rates(
     Peers are the other rendering providers in the data with at least ``min_em_lines`` E/M
     lines (the claims contract carries no specialty, so peers are not split by specialty);
     each provider is compared with the others (leave-one-out), so one heavy user does not
-    raise its own bar. Needs three such providers. Returns (findings, the rates table: every
+    raise its own bar. Needs three such providers. Because a provider's share over a few
+    dozen lines varies by chance alone (and the peers' SD partly measures that chance), the
+    share must also be improbable at the peers' pooled rate: the exact binomial probability of
+    that many lines with 25 or more is below ``alpha`` divided by the number of providers
+    judged (Bonferroni: judging many providers must not make a chance outlier likely). Returns (findings, the rates table: every
     provider with its E/M lines, lines with 25, share, the peers' mean and SD, and the
     threshold)."""
     mods = f.reindex(columns=list(MODIFIER_COLUMNS)).astype("string").fillna("")
@@ -350,9 +354,9 @@ def modifier_25_rates(
     t["eligible"] = t["em_lines"] >= min_em_lines
     e = t[t["eligible"]]
     n, s1, s2 = len(e), e["share"].sum(), (e["share"] ** 2).sum()
-    cols = ["peers", "peer_mean", "peer_sd", "threshold", "outlier"]
+    cols = ["peers", "peer_mean", "peer_sd", "threshold", "p_value", "outlier"]
     if n < 3:
-        t[cols] = [n - 1 if n else 0, np.nan, np.nan, np.nan, False]
+        t[cols] = [n - 1 if n else 0, np.nan, np.nan, np.nan, np.nan, False]
         return pd.DataFrame(), t
     x = t["share"].where(t["eligible"])
     m = n - 1  # leave-one-out over the eligible providers
@@ -362,9 +366,18 @@ def modifier_25_rates(
     t["peer_mean"] = mean.round(4)
     t["peer_sd"] = np.sqrt(var.clip(lower=0)).round(4)
     t["threshold"] = (t["peer_mean"] + sd * t["peer_sd"]).round(4)
-    t["outlier"] = (t["eligible"] & (t["share"] > t["threshold"]) & (t["peer_sd"] > 0)).fillna(
-        False
-    )
+    from scipy.stats import binom
+
+    # the others' pooled rate: their lines with 25 over their E/M lines
+    pooled = (e["lines_with_25"].sum() - t["lines_with_25"]) / (e["em_lines"].sum() - t["em_lines"])
+    p_value = binom.sf(t["lines_with_25"] - 1, t["em_lines"], pooled.clip(0, 1))
+    t["p_value"] = pd.Series(p_value, index=t.index).where(t["eligible"]).round(6)
+    t["outlier"] = (
+        t["eligible"]
+        & (t["share"] > t["threshold"])
+        & (t["peer_sd"] > 0)
+        & (t["p_value"] < alpha / n)
+    ).fillna(False)
     out = t[t["outlier"]].set_index("provider")
     if out.empty:
         return pd.DataFrame(), t
@@ -377,7 +390,8 @@ def modifier_25_rates(
         + "% of its " + row["em_lines"].astype(str) + " E/M lines, above the other "
         + row["peers"].astype(str) + " providers' " + (row["peer_mean"] * 100).round(1).astype(str)
         + "% + " + f"{sd:g}" + " SD (" + (row["threshold"] * 100).round(1).astype(str)
-        + "%): a rate to review, not an error on this line"
+        + "%; binomial p = " + row["p_value"].map("{:.2g}".format)
+        + "): a rate to review, not an error on this line"
     )  # fmt: skip
     found = _finding(f, first, "CLM-MOD-25", "warning", "modifier_1", lambda _m: detail.to_numpy())
     found["trigger"] = "MOD25-RATE|" + p.to_numpy()

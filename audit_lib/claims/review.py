@@ -267,7 +267,10 @@ def run_claims_review(
     hcpcs, cpt = _code_dates(config)
     age_found, age_stats = age_findings(lines)
     rate_found, mod25_rates = modifier_25_rates(
-        lines, sd=config.mod25_outlier_sd, min_em_lines=config.mod25_min_em_lines
+        lines,
+        sd=config.mod25_outlier_sd,
+        min_em_lines=config.mod25_min_em_lines,
+        alpha=config.mod25_alpha,
     )
     mpfs, mpfs_info = _bilateral_indicators(config)
     bilateral_found, bilateral_stats = bilateral_findings(

@@ -359,6 +359,13 @@ def test_a_provider_far_above_its_peers_rate_of_25():
     # leave-one-out: provider 9 against 1-4 (shares .20 .25 .15 .30)
     assert r.at["9", "peer_mean"] == pytest.approx(0.225) and r.at["9", "outlier"]
     assert not r.drop(index="9")["outlier"].any()
+    assert r.at["9", "p_value"] < 1e-6
     assert modifier_25_rates(lines(*rows), sd=20)[0].empty  # a wider band: nobody
+    # 8 of 20 is above the peers' mean + 2 SD (.354) but happens by chance at their rate .225
+    chance = [*rows[:80], *em_lines("9", 20, 8)]
+    found, rates = modifier_25_rates(lines(*chance))
+    r = rates.set_index("provider")
+    assert found.empty and r.at["9", "share"] > r.at["9", "threshold"]
+    assert 0.001 < r.at["9", "p_value"] < 0.2
     few = modifier_25_rates(lines(*rows), min_em_lines=21)  # nobody has enough lines
     assert few[0].empty and not few[1]["eligible"].any()
