@@ -337,9 +337,9 @@ def modifier_25_rates(
     dozen lines varies by chance alone (and the peers' SD partly measures that chance), the
     share must also be improbable at the peers' pooled rate: the exact binomial probability of
     that many lines with 25 or more is below ``alpha`` divided by the number of providers
-    judged (Bonferroni: judging many providers must not make a chance outlier likely). Returns (findings, the rates table: every
-    provider with its E/M lines, lines with 25, share, the peers' mean and SD, and the
-    threshold)."""
+    judged (Bonferroni: judging many providers must not make a chance outlier likely).
+    Returns (findings, the rates table: every provider with its E/M lines, lines with 25,
+    share, the peers' mean and SD, the threshold and the binomial p-value)."""
     mods = f.reindex(columns=list(MODIFIER_COLUMNS)).astype("string").fillna("")
     em = is_em(f["procedure_code"].astype("string").fillna(""))
     provider = f["rendering_npi"].astype("string").fillna(f["billing_npi"].astype("string"))
