@@ -64,6 +64,8 @@ def record_signoff(run_dir: str | Path, *, role: str, name: str, note: str = "")
 def write_signoff_sheet(workpaper: Path, signoffs: list[dict[str, Any]]) -> None:
     from openpyxl import load_workbook
 
+    from ..reporting.xlsx import save_workbook
+
     wb = load_workbook(workpaper)
     if "Sign-off" in wb.sheetnames:
         del wb["Sign-off"]
@@ -77,4 +79,4 @@ def write_signoff_sheet(workpaper: Path, signoffs: list[dict[str, Any]]) -> None
                 cell.data_type = "s"  # a name or note starting with '=' stays text
     for col, width in zip("ABCDE", (12, 28, 22, 50, 66), strict=True):
         ws.column_dimensions[col].width = width
-    wb.save(workpaper)
+    save_workbook(wb, workpaper)

@@ -195,6 +195,7 @@ def write_credit_balance_report(
     from openpyxl import Workbook
 
     from ..reporting.workpaper import _cell
+    from ..reporting.xlsx import save_workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Certification")
@@ -222,5 +223,5 @@ def write_credit_balance_report(
             [_cell(ws, v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else v) for v in rec]
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path

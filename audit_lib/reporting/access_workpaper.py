@@ -15,6 +15,7 @@ from ..access.cases import DISPOSITIONS
 from ..rules import ACCESS_RULES
 from .refunds_workpaper import _sheet, rules_sheet
 from .workpaper import write_signoff_template
+from .xlsx import save_workbook
 
 if TYPE_CHECKING:
     from ..access.pipeline import AccessReview
@@ -100,5 +101,5 @@ def write_access_workpaper(review: AccessReview, path: Path) -> Path:
     rules_sheet(wb, ACCESS_RULES, s["findings"]["by_rule"], [14, 70, 10, 50, 10])
     write_signoff_template(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path, stamp=review.as_of)
     return path

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from ..rules import REFUNDS_RULES
 from .workpaper import _cell, _rows, write_signoff_template
+from .xlsx import save_workbook
 
 if TYPE_CHECKING:
     from ..refunds.pipeline import RefundsReview
@@ -114,5 +115,5 @@ def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:
     )
     write_signoff_template(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path, stamp=review.as_of)
     return path

@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from .._version import __version__
 from ..errors import InputError
 from .refunds_workpaper import _sheet
+from .xlsx import save_workbook
 
 __all__ = ["read_selections", "write_sampling_workpaper"]
 
@@ -135,7 +136,7 @@ def write_sampling_workpaper(
         _sheet(wb, "Appraisal", ["Measure", "Value", "Note"], _appraisal_rows(appraisal),
                [34, 30, 90])  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 

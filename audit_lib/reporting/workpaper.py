@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from ..rules import CLAIMS_RULES
 from .tables import rules_table
+from .xlsx import save_workbook
 
 if TYPE_CHECKING:
     from ..claims.review import ClaimsReview
@@ -189,7 +190,7 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
 
     write_signoff_template(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path, stamp=review.as_of)
     return path
 
 
