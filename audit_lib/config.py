@@ -71,6 +71,10 @@ class AccessSettings:
         generic_account_pattern: LOG-R-08 user ids that name no person (full match, any case).
         bulk_role_percentile, bulk_user_sd, bulk_cap, bulk_floor: LOG-R-12: distinct patients
             per user per day above max(role percentile, user mean + k SD, floor), or above the cap.
+        bulk_hour_floor, bulk_hour_cap: LOG-R-12 per clock hour: the same test on distinct
+            patients per user per hour, with this floor and cap.
+        bulk_export_floor, bulk_export_cap: LOG-R-12 print/export: the same test on distinct
+            patients printed or exported per user per day, with this floor and cap.
         repeat_days, repeat_window_days: LOG-R-16: alerts on this many distinct days within
             the window escalate the user as one case.
         identity_resolution_min: LOG-I-05 share of log user ids that must map to the roster.
@@ -101,6 +105,10 @@ class AccessSettings:
     bulk_user_sd: float = 3.0
     bulk_cap: int = 200
     bulk_floor: int = 20
+    bulk_hour_floor: int = 15
+    bulk_hour_cap: int = 60
+    bulk_export_floor: int = 10
+    bulk_export_cap: int = 50
     repeat_days: int = 3
     repeat_window_days: int = 30
     identity_resolution_min: float = 0.99
@@ -131,7 +139,14 @@ class AccessSettings:
             )
         if not 0 < self.bulk_role_percentile < 1:
             raise ConfigError("access.bulk_role_percentile must be between 0 and 1, e.g. 0.99.")
-        for name in ("relationship_window_days", "bulk_cap", "repeat_days", "breach_threshold"):
+        for name in (
+            "relationship_window_days",
+            "bulk_cap",
+            "bulk_hour_cap",
+            "bulk_export_cap",
+            "repeat_days",
+            "breach_threshold",
+        ):
             if int(getattr(self, name)) <= 0:
                 raise ConfigError(f"access.{name} must be positive.")
         try:

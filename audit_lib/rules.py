@@ -446,7 +446,8 @@ ACCESS_RULES: dict[str, Rule] = {
         _R("LOG-R-11", "Break-the-glass without a reason", "error", f"{_RB5}.3", None),
         _R(
             "LOG-R-12",
-            "Bulk access: distinct patients in a day above the role and user baseline or the cap",
+            "Bulk access: distinct patients in a work day, in a clock hour, or printed/exported "
+            "in a day, above the role and the user's own baseline (other days or hours) or a cap",
             "warning",
             f"{_RB5}.3",
             None,

@@ -182,6 +182,12 @@ def alert_findings(a: pd.DataFrame) -> pd.DataFrame:
         case_id=("case_id", "first"),
         severity=("severity", lambda s: max(s, key=_SEV_RANK.__getitem__)),
     ).reset_index()
+    # a bulk user-day can alert on several measures (day, hour, print/export): name them all
+    bulk = a[a["rule_id"] == "LOG-R-12"]
+    if len(bulk):
+        every = bulk.groupby("record_key")["evidence"].agg(lambda e: "; ".join(dict.fromkeys(e)))
+        is12 = out["rule_id"] == "LOG-R-12"
+        out.loc[is12, "evidence"] = out.loc[is12, "record_key"].map(every).to_numpy()
     span = out["first"].dt.strftime("%Y-%m-%d %H:%M")
     span = span.where(out["n"] == 1, span + " to " + out["last"].dt.strftime("%Y-%m-%d %H:%M"))
     events = np.where(

@@ -283,43 +283,84 @@ def detect(con, s: AccessSettings, start: dt.date, end: dt.date) -> pd.DataFrame
     ).df()
 
 
-def _bulk(con, s: AccessSettings) -> None:
-    """LOG-R-12: distinct patients per user per work day above max(role percentile, user
-    mean + k SD, floor), or above the cap. Baselines are computed over the period. A work day
-    is the local date, except that a night-shift user's hours before the business day starts
-    count toward the shift that began the evening before."""
+def _volume(con, s: AccessSettings, name: str, unit: str, where: str, floor: int, cap: int,
+            what: str, when: str) -> None:  # fmt: skip
+    """One LOG-R-12 measure: distinct patients per user per ``unit`` (a work day, or a clock
+    hour) among the events matching ``where``, above max(role percentile, the user's own mean
+    + k SD over their other active units, ``floor``), or above ``cap``; alerts go to ``alerts`` and
+    the alerting units to table ``name`` (all units: ``name_units``)."""
+    units = "hours" if "hour" in unit else "days"
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE user_days AS
-        SELECT user_id, work_date AS ev_date, count(DISTINCT patient_id) AS n_patients,
-               min(_row) AS first_row, min(event_id) AS first_event, min(ts_local) AS first_ts
-        FROM events_wd GROUP BY user_id, work_date;
-        CREATE OR REPLACE TABLE bulk AS
+        CREATE OR REPLACE TABLE {name}_units AS
+        SELECT user_id, {unit} AS unit, min(work_date) AS ev_date,
+               count(DISTINCT patient_id) AS n_patients, min(_row) AS first_row,
+               min(event_id) AS first_event, min(ts_local) AS first_ts
+        FROM events_wd WHERE {where} GROUP BY user_id, {unit};
+        CREATE OR REPLACE TABLE {name} AS
         WITH roles AS (
             SELECT coalesce(w.role_n, '(none)') AS role, d.*
-            FROM user_days d LEFT JOIN wf w USING (user_id)
-        ), base AS (
+            FROM {name}_units d LEFT JOIN wf w USING (user_id)
+        ), sums AS (
             SELECT *,
               quantile_cont(n_patients, {s.bulk_role_percentile}) OVER (PARTITION BY role)
                 AS role_pct,
-              avg(n_patients) OVER (PARTITION BY user_id)
-                + {s.bulk_user_sd} * coalesce(stddev_samp(n_patients)
-                    OVER (PARTITION BY user_id), 0) AS user_limit
+              count(*) OVER (PARTITION BY user_id) - 1 AS m,
+              sum(n_patients) OVER (PARTITION BY user_id) - n_patients AS s1,
+              sum(n_patients * n_patients) OVER (PARTITION BY user_id)
+                - n_patients * n_patients AS s2
             FROM roles
+        ), base AS (
+            -- the user's own baseline leaves the unit out: with it in, a single burst raises
+            -- its own bar (over n units a value can be at most (n-1)/sqrt(n) SD above the mean)
+            SELECT *,
+              CASE WHEN m >= 1 THEN s1 / m END
+                + {s.bulk_user_sd} * CASE WHEN m >= 2
+                    THEN sqrt(greatest((s2 - s1 * s1 / m) / (m - 1), 0)) ELSE 0 END
+                AS user_limit
+            FROM sums
         )
-        SELECT *, greatest(role_pct, user_limit, {s.bulk_floor}) AS threshold FROM base
-        WHERE n_patients > greatest(role_pct, user_limit, {s.bulk_floor})
-           OR n_patients > {s.bulk_cap};
+        SELECT * EXCLUDE (m, s1, s2),
+               greatest(role_pct, coalesce(user_limit, 0), {floor}) AS threshold FROM base
+        WHERE n_patients > greatest(role_pct, coalesce(user_limit, 0), {floor})
+           OR n_patients > {cap};
         INSERT INTO alerts
         SELECT 'LOG-R-12', 'warning', user_id, NULL, first_row, first_event, ev_date, first_ts,
                'patient_id',
-               n_patients || ' distinct patients on ' || strftime(ev_date, '%Y-%m-%d') ||
+               n_patients || ' distinct patients {what} ' || {when} ||
                ' (limit ' || CAST(round(threshold, 1) AS VARCHAR) || ' = max of role ' ||
                role || ' {round(100 * s.bulk_role_percentile)}th percentile ' ||
-               CAST(round(role_pct, 1) AS VARCHAR) || ', own mean + {s.bulk_user_sd:g} SD ' ||
-               CAST(round(user_limit, 1) AS VARCHAR) || ', floor {s.bulk_floor}; cap ' ||
-               '{s.bulk_cap})', 'user_day'
-        FROM bulk;
+               CAST(round(role_pct, 1) AS VARCHAR) ||
+               ', own mean + {s.bulk_user_sd:g} SD on other {units} ' ||
+               coalesce(CAST(round(user_limit, 1) AS VARCHAR), 'none') ||
+               ', floor {floor}; cap {cap})', 'user_day'
+        FROM {name};
+        """
+    )
+
+
+def _bulk(con, s: AccessSettings) -> None:
+    """LOG-R-12: distinct patients per user per work day, per clock hour, and printed or
+    exported per work day, each above max(role percentile, user mean + k SD, floor), or above
+    its cap. Baselines are computed over the period. A work day is the local date, except that
+    a night-shift user's hours before the business day starts count toward the shift that
+    began the evening before. Every alerting user-day becomes one bulk case (table ``bulk``)."""
+    day = "strftime(unit, '%Y-%m-%d')"
+    _volume(con, s, "bulk_day", "work_date", "TRUE", s.bulk_floor, s.bulk_cap, "on", day)
+    _volume(con, s, "bulk_hour", "date_trunc('hour', ts_local)", "TRUE", s.bulk_hour_floor,
+            s.bulk_hour_cap, "in the hour from",
+            "strftime(unit, '%Y-%m-%d %H:00')")  # fmt: skip
+    _volume(con, s, "bulk_export", "work_date", "action IN ('print', 'export')",
+            s.bulk_export_floor, s.bulk_export_cap, "printed or exported on", day)  # fmt: skip
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW user_days AS SELECT * FROM bulk_day_units;
+        CREATE OR REPLACE TABLE bulk AS
+        SELECT DISTINCT user_id, ev_date FROM (
+            SELECT user_id, ev_date FROM bulk_day UNION ALL
+            SELECT user_id, ev_date FROM bulk_hour UNION ALL
+            SELECT user_id, ev_date FROM bulk_export
+        )
         """
     )
 

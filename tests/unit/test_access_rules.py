@@ -81,7 +81,7 @@ def tables():
 
 
 def run(events, period="2026Q3", **access):
-    """Alerts for events given as (user, patient, time[, btg, reason])."""
+    """Alerts for events given as (user, patient, time[, btg, reason[, action]])."""
     rows = []
     for i, e in enumerate(events):
         user, patient, when = e[:3]
@@ -91,7 +91,7 @@ def run(events, period="2026Q3", **access):
                 "event_time": when,
                 "user_id": user,
                 "patient_id": patient,
-                "action": "view",
+                "action": e[5] if len(e) > 5 else "view",
                 "break_the_glass": "true" if len(e) > 3 and e[3] else "false",
                 "btg_reason": e[4] if len(e) > 4 else "",
             }
@@ -326,9 +326,54 @@ def test_r12_bulk_above_baseline_and_floor():
     normal = [6, 7, 5, 6, 8, 7, 6, 5, 7, 6]
     a = run(_daily("U4", [*normal, 45]))  # HIM: no relationship needed
     bulk = a[a["rule_id"] == "LOG-R-12"]
-    assert len(bulk) == 1 and bulk["ev_date"].astype(str).iloc[0] == "2026-07-20"
-    assert bulk["evidence"].iloc[0].startswith("45 distinct patients on 2026-07-20")
+    assert set(bulk["ev_date"].astype(str)) == {"2026-07-20"}
+    assert any(e.startswith("45 distinct patients on 2026-07-20") for e in bulk["evidence"])
     assert "LOG-R-12" not in fired(run(_daily("U4", [18] * 10)))  # steady and under the floor
+
+
+def test_r12_per_hour_catches_a_burst_the_day_count_misses():
+    normal = _daily("U4", [6, 7, 5, 6, 8, 7, 6, 5, 7, 6])
+    # 18 patients in twenty minutes: under the day floor (20), over the hour floor (15)
+    burst = [("U4", f"PB{k}", f"2026-07-21 14:{k:02d}") for k in range(18)]
+    a = run(normal + burst)
+    bulk = a[a["rule_id"] == "LOG-R-12"]
+    assert len(bulk) == 1 and bulk["ev_date"].astype(str).iloc[0] == "2026-07-21"
+    assert (
+        bulk["evidence"]
+        .iloc[0]
+        .startswith("18 distinct patients in the hour from 2026-07-21 14:00")
+    )
+    spread = [("U4", f"PB{k}", f"2026-07-21 {8 + k // 2:02d}:{k % 2 * 30:02d}") for k in range(18)]
+    assert "LOG-R-12" not in fired(run(normal + spread))  # the same 18 over nine hours
+    assert "LOG-R-12" in fired(run(normal + spread, bulk_hour_floor=1, bulk_hour_cap=1))
+
+
+def test_r12_measures_of_one_user_day_make_one_finding_naming_each():
+    from audit_lib.access.cases import alert_findings, build_cases
+
+    burst = [("U4", f"PB{k}", f"2026-07-21 14:{k:02d}") for k in range(45)]
+    a = run(_daily("U4", [6, 7, 5, 6, 8, 7, 6, 5, 7, 6]) + burst)
+    assert len(a[a["rule_id"] == "LOG-R-12"]) == 2  # the day and the hour
+    alerts, _, _ = build_cases(a, pd.DataFrame(), breach_threshold=500)
+    f = alert_findings(alerts)
+    f = f[f["rule_id"] == "LOG-R-12"]
+    assert len(f) == 1 and f.iloc[0]["record_key"] == "U4 2026-07-21"
+    assert "45 distinct patients on 2026-07-21" in f.iloc[0]["detail"]
+    assert "45 distinct patients in the hour from 2026-07-21 14:00" in f.iloc[0]["detail"]
+
+
+def test_r12_print_or_export_of_many_patients():
+    views = _daily("U4", [6, 7, 5, 6, 8, 7, 6, 5, 7, 6])
+    # a baseline: the first two patients of each day printed
+    views += [(*e[:2], e[2].replace(" 09:0", " 15:0"), False, "", "print")
+              for e in views if e[1][-1] in "01"]  # fmt: skip
+    exports = [("U4", f"PE{k}", f"2026-07-21 {9 + k // 4:02d}:{k % 4 * 15:02d}", False, "",
+                "export" if k % 2 else "print") for k in range(12)]  # fmt: skip
+    bulk = run(views + exports)
+    bulk = bulk[bulk["rule_id"] == "LOG-R-12"]
+    assert bulk["evidence"].str.startswith("12 distinct patients printed or exported on").any()
+    as_views = [e[:3] for e in exports]  # the same 12 only viewed: under every floor
+    assert "LOG-R-12" not in fired(run(views + as_views))
 
 
 def test_r12_hard_cap_fires_regardless_of_baseline():
