@@ -283,45 +283,51 @@ def detect(con, s: AccessSettings, start: dt.date, end: dt.date) -> pd.DataFrame
     ).df()
 
 
-def _volume(con, s: AccessSettings, name: str, unit: str, where: str, floor: int, cap: int,
+def _volume(con, s: AccessSettings, name: str, source: str, unit: str, floor: int, cap: int,
             what: str, when: str) -> None:  # fmt: skip
     """One LOG-R-12 measure: distinct patients per user per ``unit`` (a work day, or a clock
-    hour) among the events matching ``where``, above max(role percentile, the user's own mean
-    + k SD over their other active units, ``floor``), or above ``cap``; alerts go to ``alerts`` and
-    the alerting units to table ``name`` (all units: ``name_units``)."""
+    hour) among the events of ``source``, above max(role
+    percentile, the user's own mean + k SD over their other active units, ``floor``), or above
+    ``cap``; alerts go to ``alerts`` and the alerting units to table ``name`` (all units:
+    ``name_units``)."""
     units = "hours" if "hour" in unit else "days"
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {name}_units AS
         SELECT user_id, {unit} AS unit, min(work_date) AS ev_date,
-               count(DISTINCT patient_id) AS n_patients, min(_row) AS first_row,
-               min(event_id) AS first_event, min(ts_local) AS first_ts
-        FROM events_wd WHERE {where} GROUP BY user_id, {unit};
+               count(DISTINCT patient_id) AS n_patients, min(first_row) AS first_row,
+               min(first_event) AS first_event, min(first_ts) AS first_ts
+        FROM {source} GROUP BY user_id, {unit};
         CREATE OR REPLACE TABLE {name} AS
         WITH roles AS (
             SELECT coalesce(w.role_n, '(none)') AS role, d.*
             FROM {name}_units d LEFT JOIN wf w USING (user_id)
-        ), sums AS (
-            SELECT *,
-              quantile_cont(n_patients, {s.bulk_role_percentile}) OVER (PARTITION BY role)
-                AS role_pct,
-              count(*) OVER (PARTITION BY user_id) - 1 AS m,
-              sum(n_patients) OVER (PARTITION BY user_id) - n_patients AS s1,
-              sum(n_patients * n_patients) OVER (PARTITION BY user_id)
-                - n_patients * n_patients AS s2
-            FROM roles
+        ), role_pct AS (
+            SELECT role, quantile_cont(n_patients, {s.bulk_role_percentile}) AS role_pct
+            FROM roles GROUP BY role
+        ), per_user AS (
+            SELECT user_id, count(*) AS n, sum(n_patients) AS t1,
+                   sum(n_patients * n_patients) AS t2
+            FROM roles GROUP BY user_id
         ), base AS (
-            -- the user's own baseline leaves the unit out: with it in, a single burst raises
-            -- its own bar (over n units a value can be at most (n-1)/sqrt(n) SD above the mean)
+            -- only units above the floor (or the cap) can alert: the baselines are computed
+            -- over every unit, the comparison on these. The user's own baseline leaves the
+            -- unit out: with it in, a single burst raises its own bar (over n units a value
+            -- can be at most (n-1)/sqrt(n) SD above the mean)
+            SELECT r.*, p.role_pct, u.n - 1 AS m, u.t1 - r.n_patients AS s1,
+                   u.t2 - r.n_patients * r.n_patients AS s2
+            FROM roles r JOIN role_pct p USING (role) JOIN per_user u USING (user_id)
+            WHERE r.n_patients > least({floor}, {cap})
+        ), limits AS (
             SELECT *,
               CASE WHEN m >= 1 THEN s1 / m END
                 + {s.bulk_user_sd} * CASE WHEN m >= 2
                     THEN sqrt(greatest((s2 - s1 * s1 / m) / (m - 1), 0)) ELSE 0 END
                 AS user_limit
-            FROM sums
+            FROM base
         )
         SELECT * EXCLUDE (m, s1, s2),
-               greatest(role_pct, coalesce(user_limit, 0), {floor}) AS threshold FROM base
+               greatest(role_pct, coalesce(user_limit, 0), {floor}) AS threshold FROM limits
         WHERE n_patients > greatest(role_pct, coalesce(user_limit, 0), {floor})
            OR n_patients > {cap};
         INSERT INTO alerts
@@ -345,13 +351,21 @@ def _bulk(con, s: AccessSettings) -> None:
     its cap. Baselines are computed over the period. A work day is the local date, except that
     a night-shift user's hours before the business day starts count toward the shift that
     began the evening before. Every alerting user-day becomes one bulk case (table ``bulk``)."""
+
+    def events(where: str) -> str:
+        return (
+            "(SELECT user_id, patient_id, work_date, date_trunc('hour', ts_local) AS hr, "
+            "_row AS first_row, event_id AS first_event, ts_local AS first_ts "
+            f"FROM events_wd WHERE {where})"
+        )
+
     day = "strftime(unit, '%Y-%m-%d')"
-    _volume(con, s, "bulk_day", "work_date", "TRUE", s.bulk_floor, s.bulk_cap, "on", day)
-    _volume(con, s, "bulk_hour", "date_trunc('hour', ts_local)", "TRUE", s.bulk_hour_floor,
-            s.bulk_hour_cap, "in the hour from",
-            "strftime(unit, '%Y-%m-%d %H:00')")  # fmt: skip
-    _volume(con, s, "bulk_export", "work_date", "action IN ('print', 'export')",
-            s.bulk_export_floor, s.bulk_export_cap, "printed or exported on", day)  # fmt: skip
+    every, exports = events("TRUE"), events("action IN ('print', 'export')")
+    _volume(con, s, "bulk_day", every, "work_date", s.bulk_floor, s.bulk_cap, "on", day)
+    _volume(con, s, "bulk_hour", every, "hr", s.bulk_hour_floor, s.bulk_hour_cap,
+            "in the hour from", "strftime(unit, '%Y-%m-%d %H:00')")  # fmt: skip
+    _volume(con, s, "bulk_export", exports, "work_date", s.bulk_export_floor,
+            s.bulk_export_cap, "printed or exported on", day)  # fmt: skip
     con.execute(
         """
         CREATE OR REPLACE VIEW user_days AS SELECT * FROM bulk_day_units;
