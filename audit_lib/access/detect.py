@@ -286,10 +286,9 @@ def detect(con, s: AccessSettings, start: dt.date, end: dt.date) -> pd.DataFrame
 def _volume(con, s: AccessSettings, name: str, source: str, unit: str, floor: int, cap: int,
             what: str, when: str) -> None:  # fmt: skip
     """One LOG-R-12 measure: distinct patients per user per ``unit`` (a work day, or a clock
-    hour) among the events of ``source``, above max(role
-    percentile, the user's own mean + k SD over their other active units, ``floor``), or above
-    ``cap``; alerts go to ``alerts`` and the alerting units to table ``name`` (all units:
-    ``name_units``)."""
+    hour) among the events of ``source``, above max(role percentile, the user's own mean + k SD
+    over their other active units, ``floor``), or above ``cap``; alerts go to ``alerts`` and
+    the alerting units to table ``name`` (all units: ``name_units``)."""
     units = "hours" if "hour" in unit else "days"
     con.execute(
         f"""
