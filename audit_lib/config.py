@@ -73,6 +73,11 @@ class AccessSettings:
             per user per day above max(role percentile, user mean + k SD, floor), or above the cap.
         bulk_hour_floor, bulk_hour_cap: LOG-R-12 per clock hour: the same test on distinct
             patients per user per hour, with this floor and cap.
+        concurrent_window_minutes, concurrent_key: LOG-R-08 concurrent sessions: one account
+            used from another place and back within this many minutes (0 turns it off);
+            a place is the IPv4 /16 network of ``ip_address`` (``ip_prefix``, default: sites
+            differ, a workstation on wheels does not), the address (``ip``) or the
+            ``workstation_id`` (``workstation``).
         bulk_export_floor, bulk_export_cap: LOG-R-12 print/export: the same test on distinct
             patients printed or exported per user per day, with this floor and cap.
         repeat_days, repeat_window_days: LOG-R-16: alerts on this many distinct days within
@@ -109,6 +114,8 @@ class AccessSettings:
     bulk_hour_cap: int = 60
     bulk_export_floor: int = 10
     bulk_export_cap: int = 50
+    concurrent_window_minutes: int = 10
+    concurrent_key: str = "ip_prefix"
     repeat_days: int = 3
     repeat_window_days: int = 30
     identity_resolution_min: float = 0.99
@@ -126,6 +133,11 @@ class AccessSettings:
                 f"access.site_timezone {self.site_timezone!r} is not an IANA time zone "
                 "(e.g. America/Chicago)."
             ) from None
+        if self.concurrent_key not in ("ip_prefix", "ip", "workstation"):
+            raise ConfigError(
+                f"access.concurrent_key must be ip_prefix, ip or workstation, got "
+                f"{self.concurrent_key!r}."
+            )
         start, end = self.business_hours
         if not (0 <= start < end <= 24):
             raise ConfigError(

@@ -436,7 +436,8 @@ ACCESS_RULES: dict[str, Rule] = {
         ),
         _R(
             "LOG-R-08",
-            "Shared, generic or unmapped account",
+            "Shared, generic or unmapped account, or one account in use in two places at once "
+            "(concurrent sessions)",
             "error",
             f"{_RB5}.3; 45 CFR 164.312(a)(2)(i)",
             None,

@@ -7,8 +7,9 @@ Background activity is clean by construction: clinicians open only patients with
 in their department on that day, day-shift staff work 07:00-19:00 local on weekdays that are
 not federal holidays, night-shift staff 19:00-07:00, HIM/billing/quality staff browse any
 patient on weekdays, nobody opens their own record, deceased patients' records are opened
-after death only by HIM, terminated users stop at their termination date, and a user sees at
-most 12 distinct patients a day. Snooping scenarios are then planted with the rules they must
+after death only by HIM, terminated users stop at their termination date, a user sees at
+most 12 distinct patients a day, and each account works from its own workstation and address
+in its department's network. Snooping scenarios are then planted with the rules they must
 raise (``truth``: rule_id, user_id, patient_id), next to look-alikes that must raise nothing:
 a clinician treating a relative, a night-shift worker at 02:00, a terminated night-shift user's
 last event at 23:59:59 on the termination date, a HIM coder opening a deceased patient.
@@ -365,6 +366,16 @@ def generate_demo_access(
         TZ, ambiguous=np.zeros(len(events), dtype=bool), nonexistent="shift_forward"
     )
     n = len(events)
+    if "ip_address" not in events:
+        events["ip_address"] = pd.NA
+    depts = {d: k + 1 for k, d in enumerate(sorted(workforce["department"].astype(str).unique()))}
+    ids = workforce["user_id"].astype(str)
+    home_ws = pd.Series([f"WS{1000 + k}" for k in range(len(ids))], index=ids.to_numpy())
+    home_ip = pd.Series(
+        [f"10.{depts[str(d)]}.{k // 250}.{k % 250 + 1}"
+         for k, d in enumerate(workforce["department"])],
+        index=ids.to_numpy(),
+    )  # fmt: skip
     access_log = pd.DataFrame(
         {
             "event_id": [f"EV{i:09d}" for i in range(1, n + 1)],
@@ -375,7 +386,12 @@ def generate_demo_access(
             "department": workforce.set_index("user_id")["department"]
             .reindex(events["user_id"])
             .to_numpy(),
-            "workstation_id": "WS" + pd.Series(rng.integers(100, 999, n)).astype(str),
+            # each account works from its own workstation, in its department's network
+            "workstation_id": events["user_id"].map(home_ws).fillna("WS0999").to_numpy(),
+            "ip_address": events["ip_address"]
+            .fillna(events["user_id"].map(home_ip))
+            .fillna("10.250.0.9")
+            .to_numpy(),
             "application": "EHR",
             "break_the_glass": events["break_the_glass"].astype(bool),
             "btg_reason": events["btg_reason"].fillna(""),
@@ -619,6 +635,15 @@ def _plant(rng, start, workforce, patients, encounters, plants, truth, dead, dea
         event(q, rp, _weekday_at(start, off, 11))
         t("LOG-R-07", q, rp, "repeat offender")
     t("LOG-R-16", q, None, "repeat offender")
+    # r. concurrent sessions: the account is used from another site and back within minutes
+    r = user()
+    cp = new_patient()
+    when = _weekday_at(start, 84, 14)
+    encounter(cp, when, dept=wf.at[r, "department"])
+    event(r, cp, when)
+    event(r, cp, when + pd.Timedelta(minutes=3), ip_address="172.20.14.9")
+    event(r, cp, when + pd.Timedelta(minutes=6))
+    t("LOG-R-08", r, cp, "concurrent sessions in two places")
 
     patients = pd.concat([patients, pd.DataFrame(new_patients)], ignore_index=True)
     encounters = pd.concat([encounters, pd.DataFrame(new_encounters)], ignore_index=True)

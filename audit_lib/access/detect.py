@@ -277,6 +277,7 @@ def detect(con, s: AccessSettings, start: dt.date, end: dt.date) -> pd.DataFrame
         """
     )
     _bulk(con, s)
+    _concurrent(con, s)
     _repeat(con, s)
     return con.execute(
         "SELECT * FROM alerts ORDER BY rule_id, user_id, ev_date, _row, patient_id"
@@ -374,6 +375,49 @@ def _bulk(con, s: AccessSettings) -> None:
             SELECT user_id, ev_date FROM bulk_hour UNION ALL
             SELECT user_id, ev_date FROM bulk_export
         )
+        """
+    )
+
+
+def _concurrent(con, s: AccessSettings) -> None:
+    """LOG-R-08 (concurrent sessions): an event from another place than the account's events
+    just before and just after it, those two within ``concurrent_window_minutes`` (real time):
+    one account in use in two places at once, a shared credential. A place is the IPv4 /16
+    network of the event's address by default: the contract has no workstation locations,
+    and a network is a site, where two workstation ids may be a cart and a desk in one room."""
+    if s.concurrent_window_minutes <= 0:
+        return
+    place = {
+        "ip_prefix": "CASE WHEN regexp_matches(ip_address, '^\\d+\\.\\d+\\.') THEN "
+        "regexp_extract(ip_address, '^(\\d+\\.\\d+)\\.', 1) || '.0.0/16' "
+        "ELSE nullif(trim(ip_address), '') END",
+        "ip": "nullif(trim(ip_address), '')",
+        "workstation": "nullif(trim(workstation_id), '')",
+    }[s.concurrent_key]
+    minutes = int(s.concurrent_window_minutes)
+    con.execute(
+        f"""
+        INSERT INTO alerts
+        WITH seq AS (
+            SELECT user_id, patient_id, _row, event_id, ev_date, ts_local, ts_utc,
+                   {place} AS place
+            FROM events_ok WHERE {place} IS NOT NULL
+        ), around AS (
+            SELECT *,
+                   lag(place) OVER w AS prev_place, lag(ts_utc) OVER w AS prev_ts,
+                   lead(place) OVER w AS next_place, lead(ts_utc) OVER w AS next_ts,
+                   lag(ts_local) OVER w AS prev_local, lead(ts_local) OVER w AS next_local
+            FROM seq WINDOW w AS (PARTITION BY user_id ORDER BY ts_utc, _row)
+        )
+        SELECT 'LOG-R-08', 'error', user_id, patient_id, _row, event_id, ev_date, ts_local,
+               'user_id',
+               'the account was used at ' || place || ' at ' || strftime(ts_local, '%H:%M') ||
+               ' between uses at ' || prev_place || ' at ' || strftime(prev_local, '%H:%M') ||
+               ' and ' || strftime(next_local, '%H:%M') ||
+               ': concurrent sessions in two places within {minutes} minutes', 'event'
+        FROM around
+        WHERE place <> prev_place AND next_place = prev_place
+          AND next_ts - prev_ts <= INTERVAL {minutes} MINUTE
         """
     )
 

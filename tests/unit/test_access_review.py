@@ -43,7 +43,7 @@ def test_demo_review_finds_exactly_the_planted_snooping(review, demo):
         for r in demo.truth.itertuples()
     }
     assert found == truth
-    assert len(truth) == 26  # every scenario, no background noise
+    assert len(truth) == 27  # every scenario, no background noise
 
 
 def test_demo_integrity_findings_match_the_planted_defects(review, demo):

@@ -81,7 +81,7 @@ def tables():
 
 
 def run(events, period="2026Q3", **access):
-    """Alerts for events given as (user, patient, time[, btg, reason[, action]])."""
+    """Alerts for events given as (user, patient, time[, btg, reason[, action[, ip]]])."""
     rows = []
     for i, e in enumerate(events):
         user, patient, when = e[:3]
@@ -94,6 +94,7 @@ def run(events, period="2026Q3", **access):
                 "action": e[5] if len(e) > 5 else "view",
                 "break_the_glass": "true" if len(e) > 3 and e[3] else "false",
                 "btg_reason": e[4] if len(e) > 4 else "",
+                "ip_address": e[6] if len(e) > 6 else "",
             }
         )
     wf, pt, enc = tables()
@@ -374,6 +375,30 @@ def test_r12_print_or_export_of_many_patients():
     assert bulk["evidence"].str.startswith("12 distinct patients printed or exported on").any()
     as_views = [e[:3] for e in exports]  # the same 12 only viewed: under every floor
     assert "LOG-R-12" not in fired(run(views + as_views))
+
+
+def _at(when, ip, patient="P1"):
+    return ("U1", patient, f"2026-07-15 {when}", False, "", "view", ip)
+
+
+def test_r08_concurrent_sessions_in_two_places():
+    a = run([_at("10:00", "10.1.5.5"), _at("10:03", "172.16.9.9"), _at("10:06", "10.1.5.7")])
+    assert fired(a, "E2") == {"LOG-R-08"} and fired(a, "E1") == fired(a, "E3") == set()
+    assert (
+        "used at 172.16.0.0/16 at 10:03 between uses at 10.1.0.0/16 at 10:00"
+        in (a.loc[a["event_id"] == "E2", "evidence"].iloc[0])
+    )
+    moved = [_at("10:00", "10.1.5.5"), _at("10:03", "10.1.5.5"), _at("10:06", "172.16.9.9")]
+    assert run(moved).empty  # moving from one place to another is not concurrency
+    slow = [_at("10:00", "10.1.5.5"), _at("10:30", "172.16.9.9"), _at("11:00", "10.1.5.5")]
+    assert run(slow).empty  # back after an hour: outside the 10 minutes
+    assert "LOG-R-08" in fired(run(slow, concurrent_window_minutes=60))
+    cart = [_at("10:00", "10.1.5.5"), _at("10:03", "10.1.9.9"), _at("10:06", "10.1.5.5")]
+    assert run(cart).empty  # one site (same /16): a cart and a desk
+    assert "LOG-R-08" in fired(run(cart, concurrent_key="ip"))
+    assert run([_at("10:00", ""), _at("10:03", ""), _at("10:06", "")]).empty  # no addresses
+    assert run([_at("10:00", "10.1.5.5"), _at("10:03", "172.16.9.9"), _at("10:06", "10.1.5.5")],
+               concurrent_window_minutes=0).empty  # fmt: skip
 
 
 def test_r12_hard_cap_fires_regardless_of_baseline():
