@@ -34,9 +34,14 @@ def _timed(label: str, fn, results: dict):
 
 
 def make_files(events: int) -> dict[str, str]:
+    import hashlib
+
+    from audit_lib.access import demo as generator
     from audit_lib.access.demo import generate_demo_access, write_demo_access
 
-    folder = DATA / f"access_{events}"
+    # the generator's source is in the name: a changed generator makes new files
+    tag = hashlib.sha256(Path(generator.__file__).read_bytes()).hexdigest()[:8]
+    folder = DATA / f"access_{events}_{tag}"
     names = ("access_log", "workforce", "patients", "encounters")
     if all((folder / f"{n}.parquet").is_file() for n in names):
         return {n: str(folder / f"{n}.parquet") for n in names}
