@@ -53,7 +53,9 @@ class EditTables:
 
 def _rows(path: Path) -> list[list[str]]:
     if not path.is_file():
-        raise InputError(f"{path} does not exist. Check the [codesets] ptp/mue paths.", path=path)
+        raise InputError(
+            f"{path} does not exist. Check the [codesets] paths in the config file.", path=path
+        )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             frame = pd.read_excel(path, header=None, dtype=str, engine="openpyxl")
