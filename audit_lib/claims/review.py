@@ -143,6 +143,22 @@ def _bilateral_indicators(config: AuditConfig):
     return load_bilateral_indicators(config.mpfs_file)
 
 
+def _file_modifiers(config: AuditConfig, start, end) -> list[str] | None:
+    """The Level II modifiers of the configured HCPCS file active at some time in the period
+    (None without a file, or when the file has no modifier rows)."""
+    if not config.hcpcs_file:
+        return None
+    from ..codesets.hcpcs import load_modifier_dates
+
+    m = load_modifier_dates(config.hcpcs_file)
+    if m.empty:
+        return None
+    active = (m["add_date"].isna() | (m["add_date"] <= pd.Timestamp(end))) & (
+        m["term_date"].isna() | (m["term_date"] >= pd.Timestamp(start))
+    )
+    return m.loc[active, "code"].tolist()
+
+
 def _code_dates(config: AuditConfig):
     """The HCPCS file and CPT list with add/termination dates (``[codesets] hcpcs``, ``cpt``)."""
     from ..codesets.hcpcs import load_code_dates
@@ -193,7 +209,11 @@ def prepare_batches(
         "as_of": pd.Timestamp(config.as_of),
         "period_start": pd.Timestamp(start),
         "period_end": pd.Timestamp(end),
-        "valid_modifiers": sorted(codesets.valid_modifiers(config.extra_modifiers)),
+        "valid_modifiers": sorted(
+            codesets.valid_modifiers(
+                config.extra_modifiers, hcpcs_modifiers=_file_modifiers(config, start, end)
+            )
+        ),
         "place_of_service_codes": sorted(codesets.place_of_service_codes()),
     }
     display_params = {
@@ -321,6 +341,13 @@ def run_claims_review(
     review.summary = build_summary(review)
     internal = ("balance_findings", "adjustments", "remit_claims")
     review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None
+    mods = _file_modifiers(config, *parse_period(config.period or ""))
+    if mods is not None:
+        review.summary["codesets"]["hcpcs_modifiers"] = {
+            "release": f"the configured CMS HCPCS file: {len(mods)} Level II modifiers active "
+            "in the period, plus CPT modifier numbers",
+            "source": Path(config.hcpcs_file).name,
+        }
     review.summary["edit_tables"] = {
         "files": tables.files + ([mpfs_info] if mpfs_info else []),
         "evaluated": {

@@ -21,6 +21,7 @@ __all__ = [
 ]
 
 
+@functools.cache
 def _read_codes(name: str) -> frozenset[str]:
     text = importlib.resources.files(__package__).joinpath("data", name).read_text("utf-8")
     return frozenset(row["code"].strip().upper() for row in csv.DictReader(text.splitlines()))
@@ -32,14 +33,18 @@ def place_of_service_codes() -> frozenset[str]:
     return _read_codes("place_of_service.csv")
 
 
-@functools.cache
-def _shipped_modifiers() -> frozenset[str]:
-    return _read_codes("hcpcs_modifiers.csv") | _read_codes("cpt_modifier_numbers.csv")
-
-
-def valid_modifiers(extra: Iterable[str] = ()) -> frozenset[str]:
-    """HCPCS Level II modifiers plus CPT modifier numbers, plus any configured extras."""
-    return _shipped_modifiers() | {m.strip().upper() for m in extra}
+def valid_modifiers(
+    extra: Iterable[str] = (), *, hcpcs_modifiers: Iterable[str] | None = None
+) -> frozenset[str]:
+    """HCPCS Level II modifiers plus CPT modifier numbers, plus any configured extras. With
+    ``hcpcs_modifiers`` (those of the CMS HCPCS file the user configured, active in the
+    period) the Level II list is theirs instead of the shipped CY2022 one."""
+    level2 = (
+        _read_codes("hcpcs_modifiers.csv")
+        if hcpcs_modifiers is None
+        else frozenset(m.strip().upper() for m in hcpcs_modifiers)
+    )
+    return level2 | _read_codes("cpt_modifier_numbers.csv") | {m.strip().upper() for m in extra}
 
 
 @functools.cache

@@ -1,5 +1,6 @@
 """Procedure code tables with effective dates, for CLM-PX-02 (code active on the date of
-service): the CMS HCPCS Level II annual/quarterly file, and a CPT list the user licenses.
+service): the CMS HCPCS Level II annual/quarterly file, and a CPT list the user licenses. The
+same HCPCS file's modifier rows (RECID 7) replace the shipped modifier list for CLM-MOD-01.
 
 The CMS HCPCS file (``HCPC<year>_<quarter>_ANWEB`` as XLSX, CSV or text) has one row per code
 and continuation rows; the columns used are ``HCPC`` (the code), ``RECID`` (3 = procedure,
@@ -17,7 +18,7 @@ import pandas as pd
 from ..errors import InputError
 from .edits import _dates, _header, _rows
 
-__all__ = ["load_code_dates"]
+__all__ = ["load_code_dates", "load_modifier_dates"]
 
 
 def _find(header: list[str], *names: str) -> int | None:
@@ -26,6 +27,36 @@ def _find(header: list[str], *names: str) -> int | None:
         if name in norm:
             return norm.index(name)
     return None
+
+
+def load_modifier_dates(path: str | Path) -> pd.DataFrame:
+    """code, add_date, term_date of the HCPCS Level II modifiers in the CMS HCPCS file (its
+    RECID 7 rows); empty when the file has no RECID column or no modifier rows."""
+    path = Path(path)
+    rows = _rows(path)
+    header = rows[_header(rows, ("hcpc",), path)]
+    code_i, rec_i = _find(header, "hcpc", "hcpcs"), _find(header, "recid")
+    add_i, term_i = _find(header, "add dt", "add date"), _find(header, "term dt", "term date")
+    if code_i is None or rec_i is None:
+        return pd.DataFrame(columns=["code", "add_date", "term_date"])
+    body = [r for r in rows if len(r) > max(code_i, rec_i) and r[rec_i].strip() == "7"]
+
+    def col(i):
+        return [r[i].strip() if i is not None and len(r) > i else "" for r in body]
+
+    frame = pd.DataFrame({"code": col(code_i), "add": col(add_i), "term": col(term_i)})
+    frame = frame[frame["code"].str.fullmatch(r"[0-9A-Za-z]{2}", na=False)]
+    return (
+        pd.DataFrame(
+            {
+                "code": frame["code"].str.upper(),
+                "add_date": _dates(frame["add"]),
+                "term_date": _dates(frame["term"]),
+            }
+        )
+        .drop_duplicates("code", keep="first")
+        .reset_index(drop=True)
+    )
 
 
 def load_code_dates(path: str | Path, *, kind: str) -> pd.DataFrame:

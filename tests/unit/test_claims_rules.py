@@ -361,3 +361,26 @@ P = {"patient_id": "M7000099"}  # one patient for lines that must be grouped
 def test_modifier_and_age_rules(tmp_path, lines, expected):
     f = _findings(tmp_path, make_claims(*lines))
     assert sorted(zip(f["rule_id"], f["severity"], strict=True)) == sorted(expected)
+
+
+def test_the_configured_hcpcs_file_replaces_the_shipped_modifier_list(tmp_path):
+    hcpcs = tmp_path / "HCPC2026_JUL_ANWEB.csv"
+    hcpcs.write_text(
+        "HCPC,SEQNUM,RECID,SHORT DESCRIPTION,ADD DT,TERM DT\n"
+        "JZ,0010,7,Zero drug wasted,20230701,\n"  # newer than the shipped CY2022 list
+        "GA,0010,7,Waiver of liability on file,19950101,20200101\n"  # terminated before Q3
+        "J1100,0010,3,Dexamethasone,20000101,\n",
+        encoding="utf-8",
+    )
+    lines = make_claims({"modifier_1": "JZ"}, {"modifier_1": "GA"})
+    shipped = _findings(tmp_path, lines)
+    assert shipped["rule_id"].tolist() == ["CLM-MOD-01"] and shipped["row"].tolist() == [2]
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[codesets]\nhcpcs = "{hcpcs.name}"\n', encoding="utf-8")
+    from audit_lib import load_config, run_claims_review
+
+    path = tmp_path / "claims.csv"
+    review = run_claims_review(path, config=load_config(config, period="2026Q3"))
+    f = review.findings[review.findings["rule_id"] == "CLM-MOD-01"]
+    assert f["row"].tolist() == [3]  # GA terminated in 2020; JZ now valid
+    assert review.summary["codesets"]["hcpcs_modifiers"]["source"] == "HCPC2026_JUL_ANWEB.csv"
