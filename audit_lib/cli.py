@@ -200,8 +200,15 @@ def _run_refunds(
     *,
     control_totals: Path | None = None,
     prior: Path | None = None,
+    cms838_certification: Path | None = None,
 ) -> dict:
-    _preflight(config, period, as_of, (overpayments, claims, prior_838, control_totals), prior)
+    _preflight(
+        config,
+        period,
+        as_of,
+        (overpayments, claims, prior_838, control_totals, cms838_certification),
+        prior,
+    )
     return _run_review(
         review="refunds",
         notebook="refunds_review",
@@ -212,6 +219,7 @@ def _run_refunds(
             "overpayments_path": _abs(overpayments),
             "claims_path": _abs(claims),
             "prior_838_path": _abs(prior_838),
+            "cms838_certification_path": _abs(cms838_certification),
             "period": period,
             "as_of": as_of,
             "config_path": _abs(config),
@@ -223,6 +231,7 @@ def _run_refunds(
             "claims": claims,
             "prior_838": prior_838,
             "control_totals": control_totals,
+            "cms838_certification": cms838_certification,
         },
         main_input="overpayments",
         extra_parameters={"prior_dir": str(prior) if prior else None},
@@ -487,11 +496,19 @@ def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) ->
     type=click.Path(path_type=Path),
     help="The previous quarter's credit_balance_report.xlsx (REF-CB-05).",
 )
+@click.option(
+    "--cms838-certification",
+    "cms838_certification",
+    type=click.Path(path_type=Path),
+    help="The CMS-838 certification pages as filed: provider_ptan, quarter, submitted_date, "
+    "certified_by, signer_title, signed_date (REF-CB-03, REF-CB-06).",
+)
 @_review_options
 def refunds(
     overpayments: Path | None,
     claims: Path | None,
     prior_838: Path | None,
+    cms838_certification: Path | None,
     period: str | None,
     as_of: str | None,
     config: Path | None,
@@ -513,6 +530,7 @@ def refunds(
         out,
         control_totals=control_totals,
         prior=prior,
+        cms838_certification=cms838_certification,
     )
 
 

@@ -232,6 +232,8 @@ class AuditConfig:
         credit_balance_policy_days: REF-T-06 age of an open credit balance per payer type
             (``default`` for the others).
         approval_threshold: REF-T-11 refund approval threshold in dollars.
+        provider_numbers: Medicare provider numbers (PTAN) that file a CMS-838 each quarter,
+            besides those in the overpayment log (REF-CB-06).
         dormancy_years: REF-UP-01 state dormancy period for patient credit balances.
         access: the access-log review's settings (:class:`AccessSettings`).
     """
@@ -263,6 +265,7 @@ class AuditConfig:
         default_factory=lambda: dict(DEFAULT_CREDIT_BALANCE_DAYS)
     )
     approval_threshold: float = 10000.0
+    provider_numbers: tuple[str, ...] = ()
     dormancy_years: int = 3
     access: AccessSettings = field(default_factory=AccessSettings)
 
@@ -311,6 +314,7 @@ class AuditConfig:
             "pre2025_investigation_days": self.pre2025_investigation_days,
             "refund_duplicate_window_days": self.refund_duplicate_window_days,
             "credit_balance_policy_days": dict(sorted(self.credit_balance_policy_days.items())),
+            "provider_numbers": list(self.provider_numbers),
             "approval_threshold": self.approval_threshold,
             "dormancy_years": self.dormancy_years,
             "access": self.access.to_dict(),
@@ -403,6 +407,8 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
     for name in ("ptp_files", "mue_files"):
         if name in values:
             values[name] = tuple(str(v) for v in values[name])
+    if "provider_numbers" in values:
+        values["provider_numbers"] = tuple(str(p).strip() for p in values["provider_numbers"])
     if "bilateral_50_payer_types" in values:
         values["bilateral_50_payer_types"] = tuple(
             str(t).strip().lower() for t in values["bilateral_50_payer_types"]

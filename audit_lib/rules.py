@@ -339,6 +339,20 @@ REFUNDS_RULES: dict[str, Rule] = {
             "CMS-838 instructions: no re-reporting (RULEBOOK 3.2)",
         ),
         _R(
+            "REF-CB-03",
+            "CMS-838 not filed within 30 days of quarter end, or certification page not signed, "
+            "dated and titled",
+            "error",
+            "CMS-838 instructions (RULEBOOK 3.2); 42 CFR 405.371",
+        ),
+        _R(
+            "REF-CB-06",
+            "No CMS-838 certification page for a provider number this quarter (required even "
+            "with no credit balances)",
+            "error",
+            "CMS-838 instructions (RULEBOOK 3.2)",
+        ),
+        _R(
             "REF-UP-01",
             "Patient credit balance dormant beyond the state period, not escheated",
             "warning",

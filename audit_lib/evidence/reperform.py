@@ -67,6 +67,7 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
                 out_dir=tmp,
                 claims=files.get("claims"),
                 prior_838=files.get("prior_838"),
+                cms838_certification=files.get("cms838_certification"),
                 control_totals=files.get("control_totals"),
             )
         elif manifest["review"] == "access":

@@ -87,6 +87,7 @@ def run_refunds_review(
     prior_838: str | Path | None = None,
     control_totals: str | Path | None = None,
     prior_dir: str | Path | None = None,
+    cms838_certification: str | Path | None = None,
 ) -> RefundsReview:
     """Run the refunds review; write its outputs into ``out_dir`` when given.
 
@@ -99,8 +100,11 @@ def run_refunds_review(
         control_totals: CSV of expected totals (input ``overpayments``; measures rows,
             overpayment_amount, refund_amount) to reconcile against (EVD-POP-01).
         prior_dir: the previous period's refunds run, for new / recurring / resolved.
+        cms838_certification: the CMS-838 certification pages as filed (provider_ptan, quarter,
+            submitted_date, certified_by, signer_title, signed_date), for REF-CB-03/06.
     """
     from ..evidence import compare, population
+    from .certification import certification_findings
 
     config = config or load_config()
     loaded, claim_keys = _load(overpayments, claims, config)
@@ -124,7 +128,9 @@ def run_refunds_review(
     reconciliation, pop = population.reconcile(
         totals, control, dataset="overpayments", tolerance=config.control_tolerance
     )
-    extra = pd.concat([cb, pop], ignore_index=True)
+    ptans = _ptans(evaluation.frame, config)
+    cert, cert_info = certification_findings(cms838_certification, quarter=period, ptans=ptans)
+    extra = pd.concat([cb, pop, cert], ignore_index=True)
     extra = extra.assign(fingerprint=fingerprints(extra)).drop(columns="trigger")
     findings = sort_findings(pd.concat([evaluation.findings, extra], ignore_index=True))
     comparison = None
@@ -146,12 +152,19 @@ def run_refunds_review(
         comparison=comparison,
     )
     review.summary = build_summary(review)
+    review.summary["credit_balance_report"]["certification"] = cert_info
     if out_dir is not None:
         write_outputs(review, Path(out_dir))
     return review
 
 
 AMOUNTS = ("overpayment_amount", "refund_amount")
+
+
+def _ptans(frame: pd.DataFrame, config: AuditConfig) -> list[str]:
+    """Provider numbers that owe a CMS-838: those in the overpayment log and the configured."""
+    logged = frame.get("provider_ptan", pd.Series(dtype="string")).dropna().astype(str)
+    return sorted({p.strip() for p in logged if p.strip()} | set(config.provider_numbers))
 
 
 def _control_totals(frame: pd.DataFrame, rows_read: int) -> dict[str, Any]:
@@ -223,7 +236,7 @@ def write_outputs(review: RefundsReview, out_dir: Path) -> None:
         suite="overpayments",
         validation=review.validation,
     )
-    ptans = sorted(review.frame.get("provider_ptan", pd.Series(dtype="string")).dropna().unique())
+    ptans = _ptans(review.frame, review.config)
     write_credit_balance_report(
         review.credit_balances,
         quarter=review.period,

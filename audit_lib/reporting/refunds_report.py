@@ -75,7 +75,14 @@ def findings_by_rule(review: RefundsReview) -> pd.DataFrame:
 
 
 def credit_balance_summary(review: RefundsReview) -> pd.DataFrame:
-    cb = review.summary["credit_balance_report"]
+    cb = dict(review.summary["credit_balance_report"])
+    cert = cb.pop("certification", None) or {}
+    cb["certification pages"] = (
+        f"{cert['rows_for_quarter']} for the quarter in {cert['file']}; expected for "
+        + (", ".join(cert["provider_numbers_expected"]) or "no provider number")
+        if cert.get("evaluated")
+        else cert.get("note", "")
+    )
     return pd.DataFrame([cb])
 
 

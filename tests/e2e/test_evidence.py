@@ -348,6 +348,11 @@ def test_refunds_end_to_end_with_files(tmp_path):
     inputs.mkdir()
     claims.claims.to_csv(inputs / "claims.csv", index=False)
     demo.overpayments.to_csv(inputs / "overpayments.csv", index=False)
+    (inputs / "cert.csv").write_text(
+        "provider_ptan,quarter,submitted_date,certified_by,signer_title,signed_date\n"
+        "PTAN0042,2026Q3,2026-10-28,Dana Ruiz,CFO,2026-10-27\n",
+        encoding="utf-8",
+    )  # filed on time and signed: no REF-CB-03/06 finding
     out = tmp_path / "refunds"
     r = audit(
         "refunds",
@@ -355,6 +360,8 @@ def test_refunds_end_to_end_with_files(tmp_path):
         inputs / "overpayments.csv",
         "--claims",
         inputs / "claims.csv",
+        "--cms838-certification",
+        inputs / "cert.csv",
         "--period",
         "2026Q3",
         "--out",
@@ -377,7 +384,9 @@ def test_refunds_end_to_end_with_files(tmp_path):
         map(tuple, demo.truth.values.tolist())
     )
     m = json.loads((out / "manifest.json").read_text())
-    assert {i["name"] for i in m["inputs"]} == {"overpayments", "claims"}
+    assert {i["name"] for i in m["inputs"]} == {"overpayments", "claims", "cms838_certification"}
+    cert = json.loads((out / "summary.json").read_text())["credit_balance_report"]["certification"]
+    assert cert["evaluated"] and cert["rows_for_quarter"] == 1
     # the claims input only supplies claim ids here; its planted (impossible) dates of birth
     # coincide with ordinary 2026 dates, so the scan uses the overpayment log's values
     r = audit("scan-phi", out, "--inputs", inputs / "overpayments.csv")

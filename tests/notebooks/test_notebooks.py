@@ -32,6 +32,7 @@ PARAMETERS = {
         "overpayments_path",
         "claims_path",
         "prior_838_path",
+        "cms838_certification_path",
         "period",
         "as_of",
         "out_dir",

@@ -112,3 +112,41 @@ def test_control_totals_and_prior(tmp_path, review):
     assert r.comparison["counts"] == {"new": 1, "recurring": len(prior.findings), "resolved": 0}
     assert (tmp_path / "r" / "comparison.csv").is_file()
     assert r.summary["quarter_over_quarter"]["recurring"] == len(prior.findings)
+
+
+def _cert_findings(r):
+    f = r.findings
+    return sorted(
+        zip(*(f.loc[f["rule_id"].isin(["REF-CB-03", "REF-CB-06"]), c] for c in
+              ("rule_id", "record_key", "field")), strict=True)
+    )  # fmt: skip
+
+
+def test_cms838_certification_pages_timely_signed_and_complete(tmp_path):
+    cert = tmp_path / "cert.csv"
+    cert.write_text(
+        "provider_ptan,quarter,submitted_date,certified_by,signer_title,signed_date,statement\n"
+        "PTAN0042,2026Q3,2026-10-28,Dana Ruiz,CFO,2026-10-27,detail attached\n"  # on time
+        "PTAN0077,2026q3,2026-11-02,Lee Park,,2026-11-01,no credit balances\n"  # late, no title
+        "PTAN0042,2026Q2,2026-07-29,Dana Ruiz,CFO,2026-07-28,detail attached\n",  # other quarter
+        encoding="utf-8",
+    )
+    config = load_config(period="2026Q3", provider_numbers=["PTAN0077", "PTAN0099"])
+    r = run_refunds_review(None, config=config, cms838_certification=cert)
+    assert _cert_findings(r) == [
+        ("REF-CB-03", "PTAN0077 2026Q3", "certified_by"),
+        ("REF-CB-03", "PTAN0077 2026Q3", "submitted_date"),
+        ("REF-CB-06", "PTAN0099 2026Q3", "provider_ptan"),  # a zero-balance page is owed too
+    ]
+    f = r.findings.set_index(["rule_id", "field"])
+    assert "after the due date 2026-10-30" in f.loc[("REF-CB-03", "submitted_date"), "detail"]
+    assert "without signer title" in f.loc[("REF-CB-03", "certified_by"), "detail"]
+    info = r.summary["credit_balance_report"]["certification"]
+    assert info["rows_for_quarter"] == 2 and info["due_date"] == "2026-10-30"
+    assert info["provider_numbers_expected"] == ["PTAN0042", "PTAN0077", "PTAN0099"]
+
+
+def test_without_certifications_the_filing_rules_are_not_evaluated():
+    r = run_refunds_review(None, config=load_config(period="2026Q3"))
+    assert _cert_findings(r) == []
+    assert r.summary["credit_balance_report"]["certification"]["evaluated"] is False
