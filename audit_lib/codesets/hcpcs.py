@@ -44,7 +44,9 @@ def load_modifier_dates(path: str | Path) -> pd.DataFrame:
     def col(i):
         return [r[i].strip() if i is not None and len(r) > i else "" for r in body]
 
-    frame = pd.DataFrame({"code": col(code_i), "add": col(add_i), "term": col(term_i)})
+    frame = pd.DataFrame(
+        {"code": col(code_i), "add": col(add_i), "term": col(term_i)}, dtype="string"
+    )
     frame = frame[frame["code"].str.fullmatch(r"[0-9A-Za-z]{2}", na=False)]
     return (
         pd.DataFrame(

@@ -384,3 +384,19 @@ def test_the_configured_hcpcs_file_replaces_the_shipped_modifier_list(tmp_path):
     f = review.findings[review.findings["rule_id"] == "CLM-MOD-01"]
     assert f["row"].tolist() == [3]  # GA terminated in 2020; JZ now valid
     assert review.summary["codesets"]["hcpcs_modifiers"]["source"] == "HCPC2026_JUL_ANWEB.csv"
+
+
+def test_an_hcpcs_file_without_modifier_rows_keeps_the_shipped_list(tmp_path):
+    from audit_lib.codesets.hcpcs import load_modifier_dates
+
+    hcpcs = tmp_path / "hcpcs.csv"
+    hcpcs.write_text("HCPC,RECID,ADD DT,TERM DT\nJ1100,3,20000101,20200101\n", encoding="utf-8")
+    assert load_modifier_dates(hcpcs).empty
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[codesets]\nhcpcs = "{hcpcs.name}"\n', encoding="utf-8")
+    from audit_lib import run_claims_review
+
+    path = tmp_path / "claims.csv"
+    make_claims({"modifier_1": "GA"}).to_csv(path, index=False)
+    review = run_claims_review(path, config=load_config(config, period="2026Q3"))
+    assert "CLM-MOD-01" not in set(review.findings["rule_id"])  # GA is on the shipped list
