@@ -117,8 +117,10 @@ def load_ptp(path: str | Path) -> pd.DataFrame:
             f"{path.name}: the PTP header lacks {', '.join(missing)} (found: {header}).", path=path
         )
     body = [r for r in rows[h + 1 :] if len(r) > max(cols.values()) and r[cols["col1"]].strip()]
-    frame = pd.DataFrame({k: [r[i].strip() for r in body] for k, i in cols.items()})
+    frame = pd.DataFrame({k: [r[i].strip() for r in body] for k, i in cols.items()}, dtype="string")
     frame = frame[frame["col1"].str.fullmatch(r"[0-9A-Z]{5}", na=False)]
+    if frame.empty:
+        raise InputError(f"{path.name}: no code pairs read under its header.", path=path)
     kind = (
         "institutional" if any(t in path.name.lower() for t in ("hosp", "oph")) else "professional"
     )
@@ -149,12 +151,14 @@ def load_mue(path: str | Path) -> pd.DataFrame:
     body = [r for r in rows[h + 1 :] if len(r) > max(code_i, value_i, mai_i) and r[code_i].strip()]
     frame = pd.DataFrame(
         {
-            "code": [r[code_i].strip().upper() for r in body],
+            "code": pd.Series([r[code_i].strip().upper() for r in body], dtype="string"),
             "mue": pd.to_numeric([r[value_i].strip() for r in body], errors="coerce"),
             "mai": pd.to_numeric([r[mai_i].strip()[:1] for r in body], errors="coerce"),
         }
     )
-    frame = frame[frame["code"].str.fullmatch(r"[0-9A-Z]{5}") & frame["mue"].notna()]
+    frame = frame[frame["code"].str.fullmatch(r"[0-9A-Z]{5}", na=False) & frame["mue"].notna()]
+    if frame.empty:
+        raise InputError(f"{path.name}: no MUE values read under its header.", path=path)
     return frame.assign(claim_type=kind, table=path.name).reset_index(drop=True)
 
 

@@ -80,7 +80,8 @@ def load_code_dates(path: str | Path, *, kind: str) -> pd.DataFrame:
         return [r[i].strip() if i is not None and len(r) > i else "" for r in body]
 
     frame = pd.DataFrame(
-        {"code": col(code_i), "rec": col(rec_i), "add": col(add_i), "term": col(term_i)}
+        {"code": col(code_i), "rec": col(rec_i), "add": col(add_i), "term": col(term_i)},
+        dtype="string",
     )
     if rec_i is not None:
         frame = frame[frame["rec"].isin(["3", ""])]

@@ -69,8 +69,11 @@ def load_bilateral_indicators(path: str | Path) -> tuple[pd.DataFrame, dict]:
     body = [r for r in rows[top + 1 :] if len(r) > bilat and r[0].strip()]
     frame = pd.DataFrame(
         {
-            "code": [r[0].strip().upper() for r in body],
-            "mod": [r[mod].strip() if mod is not None and len(r) > mod else "" for r in body],
+            "code": pd.Series([r[0].strip().upper() for r in body], dtype="string"),
+            "mod": pd.Series(
+                [r[mod].strip() if mod is not None and len(r) > mod else "" for r in body],
+                dtype="string",
+            ),
             "indicator": pd.to_numeric([r[bilat].strip() for r in body], errors="coerce"),
         }
     )

@@ -369,3 +369,21 @@ def test_a_provider_far_above_its_peers_rate_of_25():
     assert 0.001 < r.at["9", "p_value"] < 0.2
     few = modifier_25_rates(lines(*rows), min_em_lines=21)  # nobody has enough lines
     assert few[0].empty and not few[1]["eligible"].any()
+
+
+@pytest.mark.parametrize(
+    ("header", "loader", "message"),
+    [
+        ("Column 1,Column 2,*,Effective Date,Deletion Date,Modifier", load_ptp, "no code pairs"),
+        ("HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator",
+         None, "no MUE values"),
+        ("HCPCS,MOD,BILAT SURG", load_bilateral_indicators, "no codes with a bilateral"),
+    ],
+)  # fmt: skip
+def test_a_header_only_edit_file_is_a_clear_error(tmp_path, header, loader, message):
+    from audit_lib.codesets.edits import load_mue
+
+    path = tmp_path / "table.csv"
+    path.write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        (loader or load_mue)(path)
