@@ -69,6 +69,30 @@ def _lines_for_sql(lines: pd.DataFrame) -> pd.DataFrame:
     ).dropna(subset=["patient_id", "provider", "dos", "code"])
 
 
+def _frame(found: pd.DataFrame, rule, severity, field: str, detail, trigger) -> pd.DataFrame:
+    """Claims findings from a query result with ``row``, ``record_key`` and ``amount``."""
+    return pd.DataFrame(
+        {
+            "rule_id": rule,
+            "severity": severity,
+            "dataset": "claims",
+            "record_key": found["record_key"],
+            "row": found["row"].astype("int64"),
+            "field": field,
+            "detail": detail,
+            "amount": found["amount"].astype("float64"),
+            "trigger": trigger,
+        }
+    )
+
+
+# x's code and o's code form an active PTP pair with modifier indicator 1, either way round
+_ACTIVE_PAIR_1 = """
+    ((p.col1 = x.code AND p.col2 = o.code) OR (p.col1 = o.code AND p.col2 = x.code))
+    AND p.claim_type = x.claim_type AND p.indicator = 1
+    AND p.effective <= x.dos AND (p.deletion IS NULL OR x.dos < p.deletion)"""
+
+
 def edit_findings(lines: pd.DataFrame, tables: EditTables) -> pd.DataFrame:
     """CLM-NCCI-01 and CLM-MUE-01/02/03 findings (with ``trigger``), empty without tables."""
     if tables.empty or lines.empty:
@@ -118,31 +142,13 @@ def _ncci(con) -> pd.DataFrame:
             1: "modifier indicator 1: no NCCI-associated modifier on either line",
         }
     )
-    return pd.DataFrame(
-        {
-            "rule_id": "CLM-NCCI-01",
-            "severity": "error",
-            "dataset": "claims",
-            "record_key": found["record_key"],
-            "row": found["row"].astype("int64"),
-            "field": "procedure_code",
-            "detail": "column 2 code "
-            + found["col2"]
-            + " billed with column 1 code "
-            + found["col1"]
-            + " ("
-            + found["a_key"]
-            + ") for the same patient, provider and date "
-            + found["dos"]
-            + "; NCCI PTP edit active on that date, "
-            + why
-            + " ("
-            + found["table"]
-            + ")",
-            "amount": found["amount"].astype("float64"),
-            "trigger": "NCCI|" + found["col1"] + "|" + found["col2"] + "|" + found["dos"],
-        }
-    )
+    detail = (
+        "column 2 code " + found["col2"] + " billed with column 1 code " + found["col1"]
+        + " (" + found["a_key"] + ") for the same patient, provider and date " + found["dos"]
+        + "; NCCI PTP edit active on that date, " + why + " (" + found["table"] + ")"
+    )  # fmt: skip
+    trigger = "NCCI|" + found["col1"] + "|" + found["col2"] + "|" + found["dos"]
+    return _frame(found, "CLM-NCCI-01", "error", "procedure_code", detail, trigger)
 
 
 def _unneeded_bypass(con) -> pd.DataFrame:
@@ -150,15 +156,12 @@ def _unneeded_bypass(con) -> pd.DataFrame:
     with indicator 1 with another line of the same patient, provider and date: there is no
     edit to bypass (RULEBOOK 1.4)."""
     found = con.execute(
-        """
+        f"""
         SELECT x._row AS row, x.record_key, x.code, x.mods, x.billed AS amount,
                strftime(x.dos, '%Y-%m-%d') AS dos
         FROM l x
         WHERE x.has_59x AND NOT EXISTS (
-            SELECT 1 FROM l o JOIN ptp p
-              ON ((p.col1 = x.code AND p.col2 = o.code) OR (p.col1 = o.code AND p.col2 = x.code))
-             AND p.claim_type = x.claim_type AND p.indicator = 1
-             AND p.effective <= x.dos AND (p.deletion IS NULL OR x.dos < p.deletion)
+            SELECT 1 FROM l o JOIN ptp p ON {_ACTIVE_PAIR_1}
             WHERE o.patient_id = x.patient_id AND o.provider = x.provider AND o.dos = x.dos
               AND o._row <> x._row
         )
@@ -167,24 +170,13 @@ def _unneeded_bypass(con) -> pd.DataFrame:
     ).df()
     if found.empty:
         return found
-    return pd.DataFrame(
-        {
-            "rule_id": "CLM-MOD-59X",
-            "severity": "warning",
-            "dataset": "claims",
-            "record_key": found["record_key"],
-            "row": found["row"].astype("int64"),
-            "field": "modifier_1",
-            "detail": "bypass modifier ("
-            + found["mods"]
-            + ") on "
-            + found["code"]
-            + " but no active NCCI pair with indicator 1 joins it to another line of the same "
-            "patient, provider and date " + found["dos"] + ": there is no edit to bypass",
-            "amount": found["amount"].astype("float64"),
-            "trigger": "MOD59X-PTP|" + found["code"] + "|" + found["dos"],
-        }
-    )
+    detail = (
+        "bypass modifier (" + found["mods"] + ") on " + found["code"]
+        + " but no active NCCI pair with indicator 1 joins it to another line of the same "
+        "patient, provider and date " + found["dos"] + ": there is no edit to bypass"
+    )  # fmt: skip
+    trigger = "MOD59X-PTP|" + found["code"] + "|" + found["dos"]
+    return _frame(found, "CLM-MOD-59X", "warning", "modifier_1", detail, trigger)
 
 
 def _specific_x(con) -> pd.DataFrame:
@@ -193,7 +185,7 @@ def _specific_x(con) -> pd.DataFrame:
     carry different anatomic modifiers (XS, separate structure), or the paired line is on
     another claim of the same patient, provider and date (XE, separate encounter)."""
     found = con.execute(
-        """
+        f"""
         SELECT x._row AS row, x.record_key, x.code, o.code AS other, x.billed AS amount,
                strftime(x.dos, '%Y-%m-%d') AS dos,
                CASE WHEN x.anatomic <> '' AND o.anatomic <> '' AND x.anatomic <> o.anatomic
@@ -201,10 +193,7 @@ def _specific_x(con) -> pd.DataFrame:
         FROM l x
         JOIN l o ON o.patient_id = x.patient_id AND o.provider = x.provider AND o.dos = x.dos
                 AND o._row <> x._row
-        JOIN ptp p
-          ON ((p.col1 = x.code AND p.col2 = o.code) OR (p.col1 = o.code AND p.col2 = x.code))
-              AND p.claim_type = x.claim_type AND p.indicator = 1
-              AND p.effective <= x.dos AND (p.deletion IS NULL OR x.dos < p.deletion)
+        JOIN ptp p ON {_ACTIVE_PAIR_1}
         WHERE x.only_59
           AND ((x.anatomic <> '' AND o.anatomic <> '' AND x.anatomic <> o.anatomic)
                OR x.claim_id IS DISTINCT FROM o.claim_id)
@@ -220,20 +209,12 @@ def _specific_x(con) -> pd.DataFrame:
             "XE": "the paired line is on another claim: XE (separate encounter) if so",
         }
     )
-    return pd.DataFrame(
-        {
-            "rule_id": "CLM-MOD-59X",
-            "severity": "warning",
-            "dataset": "claims",
-            "record_key": found["record_key"],
-            "row": found["row"].astype("int64"),
-            "field": "modifier_1",
-            "detail": "59 on " + found["code"] + " bypasses the NCCI pair with " + found["other"]
-            + " where a more specific X modifier applies; " + why,
-            "amount": found["amount"].astype("float64"),
-            "trigger": "MOD59X-SPECIFIC|" + found["code"] + "|" + found["dos"],
-        }
+    detail = (
+        "59 on " + found["code"] + " bypasses the NCCI pair with " + found["other"]
+        + " where a more specific X modifier applies; " + why
     )  # fmt: skip
+    trigger = "MOD59X-SPECIFIC|" + found["code"] + "|" + found["dos"]
+    return _frame(found, "CLM-MOD-59X", "warning", "modifier_1", detail, trigger)
 
 
 def _mue(con) -> pd.DataFrame:
@@ -260,62 +241,30 @@ def _mue(con) -> pd.DataFrame:
     ).df()
     parts = []
     if len(line):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "rule_id": "CLM-MUE-01",
-                    "severity": "error",
-                    "dataset": "claims",
-                    "record_key": line["record_key"],
-                    "row": line["row"].astype("int64"),
-                    "field": "units",
-                    "detail": line["code"]
-                    + ": "
-                    + line["units"].map("{:g}".format)
-                    + " units on one line, above the MUE of "
-                    + line["mue"].map("{:g}".format)
-                    + " (adjudication indicator 1, line edit: the whole line is denied; "
-                    + line["table"]
-                    + ")",
-                    "amount": line["amount"].astype("float64"),
-                    "trigger": "MUE1|" + line["code"] + "|" + line["units"].map("{:g}".format),
-                }
-            )
-        )
+        units = line["units"].map("{:g}".format)
+        detail = (
+            line["code"] + ": " + units + " units on one line, above the MUE of "
+            + line["mue"].map("{:g}".format)
+            + " (adjudication indicator 1, line edit: the whole line is denied; "
+            + line["table"] + ")"
+        )  # fmt: skip
+        trigger = "MUE1|" + line["code"] + "|" + units
+        parts.append(_frame(line, "CLM-MUE-01", "error", "units", detail, trigger))
     if len(day):
         rule = day["mai"].map({2: "CLM-MUE-02", 3: "CLM-MUE-03"})
         kind = day["mai"].map(
             {2: "date-of-service edit, policy: not overridable",
              3: "date-of-service edit, clinical: payable only with documentation"}
         )  # fmt: skip
-        parts.append(
-            pd.DataFrame(
-                {
-                    "rule_id": rule,
-                    "severity": day["mai"].map({2: "error", 3: "warning"}),
-                    "dataset": "claims",
-                    "record_key": day["record_key"],
-                    "row": day["row"].astype("int64"),
-                    "field": "units",
-                    "detail": day["code"]
-                    + ": "
-                    + day["units"].map("{:g}".format)
-                    + " units on "
-                    + day["dos"]
-                    + " for one patient and provider ("
-                    + day["n_lines"].astype(str)
-                    + " line(s)), above the MUE of "
-                    + day["mue"].map("{:g}".format)
-                    + " ("
-                    + kind
-                    + "; "
-                    + day["table"]
-                    + ")",
-                    "amount": day["amount"].astype("float64"),
-                    "trigger": "MUE|" + day["code"] + "|" + day["dos"],
-                }
-            )
-        )
+        detail = (
+            day["code"] + ": " + day["units"].map("{:g}".format) + " units on " + day["dos"]
+            + " for one patient and provider (" + day["n_lines"].astype(str)
+            + " line(s)), above the MUE of " + day["mue"].map("{:g}".format) + " (" + kind
+            + "; " + day["table"] + ")"
+        )  # fmt: skip
+        severity = day["mai"].map({2: "error", 3: "warning"})
+        trigger = "MUE|" + day["code"] + "|" + day["dos"]
+        parts.append(_frame(day, rule, severity, "units", detail, trigger))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

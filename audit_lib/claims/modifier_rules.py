@@ -37,9 +37,10 @@ def is_em(codes: pd.Series) -> pd.Series:
     return (num.between(99202, 99499) | c.isin(EM_HCPCS)).fillna(False).astype(bool)
 
 
-def _finding(lines, mask, rule, severity, field, detail) -> pd.DataFrame:
+def _finding(lines, mask, rule, severity, field, detail, trigger=None) -> pd.DataFrame:
     """Findings for the lines in ``mask``; ``detail`` (text, or a function of the mask) is
-    built for those lines only, not for every line."""
+    built for those lines only, not for every line. ``severity`` and ``field`` may be
+    per-line series; ``trigger`` (a function of the mask) defaults to rule and code."""
     sub = lines[mask]
     if sub.empty:
         return pd.DataFrame()
@@ -50,10 +51,12 @@ def _finding(lines, mask, rule, severity, field, detail) -> pd.DataFrame:
             "dataset": "claims",
             "record_key": sub["record_key"].astype("string"),
             "row": sub["_row"].astype("int64"),
-            "field": field,
+            "field": field[mask] if isinstance(field, pd.Series) else field,
             "detail": detail(mask) if callable(detail) else detail,
             "amount": sub["billed_amount"].astype("float64"),
-            "trigger": rule + "|" + sub["procedure_code"].astype("string").fillna(""),
+            "trigger": trigger(mask)
+            if trigger
+            else rule + "|" + sub["procedure_code"].astype("string").fillna(""),
         }
     )
 
@@ -238,7 +241,6 @@ def age_findings(f: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     hit |= invalid
     if not hit.any():
         return pd.DataFrame(), stats
-    sub = f[hit]
     more = others[hit]
     detail = (
         reason[hit]
@@ -247,19 +249,8 @@ def age_findings(f: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
                    if n else "")
         + " (Medicare Code Editor age edit)"
     )  # fmt: skip
-    found = pd.DataFrame(
-        {
-            "rule_id": "CLM-DX-05",
-            "severity": severity[hit],
-            "dataset": "claims",
-            "record_key": sub["record_key"].astype("string"),
-            "row": sub["_row"].astype("int64"),
-            "field": field[hit],
-            "detail": detail,
-            "amount": sub["billed_amount"].astype("float64"),
-            "trigger": "CLM-DX-05|" + field[hit].astype(str),
-        }
-    )
+    found = _finding(f, hit, "CLM-DX-05", severity, field, detail,
+                     trigger=lambda m: "CLM-DX-05|" + field[m].astype(str))  # fmt: skip
     return found, stats
 
 
@@ -393,6 +384,6 @@ def modifier_25_rates(
         + "%; binomial p = " + row["p_value"].map("{:.2g}".format)
         + "): a rate to review, not an error on this line"
     )  # fmt: skip
-    found = _finding(f, first, "CLM-MOD-25", "warning", "modifier_1", lambda _m: detail.to_numpy())
-    found["trigger"] = "MOD25-RATE|" + p.to_numpy()
+    found = _finding(f, first, "CLM-MOD-25", "warning", "modifier_1", detail,
+                     trigger=lambda _m: "MOD25-RATE|" + p)  # fmt: skip
     return found, t
