@@ -85,6 +85,27 @@ def segment_error(ic: Interchange, seg: Segment, what: str) -> X12Error:
     return _fail(ic.path, seg.number, seg.text(ic.separators.element), what)
 
 
+def _trailer_warnings(
+    path: Path, seg: Segment, element: str, opener: Segment, control: int, counted: int, what: str
+) -> list[str]:
+    """A trailer's (IEA, GE, SE) checks, kept as warnings: element 2 must repeat the opener's
+    control number (its element ``control``) and element 1 count what it closes: ``what`` is
+    the rest of "<ID>01 says {n} ..." with ``{n}`` and ``{counted}`` to fill."""
+    shown, out = seg.text(element), []
+    if seg.get(2) != opener.get(control):
+        out.append(_message(
+            path, seg.number, shown,
+            f"{seg.id}02 {seg.get(2)!r} does not match {opener.id}{control:02d} "
+            f"{opener.get(control)!r}",
+        ))  # fmt: skip
+    if seg.get(1).isdigit() and int(seg.get(1)) != counted:
+        out.append(_message(
+            path, seg.number, shown,
+            f"{seg.id}01 says " + what.format(n=seg.get(1), counted=counted),
+        ))  # fmt: skip
+    return out
+
+
 def _separators(text: str, path: Path) -> tuple[Separators, str]:
     body = text.lstrip("\ufeff \r\n\t")
     if body.startswith("ISA"):
@@ -156,17 +177,10 @@ def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
         elif sid == "IEA":
             if isa is None:
                 raise _fail(path, n, seg.text(seps.element), "IEA without an ISA")
-            if seg.get(2) != isa.get(13):
-                warnings.append(_message(
-                    path, n, seg.text(seps.element),
-                    f"IEA02 {seg.get(2)!r} does not match ISA13 {isa.get(13)!r}",
-                ))  # fmt: skip
-            if seg.get(1).isdigit() and int(seg.get(1)) != groups_in_isa:
-                warnings.append(_message(
-                    path, n, seg.text(seps.element),
-                    f"IEA01 says {seg.get(1)} functional groups; the interchange has "
-                    f"{groups_in_isa}",
-                ))  # fmt: skip
+            warnings += _trailer_warnings(
+                path, seg, seps.element, isa, 13, groups_in_isa,
+                "{n} functional groups; the interchange has {counted}",
+            )  # fmt: skip
             isa = None
         elif sid == "GS":
             if gs is not None:
@@ -176,16 +190,10 @@ def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
         elif sid == "GE":
             if gs is None:
                 raise _fail(path, n, seg.text(seps.element), "GE without a GS")
-            if seg.get(2) != gs.get(6):
-                warnings.append(_message(
-                    path, n, seg.text(seps.element),
-                    f"GE02 {seg.get(2)!r} does not match GS06 {gs.get(6)!r}",
-                ))  # fmt: skip
-            if seg.get(1).isdigit() and int(seg.get(1)) != sets_in_gs:
-                warnings.append(_message(
-                    path, n, seg.text(seps.element),
-                    f"GE01 says {seg.get(1)} transaction sets, the group has {sets_in_gs}",
-                ))  # fmt: skip
+            warnings += _trailer_warnings(
+                path, seg, seps.element, gs, 6, sets_in_gs,
+                "{n} transaction sets, the group has {counted}",
+            )  # fmt: skip
             gs = None
         elif sid == "ST":
             if st is not None:
@@ -197,17 +205,11 @@ def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
             if st is None:
                 raise _fail(path, n, seg.text(seps.element), "SE without an ST")
             current.append(seg)
-            if seg.get(2) != st.get(2):
-                warnings.append(_message(
-                    path, n, seg.text(seps.element),
-                    f"SE02 {seg.get(2)!r} does not match ST02 {st.get(2)!r}",
-                ))  # fmt: skip
-            if seg.get(1).isdigit() and int(seg.get(1)) != len(current):
-                warnings.append(_message(
-                    path, n, seg.text(seps.element),
-                    f"SE01 says {seg.get(1)} segments, the transaction set has {len(current)} "
-                    "(a segment is missing, extra, or split by a stray terminator)",
-                ))  # fmt: skip
+            warnings += _trailer_warnings(
+                path, seg, seps.element, st, 2, len(current),
+                "{n} segments, the transaction set has {counted} "
+                "(a segment is missing, extra, or split by a stray terminator)",
+            )  # fmt: skip
             transactions.append((st.get(1), version, current))
             st, current = None, []
         elif st is not None:
