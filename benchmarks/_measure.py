@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -34,3 +36,18 @@ def save_results(key: str, figures: dict) -> None:
     doc[key] = figures
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def timed(label: str, fn, results: dict):
+    """Run ``fn``, record its seconds in ``results[label]``, print them; return its value."""
+    t = time.perf_counter()
+    value = fn()
+    results[label] = round(time.perf_counter() - t, 2)
+    print(f"{label:>40}: {results[label]:8.2f} s", flush=True)
+    return value
+
+
+def source_tag(module) -> str:
+    """A short hash of a generator module's source, for naming its cached output: a changed
+    generator makes new files instead of reusing stale ones."""
+    return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()[:8]

@@ -19,29 +19,16 @@ import os
 import platform
 import resource
 import sys
-import time
 from pathlib import Path
 
-from _measure import DATA, run_measured, save_results
-
-
-def _timed(label: str, fn, results: dict):
-    t = time.perf_counter()
-    value = fn()
-    results[label] = round(time.perf_counter() - t, 2)
-    print(f"{label:>40}: {results[label]:8.2f} s", flush=True)
-    return value
+from _measure import DATA, run_measured, save_results, source_tag, timed
 
 
 def make_files(events: int) -> dict[str, str]:
-    import hashlib
-
     from audit_lib.access import demo as generator
     from audit_lib.access.demo import generate_demo_access, write_demo_access
 
-    # the generator's source is in the name: a changed generator makes new files
-    tag = hashlib.sha256(Path(generator.__file__).read_bytes()).hexdigest()[:8]
-    folder = DATA / f"access_{events}_{tag}"
+    folder = DATA / f"access_{events}_{source_tag(generator)}"
     names = ("access_log", "workforce", "patients", "encounters")
     if all((folder / f"{n}.parquet").is_file() for n in names):
         return {n: str(folder / f"{n}.parquet") for n in names}
@@ -75,7 +62,7 @@ def main() -> int:
     from audit_lib.phi import Masker
 
     r: dict = {"python": platform.python_version(), "machine": f"{os.cpu_count()} cores"}
-    files = _timed("generate synthetic Parquet (once)", lambda: make_files(args.events), r)
+    files = timed("generate synthetic Parquet (once)", lambda: make_files(args.events), r)
     r["parquet_mb"] = round(sum(Path(p).stat().st_size for p in files.values()) / 1e6, 1)
     config = load_config(period="2026Q3")
     start, end = parse_period("2026Q3")
@@ -88,10 +75,10 @@ def main() -> int:
         memory_limit=config.access.engine_memory_limit,
         temp_dir=spill.name,
     )
-    log = _timed("load access log (Parquet -> DuckDB)", lambda: load_access_log(
+    log = timed("load access log (Parquet -> DuckDB)", lambda: load_access_log(
         files["access_log"], con), r)  # fmt: skip
     r["events"] = log.rows_read
-    ref = _timed(
+    ref = timed(
         "load workforce, patients, encounters",
         lambda: _load_reference({k: files[k] for k in ("workforce", "patients", "encounters")},
                                 None),
@@ -99,11 +86,11 @@ def main() -> int:
     )  # fmt: skip
     reference_tables(ref, con)
     r["encounters"] = ref["encounters"].rows_read
-    counts = _timed("integrity flags (DuckDB)", lambda: integrity.flag_events(
+    counts = timed("integrity flags (DuckDB)", lambda: integrity.flag_events(
         con, start, end, end), r)  # fmt: skip
     masker = Masker()
-    _timed("GX suite (integrity + reference)", lambda: integrity.validate(con, ref, masker), r)
-    alerts = _timed("detection rules (DuckDB)", lambda: detect(con, config.access, start, end), r)
+    timed("GX suite (integrity + reference)", lambda: integrity.validate(con, ref, masker), r)
+    alerts = timed("detection rules (DuckDB)", lambda: detect(con, config.access, start, end), r)
     r["alerts"] = len(alerts)
 
     def cases():
@@ -114,7 +101,7 @@ def main() -> int:
         ).df()
         return build_cases(alerts, bulk, breach_threshold=500, masker=masker)
 
-    _, case_table, _ = _timed("cases", cases, r)
+    _, case_table, _ = timed("cases", cases, r)
     r["cases"] = len(case_table)
     r["rows_in_detection"] = counts["rows_in_detection"]
     r["peak_rss_in_process_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

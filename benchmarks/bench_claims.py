@@ -17,29 +17,16 @@ import os
 import platform
 import resource
 import sys
-import time
 from pathlib import Path
 
-from _measure import DATA, run_measured, save_results
-
-
-def _timed(label: str, fn, results: dict):
-    t = time.perf_counter()
-    value = fn()
-    results[label] = round(time.perf_counter() - t, 2)
-    print(f"{label:>34}: {results[label]:8.2f} s", flush=True)
-    return value
+from _measure import DATA, run_measured, save_results, source_tag, timed
 
 
 def make_file(lines: int) -> Path:
-    import hashlib
-
     from audit_lib import generate_demo_claims
     from audit_lib.claims import demo
 
-    # the generator's source is in the name: a changed generator makes a new file
-    tag = hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:8]
-    path = DATA / f"claims_{lines}_{tag}.csv"
+    path = DATA / f"claims_{lines}_{source_tag(demo)}.csv"
     if path.is_file():
         return path
     DATA.mkdir(parents=True, exist_ok=True)
@@ -66,12 +53,12 @@ def main() -> int:
     from audit_lib.gx import claims_suite
 
     r: dict = {"python": platform.python_version(), "machine": f"{os.cpu_count()} cores"}
-    path = _timed("generate synthetic file (once)", lambda: make_file(args.lines), r)
+    path = timed("generate synthetic file (once)", lambda: make_file(args.lines), r)
     r["file_mb"] = round(path.stat().st_size / 1e6, 1)
     config = load_config(period="2026Q3", as_of="2026-09-30")
-    loaded = _timed("load CSV -> typed frame", lambda: load_claims(path, config=config), r)
+    loaded = timed("load CSV -> typed frame", lambda: load_claims(path, config=config), r)
     r["lines"] = loaded.rows_read
-    lines, batches, params, shown = _timed(
+    lines, batches, params, shown = timed(
         "derive columns and batches", lambda: prepare_batches(loaded, config), r
     )
     claims_suite._gx()  # import GX outside the timings (about 5 s, paid once per process)
@@ -88,8 +75,8 @@ def main() -> int:
             engine_pandas.evaluate(batches, params), batches, lines, shown
         )
 
-    gx_f = _timed("rules: Great Expectations", gx_eval, r)
-    pd_f = _timed("rules: plain pandas", pandas_eval, r)
+    gx_f = timed("rules: Great Expectations", gx_eval, r)
+    pd_f = timed("rules: plain pandas", pandas_eval, r)
     parse = _parse_findings(loaded, lines)
     gx_all, pd_all = combine_findings(parse, gx_f), combine_findings(parse, pd_f)
     assert gx_all.equals(pd_all), "the two engines disagree"
@@ -101,7 +88,7 @@ def main() -> int:
         2,
     )
     print(
-        f"{'GX / plain pandas':>34}: {r['ratio_gx_over_pandas']:8.2f} x "
+        f"{'GX / plain pandas':>40}: {r['ratio_gx_over_pandas']:8.2f} x "
         f"({r['ratio_including_derive']:.2f} x with the shared derive step)"
     )
     r["peak_rss_mb_in_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -122,12 +109,12 @@ def main() -> int:
         ]
         res = run_measured(cmd)
         r["audit claims end to end"] = round(res["seconds"], 2)
-        print(f"{'audit claims end to end':>34}: {r['audit claims end to end']:8.2f} s")
+        print(f"{'audit claims end to end':>40}: {r['audit claims end to end']:8.2f} s")
         if res["rc"] != 0:
             print(res["stderr"])
             return 1
         r["peak_rss_mb_any_child"] = res["peak_mb"]
-        print(f"{'peak memory (kernel or CLI)':>34}: {r['peak_rss_mb_any_child']:8d} MB")
+        print(f"{'peak memory (kernel or CLI)':>40}: {r['peak_rss_mb_any_child']:8d} MB")
     save_results("claims", r)
     return 0
 
