@@ -143,15 +143,10 @@ def _bilateral_indicators(config: AuditConfig):
     return load_bilateral_indicators(config.mpfs_file)
 
 
-def _file_modifiers(config: AuditConfig, start, end) -> list[str] | None:
-    """The Level II modifiers of the configured HCPCS file active at some time in the period
-    (None without a file, or when the file has no modifier rows)."""
-    if not config.hcpcs_file:
-        return None
-    from ..codesets.hcpcs import load_modifier_dates
-
-    m = load_modifier_dates(config.hcpcs_file)
-    if m.empty:
+def _active_modifiers(m: pd.DataFrame | None, start, end) -> list[str] | None:
+    """The Level II modifiers of the configured HCPCS file (``m``) active at some time in the
+    period (None without a file, or when the file has no modifier rows)."""
+    if m is None or m.empty:
         return None
     active = (m["add_date"].isna() | (m["add_date"] <= pd.Timestamp(end))) & (
         m["term_date"].isna() | (m["term_date"] >= pd.Timestamp(start))
@@ -160,12 +155,13 @@ def _file_modifiers(config: AuditConfig, start, end) -> list[str] | None:
 
 
 def _code_dates(config: AuditConfig):
-    """The HCPCS file and CPT list with add/termination dates (``[codesets] hcpcs``, ``cpt``)."""
-    from ..codesets.hcpcs import load_code_dates
+    """(HCPCS codes, CPT codes, HCPCS modifiers) with add/termination dates, from the files in
+    ``[codesets] hcpcs`` and ``cpt`` (None where not configured); each file read once."""
+    from ..codesets.hcpcs import load_code_dates, load_hcpcs
 
-    hcpcs = load_code_dates(config.hcpcs_file, kind="hcpcs") if config.hcpcs_file else None
+    hcpcs, modifiers = load_hcpcs(config.hcpcs_file) if config.hcpcs_file else (None, None)
     cpt = load_code_dates(config.cpt_file, kind="cpt") if config.cpt_file else None
-    return hcpcs, cpt
+    return hcpcs, cpt, modifiers
 
 
 def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
@@ -195,9 +191,10 @@ def _resolve_period(config: AuditConfig, loaded: LoadedTable) -> tuple[AuditConf
 
 
 def prepare_batches(
-    loaded: LoadedTable, config: AuditConfig
+    loaded: LoadedTable, config: AuditConfig, code_dates: tuple | None = None
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any], dict[str, str]]:
-    """Derived columns, the three batches, suite parameters and message parameters."""
+    """Derived columns, the three batches, suite parameters and message parameters.
+    ``code_dates`` is :func:`_code_dates` of ``config`` when the caller has read it already."""
     lines = logic.build_claim_lines(loaded.frame, config)
     batches = {
         "claim_lines": lines[[c for c in dict.fromkeys(_GX_LINE_COLUMNS) if c in lines]],
@@ -211,7 +208,10 @@ def prepare_batches(
         "period_end": pd.Timestamp(end),
         "valid_modifiers": sorted(
             codesets.valid_modifiers(
-                config.extra_modifiers, hcpcs_modifiers=_file_modifiers(config, start, end)
+                config.extra_modifiers,
+                hcpcs_modifiers=_active_modifiers(
+                    (code_dates or _code_dates(config))[2], start, end
+                ),
             )
         ),
         "place_of_service_codes": sorted(codesets.place_of_service_codes()),
@@ -264,7 +264,8 @@ def run_claims_review(
     loaded, x12 = _load(claims, config, remits)
     config, period_source = _resolve_period(config, loaded)
     _note(progress, f"deriving columns for {loaded.rows_read:,} lines")
-    lines, batches, params, display_params = prepare_batches(loaded, config)
+    code_dates = _code_dates(config)
+    lines, batches, params, display_params = prepare_batches(loaded, config, code_dates)
     _note(progress, "validating the Great Expectations suite")
     redacted = claims_suite.redact_results(claims_suite.validate(batches, params))
     gx_findings = claims_suite.findings_from_results(redacted, batches, lines, display_params)
@@ -284,7 +285,7 @@ def run_claims_review(
         modifier_findings,
     )
 
-    hcpcs, cpt = _code_dates(config)
+    hcpcs, cpt, hcpcs_modifiers = code_dates
     age_found, age_stats = age_findings(lines)
     rate_found, mod25_rates = modifier_25_rates(
         lines,
@@ -341,7 +342,7 @@ def run_claims_review(
     review.summary = build_summary(review)
     internal = ("balance_findings", "adjustments", "remit_claims")
     review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None
-    mods = _file_modifiers(config, *parse_period(config.period or ""))
+    mods = _active_modifiers(hcpcs_modifiers, *parse_period(config.period or ""))
     if mods is not None:
         review.summary["codesets"]["hcpcs_modifiers"] = {
             "release": f"the configured CMS HCPCS file: {len(mods)} Level II modifiers active "

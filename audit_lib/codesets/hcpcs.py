@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import InputError
 from .edits import _dates, _header, _rows
 
-__all__ = ["load_code_dates", "load_modifier_dates"]
+__all__ = ["load_code_dates", "load_hcpcs"]
 
 
 def _find(header: list[str], *names: str) -> int | None:
@@ -29,43 +29,8 @@ def _find(header: list[str], *names: str) -> int | None:
     return None
 
 
-def load_modifier_dates(path: str | Path) -> pd.DataFrame:
-    """code, add_date, term_date of the HCPCS Level II modifiers in the CMS HCPCS file (its
-    RECID 7 rows); empty when the file has no RECID column or no modifier rows."""
-    path = Path(path)
-    rows = _rows(path)
-    header = rows[_header(rows, ("hcpc",), path)]
-    code_i, rec_i = _find(header, "hcpc", "hcpcs"), _find(header, "recid")
-    add_i, term_i = _find(header, "add dt", "add date"), _find(header, "term dt", "term date")
-    if code_i is None or rec_i is None:
-        return pd.DataFrame(columns=["code", "add_date", "term_date"])
-    body = [r for r in rows if len(r) > max(code_i, rec_i) and r[rec_i].strip() == "7"]
-
-    def col(i):
-        return [r[i].strip() if i is not None and len(r) > i else "" for r in body]
-
-    frame = pd.DataFrame(
-        {"code": col(code_i), "add": col(add_i), "term": col(term_i)}, dtype="string"
-    )
-    frame = frame[frame["code"].str.fullmatch(r"[0-9A-Za-z]{2}", na=False)]
-    return (
-        pd.DataFrame(
-            {
-                "code": frame["code"].str.upper(),
-                "add_date": _dates(frame["add"]),
-                "term_date": _dates(frame["term"]),
-            }
-        )
-        .drop_duplicates("code", keep="first")
-        .reset_index(drop=True)
-    )
-
-
-def load_code_dates(path: str | Path, *, kind: str) -> pd.DataFrame:
-    """code, add_date, term_date (NaT = open) from a HCPCS file (``kind="hcpcs"``) or a CPT
-    list (``kind="cpt"``)."""
-    path = Path(path)
-    rows = _rows(path)
+def _rows_of(path: Path, rows: list[list[str]], kind: str) -> pd.DataFrame:
+    """code, rec (RECID, "" without the column), add, term: the body rows as text."""
     h = _header(rows, ("hcpc",) if kind == "hcpcs" else ("code",), path)
     header = rows[h]
     code_i = _find(header, "hcpc", "hcpcs", "code")
@@ -79,20 +44,47 @@ def load_code_dates(path: str | Path, *, kind: str) -> pd.DataFrame:
     def col(i):
         return [r[i].strip() if i is not None and len(r) > i else "" for r in body]
 
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {"code": col(code_i), "rec": col(rec_i), "add": col(add_i), "term": col(term_i)},
         dtype="string",
     )
-    if rec_i is not None:
-        frame = frame[frame["rec"].isin(["3", ""])]
-    frame = frame[frame["code"].str.fullmatch(r"[0-9A-Z]{5}", na=False)]
-    out = pd.DataFrame(
-        {
-            "code": frame["code"].str.upper(),
-            "add_date": _dates(frame["add"]),
-            "term_date": _dates(frame["term"]),
-        }
-    ).drop_duplicates("code", keep="first")
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            {
+                "code": frame["code"].str.upper(),
+                "add_date": _dates(frame["add"]),
+                "term_date": _dates(frame["term"]),
+            }
+        )
+        .drop_duplicates("code", keep="first")
+        .reset_index(drop=True)
+    )
+
+
+def _codes(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Procedure rows (RECID 3, or any row of a list without RECID) with 5-character codes."""
+    frame = frame[frame["rec"].isin(["3", ""]) & frame["code"].str.fullmatch(r"[0-9A-Z]{5}")]
+    out = _dated(frame)
     if out.empty:
         raise InputError(f"{path.name}: no procedure codes read.", path=path)
-    return out.reset_index(drop=True)
+    return out
+
+
+def load_hcpcs(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(procedure codes, Level II modifiers) of the CMS HCPCS file, read once: each as code,
+    add_date, term_date (NaT = open). Modifiers are the RECID 7 rows (empty when the file has
+    none)."""
+    path = Path(path)
+    frame = _rows_of(path, _rows(path), "hcpcs")
+    mods = frame[frame["rec"].eq("7") & frame["code"].str.fullmatch(r"[0-9A-Za-z]{2}")]
+    return _codes(path, frame), _dated(mods)
+
+
+def load_code_dates(path: str | Path, *, kind: str) -> pd.DataFrame:
+    """code, add_date, term_date (NaT = open) from a HCPCS file (``kind="hcpcs"``) or a CPT
+    list (``kind="cpt"``)."""
+    path = Path(path)
+    return _codes(path, _rows_of(path, _rows(path), kind))

@@ -387,11 +387,11 @@ def test_the_configured_hcpcs_file_replaces_the_shipped_modifier_list(tmp_path):
 
 
 def test_an_hcpcs_file_without_modifier_rows_keeps_the_shipped_list(tmp_path):
-    from audit_lib.codesets.hcpcs import load_modifier_dates
+    from audit_lib.codesets.hcpcs import load_hcpcs
 
     hcpcs = tmp_path / "hcpcs.csv"
     hcpcs.write_text("HCPC,RECID,ADD DT,TERM DT\nJ1100,3,20000101,20200101\n", encoding="utf-8")
-    assert load_modifier_dates(hcpcs).empty
+    assert load_hcpcs(hcpcs)[1].empty
     config = tmp_path / "audit.toml"
     config.write_text(f'[codesets]\nhcpcs = "{hcpcs.name}"\n', encoding="utf-8")
     from audit_lib import run_claims_review
