@@ -295,13 +295,14 @@ def bilateral_findings(
     ]  # fmt: skip
     # an LT line and an RT line of one indicator-1 code, where the payer wants one line with 50
     payer = f.get("payer_type", pd.Series("", index=f.index)).astype("string").fillna("")
-    provider = f["rendering_npi"].astype("string").fillna(f["billing_npi"].astype("string"))
-    day = pd.to_datetime(f["service_date"]).dt.strftime("%Y-%m-%d").fillna("")
     side = pd.Series(np.where(lt & ~rt, "LT", np.where(rt & ~lt, "RT", "")), index=f.index)
     cand = prof & ind.eq(1).fillna(False) & side.ne("") & payer.isin(list(payer_types))
-    if cand.any():
-        key = (f["patient_id"].astype("string").fillna("") + "|" + provider.fillna("") + "|"
-               + code + "|" + day)  # fmt: skip
+    if cand.any():  # the keys of the candidate lines only (dates as text cost on every line)
+        c = f[cand]
+        provider = c["rendering_npi"].astype("string").fillna(c["billing_npi"].astype("string"))
+        day = pd.to_datetime(c["service_date"]).dt.strftime("%Y-%m-%d").fillna("")
+        key = (c["patient_id"].astype("string").fillna("") + "|" + provider.fillna("") + "|"
+               + code[cand] + "|" + day).reindex(f.index)  # fmt: skip
         both = side[cand].groupby(key[cand]).transform("nunique").eq(2)
         pair = pd.Series(False, index=f.index)
         pair[both.index] = both.to_numpy()
