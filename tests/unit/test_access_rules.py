@@ -80,8 +80,9 @@ def tables():
     return wf, pt, enc
 
 
-def run(events, period="2026Q3", **access):
-    """Alerts for events given as (user, patient, time[, btg, reason[, action[, ip]]])."""
+def run(events, period="2026Q3", *, reference=None, **access):
+    """Alerts for events given as (user, patient, time[, btg, reason[, action[, ip]]]), against
+    ``reference`` (workforce, patients, encounters; default :func:`tables`)."""
     rows = []
     for i, e in enumerate(events):
         user, patient, when = e[:3]
@@ -97,7 +98,7 @@ def run(events, period="2026Q3", **access):
                 "ip_address": e[6] if len(e) > 6 else "",
             }
         )
-    wf, pt, enc = tables()
+    wf, pt, enc = reference or tables()
     config = load_config(period=period)
     if access:
         config = dataclasses.replace(config, access=dataclasses.replace(config.access, **access))
@@ -143,20 +144,7 @@ def test_r02_family_same_address_or_postal_code_without_relationship():
 def test_r02_clinician_treating_a_relative_is_not_flagged():
     wf, pt, enc = tables()
     wf.loc[wf["user_id"] == "U2", ["last_name", "address_line"]] = ["Garza", "12 Oak St"]
-    rows = pd.DataFrame(
-        [
-            {
-                "event_id": "E1",
-                "event_time": "2026-07-20 11:00",
-                "user_id": "U2",
-                "patient_id": "P_FAM",
-                "action": "view",
-            }
-        ]
-    )
-    a = detect_alerts(
-        rows, workforce=wf, patients=pt, encounters=enc, config=load_config(period="2026Q3")
-    )
+    a = run([("U2", "P_FAM", "2026-07-20 11:00")], reference=(wf, pt, enc))
     assert a.empty  # U2 is on P_FAM's encounter that day
 
 
@@ -169,21 +157,7 @@ def test_r04_coworker_same_department_error_other_department_warning():
 def test_r04_coworker_with_a_treatment_relationship_is_not_flagged():
     wf, pt, enc = tables()
     enc.loc[len(enc)] = ["P_U1", "2026-07-15", "2026-07-15", "U2", ""]
-    rows = pd.DataFrame(
-        [
-            {
-                "event_id": "E1",
-                "event_time": "2026-07-15 10:00",
-                "user_id": "U2",
-                "patient_id": "P_U1",
-                "action": "view",
-            }
-        ]
-    )
-    a = detect_alerts(
-        rows, workforce=wf, patients=pt, encounters=enc, config=load_config(period="2026Q3")
-    )
-    assert a.empty
+    assert run([("U2", "P_U1", "2026-07-15 10:00")], reference=(wf, pt, enc)).empty
 
 
 def test_r05_vip_without_relationship_or_by_break_the_glass():
