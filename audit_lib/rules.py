@@ -210,6 +210,13 @@ CLAIMS_RULES: dict[str, Rule] = {
             "excess",
         ),
         _R(
+            "CLM-AMT-08",
+            "835 payment does not balance: BPR02 != sum of claim payments - provider adjustments",
+            "error",
+            "X12 835 balancing, transaction level (RULEBOOK 1.11)",
+            "excess",
+        ),
+        _R(
             "CLM-TF-01",
             "Medicare claim filed more than one calendar year after service",
             "error",

@@ -2,8 +2,11 @@
 
 * Separators come from the fixed-width ISA segment: the element separator is its 4th
   character, the repetition separator ISA11, the component separator ISA16 and the segment
-  terminator the character after it. A file that starts at ``ST`` (no envelope) is read with
-  the separators it uses (element separator after ``ST``, ``~`` or a newline as terminator).
+  terminator the character after it. A file that starts at ``GS`` or ``ST`` (no interchange
+  envelope) is read with the separators it uses (element separator after the segment id,
+  ``~`` or a newline as terminator).
+* Text is UTF-8 (a BOM is accepted), UTF-16 (with or without a BOM: some Windows tools save
+  X12 that way) or single-byte (the X12 basic and extended character sets).
 * Line breaks after terminators, and terminators that *are* line breaks, are both handled.
 * Envelopes are checked. Structural faults (ISA field widths, an ST/GS/ISA never closed, a
   segment outside a transaction set) are one :class:`X12Error` naming the file, the segment
@@ -17,13 +20,22 @@ megabytes a minute; transaction parsers (837, 835) walk the segments.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["Interchange", "Segment", "Separators", "X12Error", "read_x12", "segment_error"]
+__all__ = [
+    "Interchange",
+    "Segment",
+    "Separators",
+    "X12Error",
+    "decode_x12",
+    "read_x12",
+    "segment_error",
+]
 
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 
@@ -71,8 +83,18 @@ class Interchange:
     warnings: list[str]  # envelope counts and control numbers that do not match
 
 
+# segments whose text an error may show; the others (NM1, N3, N4, DMG, REF, PAT, PER...) can
+# hold a name, an address, a date of birth or an id, and are named by their id only
+_SHOWN = {"ISA", "GS", "GE", "ST", "SE", "IEA", "BHT", "HL", "LX", "SBR", "CLM", "CLP", "SV1",
+          "SV2", "SVC", "CAS", "AMT", "BPR", "TRN", "PLB", "DTP", "DTM", "HI"}  # fmt: skip
+
+
 def _message(path: Path, number: int, segment: str, what: str) -> str:
-    shown = segment if len(segment) <= 80 else segment[:77] + "..."
+    sid = re.match(r"[A-Z0-9 ]*", segment).group(0).strip()[:3]
+    if sid in _SHOWN:
+        shown = segment if len(segment) <= 80 else segment[:77] + "..."
+    else:
+        shown = f"{sid or segment[:3]}, its values withheld: they may be protected"
     return f"{path.name}: segment {number} ({shown}): {what}."
 
 
@@ -131,12 +153,18 @@ def _separators(text: str, path: Path) -> tuple[Separators, str]:
         terminator = body[105]
         repetition = fields[11] if fields[12] >= "00402" and not fields[11].isalnum() else None
         return Separators(element, component, terminator, repetition), body
-    if body.startswith("ST") and len(body) > 3:
+    if body[:2] in ("ST", "GS") and len(body) > 3 and not body[2].isalnum():
         element = body[2]
         terminator = "~" if "~" in body[:4096] else "\n"
-        component = ">" if ">" in body.split(terminator, 3)[1:3][0] else ":"
+        # the component separator follows a composite's qualifier (SV1*HC:, SVC*HC>, HI*ABK:)
+        found = re.search(
+            re.escape(element) + r"(?:HC|AD|ER|IV|N4|WK|ABK|ABF|BK|BF|ABJ|ABZ|BBR|BR)"
+            r"([^A-Za-z0-9\s" + re.escape(element + terminator) + "])",
+            body[:65536],
+        )
+        component = found.group(1) if found else ":"
         return Separators(element, component, terminator, None), body
-    raise _fail(path, 1, body[:40], "an X12 file must start with an ISA (or ST) segment")
+    raise _fail(path, 1, body[:40], "an X12 file must start with an ISA (or GS or ST) segment")
 
 
 def _segments(body: str, seps: Separators) -> Iterator[tuple[str, ...]]:
@@ -146,6 +174,22 @@ def _segments(body: str, seps: Separators) -> Iterator[tuple[str, ...]]:
             yield tuple(raw.split(seps.element))
 
 
+def decode_x12(data: bytes) -> str:
+    """X12 bytes as text: UTF-16 when a BOM or NUL-interleaved ASCII says so, else UTF-8,
+    else single-byte (the X12 basic/extended character sets)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    head = data[:64]
+    if len(head) >= 8 and head[1::2].count(0) >= len(head) // 2 - 1:
+        return data.decode("utf-16-le", "replace")
+    if len(head) >= 8 and head[0::2].count(0) >= len(head) // 2 - 1:
+        return data.decode("utf-16-be", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
 def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
     """Read and check one X12 file."""
     path = Path(path)
@@ -153,10 +197,7 @@ def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
         if not path.is_file():
             raise InputError(f"{path} does not exist. Check the path.", path=path)
         data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # X12 basic/extended character sets are single-byte
+    text = decode_x12(data)
     if not text.strip():
         raise InputError(f"{path.name} is empty: expected an X12 interchange.", path=path)
     seps, body = _separators(text, path)

@@ -1,19 +1,28 @@
-"""835 (005010X221A1) remittance advice -> service-line and claim-level adjudication tables.
+"""835 remittance advice (releases 4010 X091 and 5010 X221) -> adjudication tables.
 
-Lines: one row per SVC with the claim id (CLP01), the line number (the SVC's position in the
-claim, which answers the claim's n-th line), procedure and modifiers, charge,
-paid, units, allowed (AMT*B6), service date (DTM*472), the line item control number (REF*6R,
-kept as ``line_control``), the line's CAS adjustments as
-``GROUP-REASON`` codes with amounts, patient responsibility (the PR adjustments), and the
-claim's status and payment date (BPR16). Claims: one row per CLP with charge, paid, patient
-responsibility, status and the claim-level CAS total.
+:func:`remits_from_835` gives a :class:`Remittances`:
+
+* ``lines``: one row per SVC with the claim id (CLP01), the SVC's position in the claim,
+  procedure and modifiers, charge, paid, units, allowed (AMT*B6, NaN when the payer did not
+  send it), service date (DTM*472), the line item control number (REF*6R, ``line_control``:
+  the 837 line it answers), the line's CAS adjustments as ``GROUP-REASON`` codes with amounts,
+  patient responsibility (the PR adjustments), and the claim's status and payment date (BPR16);
+* ``claims``: one row per CLP with charge, paid, patient responsibility, status, the payer's
+  claim control number (CLP07, the ICN), the claim-level CAS adjustments, the sum of the line
+  adjustments and the number of SVC lines (0: the payer adjudicated the claim as a whole);
+* ``provider_adjustments``: every PLB adjustment (provider, fiscal period, reason, reference,
+  amount; a positive amount is withheld from the payment, a negative one added);
+* ``payments``: one row per transaction set: BPR02 (the payment), the sum of CLP04 and of the
+  PLB amounts.
 
 Balancing (RULEBOOK 1.11): ``CLM-AMT-03`` line charge - line adjustments = line paid;
-``CLM-AMT-04`` claim charge - (claim + line adjustments) = claim paid; both within $0.01.
+``CLM-AMT-04`` claim charge - (claim + line adjustments) = claim paid; ``CLM-AMT-08`` BPR02 =
+sum of CLP04 - sum of PLB amounts per transaction set; all within $0.01.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,9 +30,24 @@ import pandas as pd
 
 from .reader import Interchange, Segment
 
-__all__ = ["adjustments_table", "balance_findings", "remits_from_835"]
+__all__ = ["Remittances", "adjustments_table", "balance_findings", "remits_from_835"]
 
-_STATUS = {"1": "paid", "2": "paid", "3": "paid", "4": "denied", "22": "void", "19": "paid"}
+# CLP02 claim status -> claim_status; a processed claim's lines take their own status
+_STATUS = {
+    **dict.fromkeys(("1", "2", "3", "19", "20", "21"), "paid"),
+    "4": "denied",
+    "22": "void",  # reversal of a previous payment
+    "23": "denied",  # not our claim, forwarded to another payer
+    "25": "pending",  # predetermination pricing only: no payment
+}
+
+
+@dataclass
+class Remittances:
+    lines: pd.DataFrame
+    claims: pd.DataFrame
+    provider_adjustments: pd.DataFrame
+    payments: pd.DataFrame
 
 
 def _num(value: str) -> float:
@@ -31,6 +55,10 @@ def _num(value: str) -> float:
         return float(value) if value.strip() else float("nan")
     except ValueError:
         return float("nan")
+
+
+def _d8(value: str) -> str:
+    return f"{value[:4]}-{value[4:6]}-{value[6:]}" if len(value) == 8 else value
 
 
 def _cas(seg: Segment) -> list[tuple[str, float]]:
@@ -44,22 +72,43 @@ def _cas(seg: Segment) -> list[tuple[str, float]]:
     return out
 
 
-def remits_from_835(ic: Interchange) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(lines, claims) of every 835 transaction set in ``ic``."""
+def _plb(seg: Segment, comp: str) -> list[dict[str, Any]]:
+    out = []
+    for i in range(3, 15, 2):
+        if seg.get(i):
+            reason, _, reference = seg.get(i).partition(comp)
+            out.append(
+                {
+                    "provider_id": seg.get(1),
+                    "fiscal_period": _d8(seg.get(2)),
+                    "reason": reason,
+                    "reference": reference,
+                    "amount": _num(seg.get(i + 1)),
+                    "segment": seg.number,
+                }
+            )
+    return out
+
+
+def remits_from_835(ic: Interchange) -> Remittances:
+    """The remittances of every 835 transaction set in ``ic`` (other sets are ignored)."""
     lines: list[dict[str, Any]] = []
     claims: list[dict[str, Any]] = []
+    plb: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
     comp = ic.separators.component
     for st_type, _version, segments in ic.transactions:
         if st_type != "835":
             continue
-        paid_date, payer_id = "", ""
+        paid_date, payer_id, payment = "", "", {"segment": segments[0].number}
         claim: dict[str, Any] | None = None
         line: dict[str, Any] | None = None
+        first_claim = len(claims)
         for seg in segments:
             sid = seg.id
             if sid == "BPR":
-                d = seg.get(16)
-                paid_date = f"{d[:4]}-{d[4:6]}-{d[6:]}" if len(d) == 8 else ""
+                paid_date = _d8(seg.get(16))
+                payment.update(bpr_payment=_num(seg.get(2)), paid_date=paid_date)
             elif sid == "N1" and seg.get(1) == "PR":
                 payer_id = seg.get(4) or seg.get(2)
             elif sid == "REF" and seg.get(1) == "2U" and claim is None:
@@ -68,27 +117,12 @@ def remits_from_835(ic: Interchange) -> tuple[pd.DataFrame, pd.DataFrame]:
                 if line is not None:
                     lines.append(line)
                     line = None
-                claim = {
-                    "claim_id": seg.get(1),
-                    "status_code": seg.get(2),
-                    "claim_status": _STATUS.get(seg.get(2), "pending"),
-                    "claim_charge": _num(seg.get(3)),
-                    "claim_paid": _num(seg.get(4)),
-                    "claim_patient_responsibility": _num(seg.get(5)),
-                    "claim_adjustments": 0.0,
-                    "claim_adjustment_codes": [],
-                    "claim_adjustment_pairs": [],
-                    "paid_date": paid_date,
-                    "payer_id": payer_id,
-                    "segment": seg.number,
-                    "n_lines": 0,
-                }
+                claim = _clp(seg, paid_date, payer_id)
+                claim["clp"] = len(claims)
                 claims.append(claim)
             elif sid == "CAS" and claim is not None:
                 pairs = _cas(seg)
                 if line is None:
-                    claim["claim_adjustments"] += float(np.nansum([a for _, a in pairs]))
-                    claim["claim_adjustment_codes"] += [c for c, _ in pairs]
                     claim["claim_adjustment_pairs"] += pairs
                 else:
                     line["adjustments"] += pairs
@@ -96,28 +130,9 @@ def remits_from_835(ic: Interchange) -> tuple[pd.DataFrame, pd.DataFrame]:
                 if line is not None:
                     lines.append(line)
                 claim["n_lines"] += 1
-                parts = seg.get(1).split(comp)
-                line = {
-                    "claim_id": claim["claim_id"],
-                    "position": claim["n_lines"],
-                    "line_control": "",
-                    "procedure_code": parts[1] if len(parts) > 1 else "",
-                    **{f"modifier_{i + 1}": parts[2 + i] if len(parts) > 2 + i else ""
-                       for i in range(4)},
-                    "line_charge": _num(seg.get(2)),
-                    "line_paid": _num(seg.get(3)),
-                    "units": seg.get(5) or "1",
-                    "allowed_amount": float("nan"),
-                    "service_date": "",
-                    "adjustments": [],
-                    "claim_status": claim["claim_status"],
-                    "status_code": claim["status_code"],
-                    "paid_date": paid_date,
-                    "segment": seg.number,
-                }  # fmt: skip
-            elif sid == "DTM" and seg.get(1) == "472" and line is not None:
-                d = seg.get(2)
-                line["service_date"] = f"{d[:4]}-{d[4:6]}-{d[6:]}" if len(d) == 8 else d
+                line = _svc(seg, claim, comp)
+            elif sid == "DTM" and seg.get(1) in ("472", "150") and line is not None:
+                line["service_date"] = line["service_date"] or _d8(seg.get(2))
             elif sid == "REF" and seg.get(1) == "6R" and line is not None:
                 line["line_control"] = seg.get(2)
             elif sid == "AMT" and seg.get(1) == "B6" and line is not None:
@@ -125,111 +140,194 @@ def remits_from_835(ic: Interchange) -> tuple[pd.DataFrame, pd.DataFrame]:
             elif sid in ("LX", "PLB", "SE") and line is not None:
                 lines.append(line)
                 line = None
+            if sid == "PLB":
+                plb.extend(_plb(seg, comp))
+                claim = None
         if line is not None:
             lines.append(line)
-    return _lines_frame(lines), _claims_frame(claims, lines)
+        payment["claims_paid"] = float(np.nansum([c["claim_paid"] for c in claims[first_claim:]]))
+        payment["claims"] = len(claims) - first_claim
+        payment["plb_total"] = float(
+            np.nansum([p["amount"] for p in plb if p["segment"] > payment["segment"]])
+        )
+        payments.append(payment)
+    return Remittances(
+        _lines_frame(lines),
+        _claims_frame(claims, lines),
+        pd.DataFrame(plb, columns=["provider_id", "fiscal_period", "reason", "reference",
+                                   "amount", "segment"]),
+        pd.DataFrame(payments, columns=["segment", "bpr_payment", "paid_date", "claims",
+                                        "claims_paid", "plb_total"]),
+    )  # fmt: skip
+
+
+def _clp(seg: Segment, paid_date: str, payer_id: str) -> dict[str, Any]:
+    return {
+        "claim_id": seg.get(1),
+        "status_code": seg.get(2),
+        "claim_status": _STATUS.get(seg.get(2), "pending"),
+        "claim_charge": _num(seg.get(3)),
+        "claim_paid": _num(seg.get(4)),
+        "claim_patient_responsibility": _num(seg.get(5)),
+        "icn": seg.get(7),
+        "claim_adjustment_pairs": [],
+        "paid_date": paid_date,
+        "payer_id": payer_id,
+        "segment": seg.number,
+        "n_lines": 0,
+    }
+
+
+def _svc(seg: Segment, claim: dict[str, Any], comp: str) -> dict[str, Any]:
+    parts = seg.get(1).split(comp)
+    return {
+        "claim_id": claim["claim_id"],
+        "clp": claim["clp"],
+        "position": claim["n_lines"],
+        "line_control": "",
+        "procedure_code": parts[1] if len(parts) > 1 else "",
+        **{f"modifier_{i + 1}": parts[2 + i] if len(parts) > 2 + i else "" for i in range(4)},
+        "line_charge": _num(seg.get(2)),
+        "line_paid": _num(seg.get(3)),
+        "units": seg.get(5) or "1",
+        "allowed_amount": float("nan"),
+        "service_date": "",
+        "adjustments": [],
+        "claim_status": claim["claim_status"],
+        "status_code": claim["status_code"],
+        "paid_date": claim["paid_date"],
+        "segment": seg.number,
+    }
+
+
+def _sum(pairs, prefix: str = "") -> float:
+    return float(np.nansum([a for c, a in pairs if c.startswith(prefix)]))
+
+
+def _cost_share(pairs) -> float:
+    """The patient's cost sharing: deductible, coinsurance and copay (PR-1, PR-2, PR-3)."""
+    return float(np.nansum([a for c, a in pairs if c in ("PR-1", "PR-2", "PR-3")]))
+
+
+def _detail(pairs) -> str:
+    return "|".join(f"{c}:{a:.2f}" for c, a in pairs)
 
 
 def _lines_frame(lines: list[dict[str, Any]]) -> pd.DataFrame:
     if not lines:
         return pd.DataFrame(
-            columns=["claim_id", "line_number", "line_charge", "line_paid", "adjustments_total"]
-        )
+            columns=["claim_id", "clp", "position", "line_number", "line_control", "line_charge",
+                     "line_paid", "allowed_amount", "adjustments_total", "patient_responsibility",
+                     "contractual_total", "adjustment_codes", "adjustment_detail", "claim_status",
+                     "status_code", "paid_date", "segment", "cost_share"]
+        )  # fmt: skip
     f = pd.DataFrame(lines)
     f["line_number"] = f["position"].astype("int64")  # REF*6R is kept as line_control
-    f["adjustments_total"] = [float(np.nansum([a for _, a in adj])) for adj in f["adjustments"]]
-    f["patient_responsibility"] = [
-        float(np.nansum([a for c, a in adj if c.startswith("PR-")])) for adj in f["adjustments"]
-    ]
-    f["adjustment_codes"] = ["|".join(c for c, _ in adj) for adj in f["adjustments"]]
-    f["adjustment_detail"] = ["|".join(f"{c}:{a:.2f}" for c, a in adj) for adj in f["adjustments"]]
-    return f.drop(columns=["adjustments"])
+    adj = f.pop("adjustments")
+    f["adjustments_total"] = [_sum(a) for a in adj]
+    f["patient_responsibility"] = [_sum(a, "PR-") for a in adj]
+    f["contractual_total"] = [_sum(a, "CO-") for a in adj]
+    f["cost_share"] = [_cost_share(a) for a in adj]
+    f["adjustment_codes"] = ["|".join(c for c, _ in a) for a in adj]
+    f["adjustment_detail"] = [_detail(a) for a in adj]
+    return f
 
 
 def _claims_frame(claims: list[dict[str, Any]], lines: list[dict[str, Any]]) -> pd.DataFrame:
     if not claims:
-        return pd.DataFrame(columns=["claim_id", "claim_charge", "claim_paid"])
+        return pd.DataFrame(columns=["claim_id", "clp", "claim_charge", "claim_paid", "n_lines"])
     f = pd.DataFrame(claims)
-    f["claim_adjustment_codes"] = f["claim_adjustment_codes"].map("|".join)
-    f["claim_adjustment_detail"] = [
-        "|".join(f"{c}:{a:.2f}" for c, a in adj) for adj in f.pop("claim_adjustment_pairs")
-    ]
+    pairs = f.pop("claim_adjustment_pairs")
+    f["claim_adjustments"] = [_sum(p) for p in pairs]
+    f["claim_patient_adjustments"] = [_sum(p, "PR-") for p in pairs]
+    f["claim_contractual_adjustments"] = [_sum(p, "CO-") for p in pairs]
+    f["claim_cost_share"] = [_cost_share(p) for p in pairs]
+    f["claim_adjustment_codes"] = ["|".join(c for c, _ in p) for p in pairs]
+    f["claim_adjustment_detail"] = [_detail(p) for p in pairs]
     # each line belongs to the CLP segment that precedes it
     starts = f["segment"].to_numpy()
     owner = np.searchsorted(starts, [ln["segment"] for ln in lines]) - 1
-    amounts = [float(np.nansum([a for _, a in ln["adjustments"]])) for ln in lines]
     sums = np.zeros(len(f))
-    np.add.at(sums, owner, amounts)
+    np.add.at(sums, owner, [_sum(ln["adjustments"]) for ln in lines])
     f["line_adjustments"] = sums
     return f
 
 
-def balance_findings(lines: pd.DataFrame, claims: pd.DataFrame, *, source: str) -> pd.DataFrame:
-    """CLM-AMT-03 (line) and CLM-AMT-04 (claim) findings, at the SVC / CLP segment number."""
+def _finding_frame(rule: str, bad: pd.DataFrame, key, field: str, detail, amount, source: str):
+    return pd.DataFrame(
+        {
+            "rule_id": rule,
+            "severity": "error",
+            "dataset": "remits",
+            "record_key": key,
+            "row": bad["segment"].astype("int64"),
+            "field": field,
+            "detail": detail,
+            "amount": amount,
+            "trigger": f"{rule}|{source}|" + bad["segment"].astype(str),
+        }
+    )
+
+
+def _money(values: pd.Series) -> pd.Series:
+    return values.map("{:.2f}".format)
+
+
+def balance_findings(remits: Remittances, *, source: str) -> pd.DataFrame:
+    """CLM-AMT-03 (line), CLM-AMT-04 (claim) and CLM-AMT-08 (transaction) findings, at the
+    SVC / CLP / ST segment number."""
     parts = []
+    lines, claims, pay = remits.lines, remits.claims, remits.payments
     if len(lines):
         expected = lines["line_charge"] - lines["adjustments_total"]
         missing = lines["line_charge"].isna() | lines["line_paid"].isna()
         off = missing | ((expected - lines["line_paid"]).abs() > 0.01 + 1e-9)
         bad = lines[off]
-    if len(lines) and off.any():
-        detail = np.where(
-            missing[off],
-            "the line charge (SVC02) or payment (SVC03) is empty: the line cannot be balanced",
-            "line charge "
-            + bad["line_charge"].map("{:.2f}".format)
-            + " - adjustments "
-            + bad["adjustments_total"].map("{:.2f}".format)
-            + " ("
-            + bad["adjustment_detail"].replace("", "none")
-            + ") = "
-            + expected[off].map("{:.2f}".format)
-            + ", but the line paid "
-            + bad["line_paid"].map("{:.2f}".format),
-        )
-        parts.append(
-            pd.DataFrame(
-                {
-                    "rule_id": "CLM-AMT-03",
-                    "severity": "error",
-                    "dataset": "remits",
-                    "record_key": bad["claim_id"] + ":" + bad["line_number"].astype(str),
-                    "row": bad["segment"].astype("int64"),
-                    "field": "line_paid",
-                    "detail": detail,
-                    "amount": (expected[off] - bad["line_paid"]).abs(),
-                    "trigger": "CLM-AMT-03|" + source + "|" + bad["segment"].astype(str),
-                }
-            )
-        )
+        if off.any():
+            detail = np.where(
+                missing[off],
+                "the line charge (SVC02) or payment (SVC03) is empty: the line cannot be balanced",
+                "line charge " + _money(bad["line_charge"]) + " - adjustments "
+                + _money(bad["adjustments_total"]) + " ("
+                + bad["adjustment_detail"].replace("", "none") + ") = " + _money(expected[off])
+                + ", but the line paid " + _money(bad["line_paid"]),
+            )  # fmt: skip
+            key = bad["claim_id"] + ":" + bad["line_number"].astype(str)
+            amount = (expected[off] - bad["line_paid"]).abs()
+            parts.append(_finding_frame("CLM-AMT-03", bad, key, "line_paid", detail, amount,
+                                        source))  # fmt: skip
     if len(claims):
         adj = claims["claim_adjustments"] + claims["line_adjustments"]
         expected = claims["claim_charge"] - adj
-        off = (expected - claims["claim_paid"]).abs() > 0.01 + 1e-9
+        missing = claims["claim_charge"].isna() | claims["claim_paid"].isna()
+        off = missing | ((expected - claims["claim_paid"]).abs() > 0.01 + 1e-9)
         bad = claims[off]
-    if len(claims) and off.any():
-        parts.append(
-            pd.DataFrame(
-                {
-                    "rule_id": "CLM-AMT-04",
-                    "severity": "error",
-                    "dataset": "remits",
-                    "record_key": bad["claim_id"],
-                    "row": bad["segment"].astype("int64"),
-                    "field": "claim_paid",
-                    "detail": "claim charge "
-                    + bad["claim_charge"].map("{:.2f}".format)
-                    + " - claim and line adjustments "
-                    + adj[off].map("{:.2f}".format)
-                    + " = "
-                    + expected[off].map("{:.2f}".format)
-                    + ", but the claim paid "
-                    + bad["claim_paid"].map("{:.2f}".format),
-                    "amount": (expected[off] - bad["claim_paid"]).abs(),
-                    "trigger": "CLM-AMT-04|" + source + "|" + bad["segment"].astype(str),
-                }
-            )
-        )
+        if off.any():
+            detail = np.where(
+                missing[off],
+                "the claim charge (CLP03) or payment (CLP04) is empty: the claim cannot be "
+                "balanced",
+                "claim charge " + _money(bad["claim_charge"]) + " - claim and line adjustments "
+                + _money(adj[off]) + " = " + _money(expected[off]) + ", but the claim paid "
+                + _money(bad["claim_paid"]),
+            )  # fmt: skip
+            amount = (expected[off] - bad["claim_paid"]).abs()
+            parts.append(_finding_frame("CLM-AMT-04", bad, bad["claim_id"], "claim_paid", detail,
+                                        amount, source))  # fmt: skip
+    if len(pay):
+        expected = pay["claims_paid"] - pay["plb_total"]
+        off = pay["bpr_payment"].notna() & ((expected - pay["bpr_payment"]).abs() > 0.01 + 1e-9)
+        bad = pay[off]
+        if off.any():
+            detail = (
+                "claim payments " + _money(bad["claims_paid"]) + " - provider adjustments (PLB) "
+                + _money(bad["plb_total"]) + " = " + _money(expected[off])
+                + ", but the payment (BPR02) is " + _money(bad["bpr_payment"])
+            )  # fmt: skip
+            key = "transaction at segment " + bad["segment"].astype(str)
+            amount = (expected[off] - bad["bpr_payment"]).abs()
+            parts.append(_finding_frame("CLM-AMT-08", bad, key, "bpr_payment", detail, amount,
+                                        source))  # fmt: skip
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

@@ -96,7 +96,8 @@ def test_drift_is_detected(tmp_path):
 def test_every_rule_has_a_check_and_is_in_the_rulebook_ids():
     # evaluated outside the GX suite: 835 balancing (audit_lib.x12.remit835), the CMS edit
     # tables (audit_lib.claims.edits) and the modifier/age group rules (claims.modifier_rules)
-    others = {"CLM-PARSE-01", "EVD-POP-01", "CLM-AMT-03", "CLM-AMT-04", "CLM-NCCI-01"}
+    others = {"CLM-PARSE-01", "EVD-POP-01", "CLM-AMT-03", "CLM-AMT-04", "CLM-AMT-08"}
+    others |= {"CLM-NCCI-01"}
     others |= {"CLM-MUE-01", "CLM-MUE-02", "CLM-MUE-03", "CLM-DX-05", "CLM-PX-02"}
     others |= {"CLM-MOD-25", "CLM-MOD-59X", "CLM-MOD-7677", "CLM-MOD-50", "CLM-MOD-LTRT"}
     checked = {c.rule_id for c in claims_suite.claims_checks()} | others
