@@ -28,6 +28,20 @@ def claims_checks() -> list[Check]:
     """Every claims check, in suite order."""
     c: list[Check] = []
     for col in CLAIMS_SCHEMA.required:
+        if col == "procedure_code":  # institutional revenue-code lines need none (RULEBOOK 1.12.9)
+            c.append(
+                Check(
+                    "required:procedure_code",
+                    "CLM-REQ-01",
+                    "expect_column_values_to_be_in_set",
+                    _flag("_procedure_missing"),
+                    "required value procedure_code is empty (a professional line, or an "
+                    "institutional line without a revenue code)",
+                    col,
+                    trigger="{procedure_code}",
+                )
+            )
+            continue
         c.append(
             Check(
                 f"required:{col}",

@@ -236,7 +236,10 @@ def generate_demo_claims(
     adj = np.where(pending, "", adj)
     allowed_out = np.where(pending, np.nan, np.where(denied, 0.0, allowed))
     paid_out = np.where(pending, np.nan, np.where(denied, 0.0, paid))
-    resp_out = np.where(pending, np.nan, np.where(denied, 0.0, resp))
+    # a denial the payer assigns to the patient (PR-204: not covered by the plan) is owed
+    resp_out = np.where(
+        pending, np.nan, np.where(denied, np.where(np.char.startswith(adj, "PR-"), billed, 0), resp)
+    )
     line_paid_date = line_paid_date.where(~pending & ~denied)
     line_paid_date = line_paid_date.where(~denied, pd.Series(paid_date[ci]))  # remit date
 
@@ -331,11 +334,14 @@ def _plant(
     mcr = (df["payer_type"] == "medicare").to_numpy()
     comm = (df["payer_type"] == "commercial").to_numpy()
     one_dx = (df["diagnosis_2"] == "").to_numpy()
+    # a claim-level value (billing NPI, diagnoses, the patient's dates, submission date) is
+    # changed on one-line claims only: a claim has one header, in an 837 as in a good extract
+    single = (df.groupby("claim_id")["line_number"].transform("size") == 1).to_numpy()
 
     def plant(rule: str, field: str, idx: np.ndarray) -> None:
         truth.extend((rule, int(i), field) for i in idx)
 
-    idx = pick(0.003)
+    idx = pick(0.003, single)
     df.loc[idx, "billing_npi"] = ""
     plant("CLM-REQ-01", "billing_npi", idx)
     idx = pick(0.003)
@@ -355,17 +361,17 @@ def _plant(
     ).astype(str)
     df.loc[idx, "rendering_npi"] = bad
     plant("CLM-NPI-02", "rendering_npi", idx)
-    idx = pick(0.004, one_dx)
+    idx = pick(0.004, one_dx & single)
     df.loc[idx, "diagnosis_2"] = rng.choice(["1234", "E1", "ZZ.9"], len(idx))
     plant("CLM-DX-01", "diagnosis_2", idx)
-    idx = pick(0.006)
+    idx = pick(0.006, single)
     df.loc[idx, "diagnosis_1"] = rng.choice(["E11", "M54.5", "I25", "Z00.0"], len(idx))
     plant("CLM-DX-02", "diagnosis_1", idx)
-    idx = pick(0.003, one_dx & prof)
+    idx = pick(0.003, one_dx & prof & single)
     df.loc[idx, "diagnosis_2"] = df.loc[idx, "diagnosis_1"]
     df.loc[idx, "diagnosis_1"] = rng.choice(["W19.XXXA", "V43.52XA", "X58.XXXA"], len(idx))
     plant("CLM-DX-03", "diagnosis_1", idx)
-    idx = pick(0.004, one_dx)
+    idx = pick(0.004, one_dx & single)
     df.loc[idx, "diagnosis_2"] = df.loc[idx, "diagnosis_1"].str.replace(".", "", regex=False)
     plant("CLM-DX-04", "diagnosis_1", idx)
     idx = pick(0.004)
@@ -394,13 +400,13 @@ def _plant(
     svc_d = pd.to_datetime(df["service_date"], format="%Y-%m-%d", errors="coerce")
     dob_d = pd.to_datetime(df["patient_dob"], format="%Y-%m-%d", errors="coerce")
     age = ((svc_d - dob_d).dt.days / 365.25).fillna(0)
-    idx = pick(0.002, prof & (df["diagnosis_2"] == "").to_numpy() & (age > 66).to_numpy())
+    idx = pick(0.002, prof & single & (df["diagnosis_2"] == "").to_numpy() & (age > 66).to_numpy())
     df.loc[idx, "diagnosis_2"] = "O80"  # a delivery diagnosis at 66+: MCE maternity age 9-64
     plant("CLM-DX-05", "diagnosis_2", idx)
     idx = pick(0.004, prof)
     df.loc[idx, "place_of_service"] = rng.choice(["30", "00", "1"], len(idx))
     plant("CLM-POS-01", "place_of_service", idx)
-    idx = pick(0.002, prof)
+    idx = pick(0.002, prof & single)
     future = as_of + pd.to_timedelta(rng.integers(3, 20, len(idx)), unit="D")
     put_dates("service_date", idx, pd.Series(future, index=idx))
     put_dates("submission_date", idx, pd.Series(future + pd.Timedelta(days=1), index=idx))
@@ -410,20 +416,20 @@ def _plant(
     idx = pick(0.003, inst_rows)
     put_dates("service_date_to", idx, d("service_date", idx) - pd.Timedelta(days=3))
     plant("CLM-DT-02", "service_date_to", idx)
-    idx = pick(0.003, prof)
+    idx = pick(0.003, prof & single)
     put_dates("submission_date", idx, d("service_date", idx) - pd.Timedelta(days=2))
     plant("CLM-DT-03", "submission_date", idx)
-    idx = pick(0.003)
+    idx = pick(0.003, single)
     put_dates(
         "patient_dob",
         idx,
         d("service_date", idx).where(d("service_date", idx).notna(), as_of) + pd.Timedelta(days=40),
     )
     plant("CLM-DT-05", "patient_dob", idx)
-    idx = pick(0.003)
+    idx = pick(0.003, single)
     put_dates("patient_death_date", idx, d("service_date", idx) - pd.Timedelta(days=5))
     plant("CLM-DT-06", "service_date", idx)
-    idx = pick(0.003, paid)
+    idx = pick(0.003, paid & (df["payer_type"] != "self_pay").to_numpy())
     df.loc[idx, "paid_amount"] = "-25.00"
     plant("CLM-AMT-01", "paid_amount", idx)
     idx = pick(0.004, paid & (df["payer_type"] != "self_pay").to_numpy())
@@ -441,11 +447,17 @@ def _plant(
         old = d("submission_date", idx) - pd.Timedelta(days=back)
         put_dates("service_date", idx, old)
         df.loc[idx, _OUTCOME] = _denied("CO-29")
+        remitted = (d("submission_date", idx) + pd.Timedelta(days=14)).clip(upper=as_of)
+        put_dates("paid_date", idx, remitted)
         plant(rule, "submission_date", idx)
 
     # appended rows: repeated key, exact and suspect duplicates, and look-alikes that are fine
     plain_mods = df["modifier_1"].isin(["", "25"]).to_numpy()
-    clean = np.flatnonzero(~taken & prof & plain_mods & (df["claim_status"] == "paid").to_numpy())
+    # copied from claims with no planted defect, so a copy carries nothing but its own
+    untouched = ~pd.Series(taken).groupby(df["claim_id"].to_numpy()).transform("any").to_numpy()
+    clean = np.flatnonzero(
+        untouched & prof & plain_mods & (df["claim_status"] == "paid").to_numpy()
+    )
     src = rng.choice(clean, size=min(len(clean), max(12, n // 100)), replace=False)
     groups = np.array_split(src, 5)
     next_claim = 99_000_000
@@ -469,7 +481,10 @@ def _plant(
         next_claim += len(rows)
         rows["line_number"] = "1"
         rows["submission_date"] = later(rows, 7)
-        rows["paid_date"] = ""
+        remitted = (pd.to_datetime(rows["submission_date"]) + pd.Timedelta(days=14)).clip(
+            upper=as_of
+        )
+        rows["paid_date"] = remitted.dt.strftime("%Y-%m-%d") if rule else ""  # the denial's 835
         for col, val in change.items():
             rows[col] = val
         rows[_OUTCOME] = _denied("OA-18") if rule else _PENDING

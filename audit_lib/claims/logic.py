@@ -270,6 +270,12 @@ def build_claim_lines(frame: pd.DataFrame, config: AuditConfig) -> pd.DataFrame:
     for col in secondary:  # eleven columns, vectorized over rows
         repeats |= (f[col] == f["diagnosis_1"]).fillna(False).astype(bool)
     f["_dx_repeats_first"] = repeats
+    # CLM-REQ-01 on procedure_code: an institutional line with a revenue code may carry none
+    # (room and board, pharmacy, supplies); CLM-UB-04 says where a HCPCS code is required
+    revenue_line = f["claim_type"].eq("institutional").fillna(False).astype(bool) & f[
+        "revenue_code"
+    ].notna()
+    f["_procedure_missing"] = f["procedure_code"].isna() & ~revenue_line
     basis = service_basis_date(f)
     f["_service_end"] = f.get("service_date_to", pd.Series(pd.NaT, index=f.index)).fillna(
         f["service_date"]

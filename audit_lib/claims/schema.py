@@ -52,5 +52,6 @@ CLAIMS_SCHEMA = TableSchema(
         C("adjustment_codes", "code"),
         C("paid_date", "date"),
         C("frequency_code", "code"),
+        C("revenue_code", "code"),
     ),
 )

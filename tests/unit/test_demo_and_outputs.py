@@ -23,7 +23,7 @@ def test_demo_plants_every_rule(demo_review):
     truth = generate_demo_claims(n_claims=4000).truth
     # EVD-POP-01 needs a control totals file, the 835 balancing rules 835 files and NCCI/MUE
     # the CMS edit tables: each is tested with its own input (tests/unit/test_x12.py, test_edits)
-    own_inputs = {"EVD-POP-01", "CLM-AMT-03", "CLM-AMT-04", "CLM-NCCI-01"}
+    own_inputs = {"EVD-POP-01", "CLM-AMT-03", "CLM-AMT-04", "CLM-AMT-08", "CLM-NCCI-01"}
     own_inputs |= {"CLM-MUE-01", "CLM-MUE-02", "CLM-MUE-03", "CLM-PX-02"}
     assert set(truth["rule_id"]) == set(CLAIMS_RULES) - own_inputs
 
