@@ -236,6 +236,11 @@ class AuditConfig:
             besides those in the overpayment log (REF-CB-06).
         dormancy_years: REF-UP-01 state dormancy period for patient credit balances.
         access: the access-log review's settings (:class:`AccessSettings`).
+        input_profile: how the input file is laid out: a shipped profile name
+            (``synpuf-carrier``...) or a mapping file's path (``[input] profile``).
+        date_format: the dates of an input without a profile, when not ISO: a preset
+            (``YYYYMMDD``, ``MM/DD/YYYY``, ``DD-MON-YYYY``, ``EXCEL``) or a ``strftime``
+            pattern (``[input] date_format``).
     """
 
     period: str | None = None
@@ -268,6 +273,8 @@ class AuditConfig:
     provider_numbers: tuple[str, ...] = ()
     dormancy_years: int = 3
     access: AccessSettings = field(default_factory=AccessSettings)
+    input_profile: str | None = None
+    date_format: str | None = None
 
     def __post_init__(self) -> None:
         if self.period is not None:
@@ -318,6 +325,8 @@ class AuditConfig:
             "approval_threshold": self.approval_threshold,
             "dormancy_years": self.dormancy_years,
             "access": self.access.to_dict(),
+            "input_profile": self.input_profile,
+            "date_format": self.date_format,
         }
 
 
@@ -377,6 +386,12 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
             raise ConfigError(f"config file {p} is not valid TOML: {exc}. Fix the file.") from None
         known = {f.name for f in fields(AuditConfig)}
         codesets = raw.pop("codesets", {}) or {}
+        for key, value in (raw.pop("input", {}) or {}).items():  # [input] profile, date_format
+            if key not in ("profile", "date_format"):
+                raise ConfigError(f"config file {p}: unknown [input] setting {key!r}.")
+            if key == "profile" and str(value).endswith(".toml"):
+                value = str((p.parent / str(value)).resolve())
+            raw["input_profile" if key == "profile" else key] = value
         if "extra_modifiers" in codesets:
             raw["extra_modifiers"] = codesets["extra_modifiers"]
         for key, field_name in (("ptp", "ptp_files"), ("mue", "mue_files")):

@@ -64,7 +64,9 @@ class MissingColumnsError(InputError):
         message = (
             f"{Path(path).name} is missing required column(s) {', '.join(repr(m) for m in missing)}"
             f" (found: {shown or 'no columns'}). Rename the columns to the names in "
-            "DATA_CONTRACT.md (matching ignores case and surrounding spaces) and run again."
+            "DATA_CONTRACT.md (matching ignores case and surrounding spaces), or read a CMS or "
+            "vendor layout with --profile (audit profiles lists them) or --mapping, and run "
+            "again."
         )
         super().__init__(message, path=path)
         self.missing = list(missing)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .dates import describe, guess_format, parse_dates
 from .errors import EmptyInputError, InputError, MissingColumnsError
 
 __all__ = ["ColumnSpec", "LoadedTable", "TableSchema", "load_table", "parse_frame"]
@@ -79,10 +80,14 @@ class LoadedTable:
     parse_errors: pd.DataFrame
     rows_read: int
     columns_found: list[str] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)  # declared by the input profile
+    profile: dict | None = None  # the input profile used, and what it read
 
 
-def read_csv_arrow(path: Path):
-    """A UTF-8 CSV as an Arrow table with every column as text (keeps leading zeros)."""
+def read_csv_arrow(path: Path, delimiter: str = ",", *, trailing_delimiter: bool = False):
+    """A UTF-8 delimited text file as an Arrow table with every column as text (keeps leading
+    zeros). ``trailing_delimiter``: data lines end with one more delimiter than the header (the
+    CMS RIF convention), which is dropped."""
     data = path.read_bytes()
     if not data or data.isspace():
         raise EmptyInputError(
@@ -107,15 +112,19 @@ def read_csv_arrow(path: Path):
         # Force every column to text (keeps leading zeros): read the header row first.
         end = data.find(b"\n")
         first = data[: end if end >= 0 else len(data)].decode("utf-8-sig").rstrip("\r")
-        header = next(csv.reader([first]))
-        return pacsv.read_csv(
+        header = next(csv.reader([first], delimiter=delimiter))
+        names = [*header, "_trailing"] if trailing_delimiter else header
+        table = pacsv.read_csv(
             pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
+                column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
+        return table.drop_columns(["_trailing"]) if trailing_delimiter else table
     except pa.ArrowInvalid as exc:
         raise InputError(
             f"{path.name} is not a well-formed CSV file: {exc}. Check the quoting and the "
@@ -124,14 +133,18 @@ def read_csv_arrow(path: Path):
         ) from None
 
 
-def _read_raw(path: Path) -> pd.DataFrame:
+def _read_raw(
+    path: Path, delimiter: str | None = None, *, trailing_delimiter: bool = False
+) -> pd.DataFrame:
+    """One input file as a frame of its columns; ``delimiter`` (from a profile) reads any
+    suffix as delimited text."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputError(f"{path} does not exist. Check the path and run again.", path=path)
-    if suffix == ".csv":
+    if suffix == ".csv" or delimiter:
         import pyarrow as pa
 
-        table = read_csv_arrow(path)
+        table = read_csv_arrow(path, delimiter or ",", trailing_delimiter=trailing_delimiter)
         return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     if suffix == ".parquet":
         try:
@@ -150,9 +163,30 @@ def _read_raw(path: Path) -> pd.DataFrame:
             ) from None
         return frame
     raise InputError(
-        f"{path.name}: unsupported file type {suffix or '(none)'}. Use .csv, .parquet or .xlsx.",
+        f"{path.name}: unsupported file type {suffix or '(none)'}. Use .csv, .parquet or .xlsx"
+        + _hint(path),
         path=path,
     )
+
+
+def _hint(path: Path) -> str:
+    """What the file looks like, when it is not a table: X12, or delimited text."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return "."
+    from .x12.importer import _sniff
+
+    if _sniff(path):
+        return "; it is an X12 file: give 837 claims with --claims and 835s with --remits."
+    first = head.split(b"\n", 1)[0]
+    if first.count(b"|") >= 3:
+        return (
+            "; it looks like pipe-delimited text (a CMS RIF extract?): read it with a profile "
+            "(--profile rif-carrier, ...) or a --mapping file."
+        )
+    return "."
 
 
 def _normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -211,8 +245,12 @@ def _cell_to_text(v: object) -> str:
     return str(v)
 
 
-def parse_frame(raw: pd.DataFrame, schema: TableSchema, source: str) -> LoadedTable:
-    """Parse raw columns into typed ones, recording every unparseable cell."""
+def parse_frame(
+    raw: pd.DataFrame, schema: TableSchema, source: str, *, date_format: str | None = None
+) -> LoadedTable:
+    """Parse raw columns into typed ones, recording every unparseable cell. Dates are ISO, or
+    ``date_format`` (a :mod:`audit_lib.dates` preset or pattern). A required date column that
+    does not parse on most of its values is an error: the format is wrong, not the rows."""
     n = len(raw)
     out: dict[str, pd.Series] = {}
     errors: list[pd.DataFrame] = []
@@ -238,16 +276,18 @@ def parse_frame(raw: pd.DataFrame, schema: TableSchema, source: str) -> LoadedTa
         else:
             ok = text.str.fullmatch(_PATTERNS[spec.kind]).fillna(False).astype(bool)
             if spec.kind == "date":
-                value = pd.to_datetime(text.where(ok), format="%Y-%m-%d", errors="coerce").astype(
-                    "datetime64[ns]"
-                )
-                ok &= value.notna()
+                value = parse_dates(text, date_format)
+                ok = value.notna()
             else:
                 value = text.where(ok).astype("float64")  # every kept value matched the pattern
                 value = value.astype("Int64") if spec.kind == "integer" else value
             bad = present & ~ok
             expected = _EXPECTED[spec.kind]
         bad = bad.fillna(False).astype(bool)
+        if spec.kind == "date" and spec.required:
+            _most_dates_unparsed(text, bad, rows, spec, source, date_format)
+        if spec.kind == "date" and date_format:
+            expected = describe(date_format) + " (the date_format setting)"
         if bad.any():
             shown = (
                 pd.Series("(value withheld: protected)", index=raw.index)[bad]
@@ -286,6 +326,28 @@ def parse_frame(raw: pd.DataFrame, schema: TableSchema, source: str) -> LoadedTa
     )
 
 
+def _most_dates_unparsed(text, bad, rows, spec, source, date_format) -> None:
+    present = int(text.notna().sum())
+    if not present or int(bad.sum()) * 2 <= present:
+        return
+    first = bad.idxmax()
+    guess = guess_format(text[bad].head(200))
+    if present < 5 and guess is None:  # a handful of odd values: findings, not a wrong format
+        return
+    shown = "" if spec.protected else f" ({str(text[first])[:20]!r})"
+    fmt = describe(date_format) if date_format else "a date YYYY-MM-DD"
+    raise InputError(
+        f"{Path(source).name}: column {spec.name}: {int(bad.sum()):,} of {present:,} values are "
+        f"not {fmt}, starting at row {int(rows[first])}{shown}. "
+        + (f"They look like {guess}: " if guess else "Set the file's date format: ")
+        + f"date_format = {guess or 'YYYYMMDD'!r} under [input] in the config file, or read "
+        "the file with a profile (--profile / --mapping).",
+        path=source,
+        column=spec.name,
+        row=int(rows[first]),
+    )
+
+
 def read_checked(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     """The raw columns of one input file (names normalised), after the checks every input
     gets: readable, required columns present, at least one row.
@@ -307,10 +369,14 @@ def read_checked(path: str | Path, schema: TableSchema) -> pd.DataFrame:
     return raw
 
 
-def load_table(path: str | Path, schema: TableSchema) -> LoadedTable:
+def load_table(
+    path: str | Path, schema: TableSchema, *, date_format: str | None = None
+) -> LoadedTable:
     """Read and parse one input file against ``schema``.
 
     Raises:
         InputError: unreadable, wrong type, not UTF-8, or missing required columns.
     """
-    return parse_frame(read_checked(path, schema), schema, source=str(Path(path)))
+    return parse_frame(
+        read_checked(path, schema), schema, source=str(Path(path)), date_format=date_format
+    )
