@@ -26,9 +26,10 @@ from ..outputs import (
     write_review_files,
 )
 from ..rules import CLAIMS_RULES
-from ..tables import LoadedTable, load_table, parse_frame
+from ..tables import LoadedTable
 from . import logic
 from .kpis import compute_kpis, remittance_kpis
+from .load import load_claims, load_input, to_source_rows
 from .schema import CLAIMS_SCHEMA, DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 
 __all__ = ["ClaimsReview", "load_claims", "run_claims_review"]
@@ -47,6 +48,7 @@ _GX_LINE_COLUMNS = [
     "paid_amount",
     "_key_repeat",
     "_dx_repeats_first",
+    "_procedure_missing",
     "_service_end",
     "_tf01_deadline",
     "_tf02_deadline",
@@ -77,54 +79,6 @@ class ClaimsReview(ResolvedPeriod):
     comparison: dict[str, Any] | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
-
-
-def load_claims(path: Any = None, *, config: AuditConfig, remits: Any = None) -> LoadedTable:
-    """Load claims (a CSV/Parquet/XLSX file, X12 837 files or a folder of them), or the
-    synthetic demo quarter when ``path`` is None; with ``remits`` (X12 835 files), fill the
-    adjudication columns from them. X12 details (files read, envelope warnings, remittance
-    balancing findings) are in the table's ``x12`` attribute."""
-    return _load(path, config, remits)[0]
-
-
-def _load(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable, dict[str, Any]]:
-    from ..paths import expand_files
-    from ..tables import read_checked
-    from ..x12 import importer
-
-    x12: dict[str, Any] = {}
-    if path is None:
-        from .demo import generate_demo_claims
-
-        demo = generate_demo_claims(
-            period=config.period or "2026Q3", seed=config.demo_seed, n_claims=config.demo_claims
-        )
-        raw, source = demo.claims, f"demo:{demo.period}:seed={demo.seed}"
-    elif importer.is_x12(path):
-        raw, x12["claims"] = importer.read_837(path)
-        names = [p.name for p in expand_files(path)]
-        source = (
-            "X12 837: " + ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
-        )
-    elif isinstance(path, list | tuple):
-        raise ConfigError("several claims files are read only when they are X12 837 files.")
-    else:
-        if remits is None:
-            return load_table(path, CLAIMS_SCHEMA), x12
-        raw, source = read_checked(path, CLAIMS_SCHEMA), str(Path(path))
-    if remits is not None:
-        if not importer.is_x12(remits):
-            raise ConfigError("--remits must be X12 835 files (or a folder of them).")
-        from ..x12.remit835 import adjustments_table
-
-        lines, remit_claims, found, x12["remits"] = importer.read_835(remits)
-        x12["adjustments"] = adjustments_table(lines, remit_claims)
-        x12["remit_claims"] = remit_claims
-        raw, matched = importer.merge_remits(raw.astype("string"), lines)
-        x12["remits"]["lines_matched"] = matched
-        x12["balance_findings"] = found
-    loaded = parse_frame(raw, CLAIMS_SCHEMA, source=source)
-    return loaded, x12
 
 
 def _edit_tables(config: AuditConfig):
@@ -261,7 +215,7 @@ def run_claims_review(
 
     config = config or load_config()
     _note(progress, "loading claims")
-    loaded, x12 = _load(claims, config, remits)
+    loaded, x12 = load_input(claims, config, remits)
     config, period_source = _resolve_period(config, loaded)
     _note(progress, f"deriving columns for {loaded.rows_read:,} lines")
     code_dates = _code_dates(config)
@@ -315,6 +269,10 @@ def run_claims_review(
             ignore_index=True,
         ),
     )
+    from .inputs import not_evaluated, without_not_evaluated
+
+    skipped = not_evaluated(loaded.columns_found, loaded.unavailable, CLAIMS_SCHEMA.required)
+    findings = to_source_rows(without_not_evaluated(findings, skipped), lines)
     comparison = None
     if prior_dir is not None:
         prior = compare.load_prior_findings(prior_dir)
@@ -340,6 +298,8 @@ def run_claims_review(
         comparison=comparison,
     )
     review.summary = build_summary(review)
+    review.summary["not_evaluated"] = skipped
+    review.summary["input_profile"] = loaded.profile
     internal = ("balance_findings", "adjustments", "remit_claims")
     review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None
     mods = _active_modifiers(hcpcs_modifiers, *parse_period(config.period or ""))
@@ -375,7 +335,10 @@ def run_claims_review(
 def build_summary(review: ClaimsReview) -> dict[str, Any]:
     """The ``summary.json`` document. Deterministic: no clock time, no machine names."""
     f = review.findings
-    rejected = sorted({int(r) for r in review.loaded.parse_errors["row"]})
+    rejected = sorted(
+        set(to_source_rows(review.loaded.parse_errors.assign(rule_id="", field="", detail=""),
+                            review.lines)["row"].astype(int))
+    )  # fmt: skip
     kpis = {k: v for k, v in review.kpis.items() if k != "tables"}
     return {
         "review": "claims",

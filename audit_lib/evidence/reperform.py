@@ -57,6 +57,10 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
         files[item["name"]] = path
     params = manifest["parameters"]
     config = load_config(**params["config"])
+    if "mapping" in files:  # the run's own mapping file, checked above like any input
+        from dataclasses import replace
+
+        config = replace(config, input_profile=str(files["mapping"]))
     with tempfile.TemporaryDirectory(prefix="audit-reperform-") as tmp:
         if manifest["review"] == "refunds":
             from ..refunds.pipeline import run_refunds_review

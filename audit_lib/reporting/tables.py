@@ -49,7 +49,47 @@ def population_table(review: ClaimsReview) -> pd.DataFrame:
         ("Claims", f"{c['claims_read']:,}"),
         ("Billed amount", f"${c['billed_amount_total']:,.2f}"),
     ]
+    rows += _source_rows(s)
     return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
+
+
+def _source_rows(s: dict) -> list[tuple[str, str]]:
+    """How the input was read: the profile, the X12 guides, how the 835s were applied."""
+    rows = []
+    profile = s.get("input_profile")
+    if profile:
+        rows.append(("Input profile", f"{profile['name']}: {profile['title']}"))
+        rows.append(("Source rows", f"{profile['source_rows']:,} rows of {profile['file']}, "
+                     f"{profile['rows']:,} lines"))  # fmt: skip
+    x12 = s.get("x12") or {}
+    if "claims" in x12:
+        read_as = sorted({f["read_as"] for f in x12["claims"]["files"]})
+        rows.append(("837 files", f"{len(x12['claims']['files'])} ({', '.join(read_as)})"))
+        shared = x12["claims"].get("repeated_claim_ids", {})
+        if shared.get("claims"):
+            rows.append(("Claims sharing a patient control number",
+                         f"{shared['claims']:,} (numbered CLM01#1, #2...)"))  # fmt: skip
+    if "remits" in x12:
+        r = x12["remits"]
+        rows.append(("835 claims matched", f"{r.get('claims_matched', 0):,} of "
+                     f"{r.get('claims_in_835', 0):,}"))  # fmt: skip
+        claim_level = r.get("lines_from_claim_level_remittances", 0)
+        rows.append(("Lines from line-level / claim-level remittances",
+                     f"{r.get('lines_matched', 0) - claim_level:,} / {claim_level:,}"))  # fmt: skip
+        plb = r.get("provider_adjustments", {})
+        if plb.get("count"):
+            rows.append(("Provider-level adjustments (PLB)",
+                         f"{plb['count']:,}, ${plb['total']:,.2f}"))  # fmt: skip
+    return rows
+
+
+def not_evaluated_table(review: ClaimsReview) -> pd.DataFrame:
+    """The rules the input did not let the review evaluate, and why."""
+    rows = review.summary.get("not_evaluated") or []
+    return pd.DataFrame(
+        [(r["rule_id"], r["field"] or "(all)", r["reason"]) for r in rows],
+        columns=["rule_id", "on", "not evaluated because"],
+    )
 
 
 def kpi_table(review: ClaimsReview) -> pd.DataFrame:
