@@ -1,24 +1,8 @@
 """FHIR AuditEvent import: JSON, NDJSON or XML; a single resource or a Bundle; R4 and R5.
 
 Resources are parsed and validated with ``fhir.resources`` (R4 through its ``R4B`` models,
-R5 with the default ones), then mapped to the canonical ``access_log`` columns:
-
-==================  ===========================================================================
-event_id            ``id`` (else ``sha256:`` + the first 16 hex digits of the resource's JSON)
-event_time          R4 ``period.start`` or ``recorded``; R5 ``occurredDateTime``,
-                    ``occurredPeriod.start`` or ``recorded``
-user_id             the requesting agent's ``who.identifier.value``, else ``who.reference``
-                    (without the resource type), else R4 ``altId``
-patient_id          R5 ``patient``; else the entity whose ``what`` is a Patient reference or whose
-                    role is 1 (Patient); the identifier value or the reference's id
-action              ``R`` view, ``C``/``U`` modify, ``D`` delete, ``E`` search when the event is a
-                    search (subtype/code ``search`` or an entity with a query), else view
-break_the_glass     a purpose of use/authorization BTG or ETREAT, or DICOM 110127
-                    (Emergency Override Started); ``btg_reason`` = that purpose's display
-workstation_id,     an agent's network address (R4 ``network``, R5 ``networkString`` /
-ip_address          ``networkUri``); ip_address when it is an IPv4/IPv6 address
-application         ``source.observer`` display or identifier, else R4 ``source.site``
-==================  ===========================================================================
+R5 with the default ones), then mapped to the canonical ``access_log`` columns by
+:mod:`audit_lib.access.fhir_map` (which also says who made each access).
 
 The R5 ballot XML examples of the FHIR build (top-level ``type``/``subtype`` as
 CodeableConcepts) are read leniently: ``type`` becomes ``category`` and the first ``subtype``
@@ -26,13 +10,13 @@ becomes ``code``, the R5 names, ``agent.network.address`` becomes ``agent.networ
 ``outcome.coding``/``outcome.text`` become ``outcome.code``/``outcome.detail``, and the
 narrative is dropped; the resource is then validated by the R5 model. Events with
 no patient (login, logout, queries of no one) are not patient-record accesses: they are
-counted and listed by id in the summary, not loaded.
+counted and listed by id in the summary, not loaded; nor are accesses a patient (or a related
+person) made through a portal or an app, or a system made with no user: they are not workforce
+access, and the summary counts and lists them apart.
 """
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 import json
 from pathlib import Path
 from typing import Any
@@ -43,7 +27,6 @@ from ..errors import InputError
 
 __all__ = ["read_audit_events"]
 
-_BTG_CODES = {"BTG", "ETREAT", "110127"}
 _NS = "{http://hl7.org/fhir}"
 
 
@@ -205,120 +188,6 @@ def _rename_ballot_xml(el) -> None:
         el.append(k)
 
 
-# --- mapping -----------------------------------------------------------------------------------
-def _codes(items) -> list[tuple[str, str]]:
-    """(code, display or text) of Codings and CodeableConcepts."""
-    out = []
-    for it in items or []:
-        if it is None:
-            continue
-        codings = getattr(it, "coding", None)
-        if codings is None and getattr(it, "code", None) is not None:
-            codings = [it]
-        for c in codings or []:
-            out.append((c.code or "", c.display or getattr(it, "text", None) or c.code or ""))
-    return out
-
-
-def _ref_id(ref) -> str | None:
-    if ref is None:
-        return None
-    ident = getattr(ref, "identifier", None)
-    if ident is not None and ident.value:
-        return ident.value
-    r = getattr(ref, "reference", None)
-    if r:
-        parts = r.split("/_history")[0].split("/")
-        return parts[-1] if len(parts) >= 2 else r
-    return None
-
-
-def _patient_of(res) -> str | None:
-    pat = getattr(res, "patient", None)
-    if pat is not None:
-        return _ref_id(pat)
-    for e in res.entity or []:
-        what = e.what
-        ref = getattr(what, "reference", None) or ""
-        if ref.split("/")[-3:-2] == ["Patient"] or ref.startswith("Patient/"):
-            return _ref_id(what)
-        roles = [c for c, _ in _codes([e.role])]
-        if "1" in roles and what is not None:
-            return _ref_id(what)
-    return None
-
-
-def _map(version: str, res) -> dict[str, Any]:
-    agents = res.agent or []
-    req = next((a for a in agents if a.requestor), agents[0] if agents else None)
-    user = None
-    if req is not None:
-        user = (
-            _ref_id(req.who)
-            or getattr(req, "altId", None)
-            or (getattr(req.who, "display", None) if req.who else None)
-        )
-    if version == "R4":
-        when = res.period.start if res.period and res.period.start else res.recorded
-        kinds = _codes([res.type, *(res.subtype or [])])
-        purposes = _codes(res.purposeOfEvent) + [
-            c for a in agents for c in _codes(getattr(a, "purposeOfUse", None))
-        ]
-        addresses = [a.network.address for a in agents if a.network and a.network.address]
-    else:
-        when = (
-            res.occurredDateTime
-            or (res.occurredPeriod.start if res.occurredPeriod else None)
-            or res.recorded
-        )
-        kinds = _codes([*(res.category or []), res.code])
-        purposes = _codes(res.authorization) + [
-            c for a in agents for c in _codes(getattr(a, "authorization", None))
-        ]
-        addresses = [
-            a.networkString or a.networkUri for a in agents if (a.networkString or a.networkUri)
-        ]
-    codes = {c for c, _ in kinds}
-    query = any(getattr(e, "query", None) for e in res.entity or [])
-    action = {"R": "view", "C": "modify", "U": "modify", "D": "delete"}.get(res.action or "")
-    if action is None:
-        action = "search" if ("search" in codes or query) else "view"
-    btg = [(c, d) for c, d in purposes if c in _BTG_CODES] + [
-        (c, d) for c, d in kinds if c in _BTG_CODES
-    ]
-    reason = next((d for c, d in btg if c in ("ETREAT",) or (c != "110127" and d)), "")
-    ip = next((a for a in addresses if _is_ip(a)), None)
-    observer = res.source.observer if res.source else None
-    app = (getattr(observer, "display", None) or _ref_id(observer)) if observer else None
-    if not app and version == "R4" and res.source:
-        app = res.source.site
-    raw = res.model_dump_json(exclude_none=True)
-    return {
-        "event_id": res.id or "sha256:" + hashlib.sha256(raw.encode()).hexdigest()[:16],
-        "event_time": when.isoformat() if hasattr(when, "isoformat") else when,
-        "user_id": user,
-        "patient_id": _patient_of(res),
-        "action": action,
-        "workstation_id": next((a for a in addresses if not _is_ip(a)), ip),
-        "ip_address": ip,
-        "application": app,
-        "break_the_glass": bool(btg),
-        "btg_reason": reason if btg else "",
-        "fhir_version": version,
-    }
-
-
-def _is_ip(text: str | None) -> bool:
-    t = str(text)
-    for prefix in ("urn:ipv6:", "urn:ipv4:", "urn:ip:"):
-        t = t.removeprefix(prefix)
-    try:
-        ipaddress.ip_address(t)
-        return True
-    except ValueError:
-        return False
-
-
 def read_audit_events(sources) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The access_log rows of AuditEvent files, and what was read (counts, skipped ids)."""
     paths = [Path(p) for p in (sources if isinstance(sources, list | tuple) else [sources])]
@@ -355,24 +224,44 @@ def read_audit_events(sources) -> tuple[pd.DataFrame, dict[str, Any]]:
         for where, doc in docs:
             for w, res in _json_resources(path, doc, where):
                 parsed.append(_parse_json_doc(path, w, res))
-    rows = [_map(v, m) for v, m in parsed]
-    frame = pd.DataFrame(rows, columns=[*_COLUMNS, "fhir_version"])
+    from .fhir_map import map_event
+
+    rows = [map_event(v, m) for v, m in parsed]
+    frame = pd.DataFrame(rows, columns=[*_COLUMNS, "fhir_version", "accessor",
+                                        "user_from_display"])  # fmt: skip
     no_patient = frame["patient_id"].isna()
+    workforce = frame["accessor"] == "workforce"
+    kept_mask = ~no_patient & workforce
     info = {
         "files": [p.name for p in paths],
         "resources": len(frame),
         "by_version": frame["fhir_version"].value_counts().sort_index().to_dict(),
-        "patient_access_events": int((~no_patient).sum()),
+        "patient_access_events": int(kept_mask.sum()),
         "skipped_without_patient": sorted(frame.loc[no_patient, "event_id"].astype(str)),
+        **{
+            f"{who}_initiated": sorted(
+                frame.loc[~no_patient & (frame["accessor"] == who), "event_id"].astype(str)
+            )
+            for who in ("patient", "related_person", "system")
+        },
+        "user_id_from_display_name": sorted(
+            frame.loc[kept_mask & frame["user_from_display"], "event_id"].astype(str)
+        ),
+        "note": "events by the patient or a related person (portal, patient apps) and by a "
+        "system with no user are not workforce access: they are listed here and not reviewed; "
+        "a user id taken from a display name (no identifier or reference) may not match the "
+        "workforce roster",
     }
-    kept = frame[~no_patient].drop(columns="fhir_version").reset_index(drop=True)
+    kept = frame[kept_mask].drop(columns=["fhir_version", "accessor", "user_from_display"])
     if kept.empty:
         raise InputError(
-            f"{', '.join(info['files'])}: {len(frame)} AuditEvent(s) read, none about a patient "
-            "record; there is nothing to review.",
+            f"{', '.join(info['files'])}: {len(frame)} AuditEvent(s) read, none a workforce "
+            f"access to a patient record ({int(no_patient.sum())} about no patient, "
+            f"{len(frame) - int(no_patient.sum())} by a patient, a related person or a system); "
+            "there is nothing to review.",
             path=paths[0],
         )
-    return kept.astype("string"), info
+    return kept.reset_index(drop=True).astype("string"), info
 
 
 _COLUMNS = [

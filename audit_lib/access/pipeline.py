@@ -104,6 +104,13 @@ def run_access_review(
     config = config or load_config()
     s = config.access
     demo = None
+    if access_log is None and config.input_profile:
+        raise ConfigError("an input profile reads the access log given with --access-log.")
+    if access_log is None and any(x is not None for x in (workforce, patients, encounters)):
+        raise ConfigError(
+            "reference tables (workforce, patients, encounters) were given without the access "
+            "log they are checked against: give the log (--access-log)."
+        )
     if access_log is None:
         from .demo import generate_demo_access
 
@@ -127,8 +134,15 @@ def run_access_review(
 
 def _review(con, access_log, label, demo, workforce, patients, encounters, config):
     s = config.access
-    fhir_info = None
-    if _is_fhir(access_log):
+    fhir_info = profile_info = None
+    if config.input_profile and not isinstance(access_log, pd.DataFrame):
+        from ..profiles import apply_profile, load_profile
+
+        profile = load_profile(config.input_profile, "access_log")
+        frame, profile_info = apply_profile(_as_list(access_log), profile)
+        names = ", ".join(Path(p).name for p in _as_list(access_log))
+        label, access_log = f"{names} (profile {profile.name})", frame.drop(columns="_source_row")
+    elif _is_fhir(access_log):
         from .fhir import read_audit_events
 
         frame, fhir_info = read_audit_events(access_log)
@@ -202,6 +216,7 @@ def _review(con, access_log, label, demo, workforce, patients, encounters, confi
         stats=stats,
     )
     review.summary = build_summary(review, fhir_info)
+    review.summary["input_profile"] = profile_info
     return review
 
 

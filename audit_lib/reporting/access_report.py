@@ -48,7 +48,8 @@ def integrity_table(review: AccessReview) -> pd.DataFrame:
     s = review.summary
     c = s["counts"]["access_log"]
     ident = s["statistics"]["identity_resolution"]
-    rows = [
+    rows = _fhir_rows(s.get("fhir_import"))
+    rows += [
         ("Events read", f"{c['rows_read']:,}", "rows in the access log"),
         ("Events checked", f"{c['rows_checked']:,}", "every event is checked for integrity"),
         ("Rows with unparseable values", f"{c['rows_rejected']:,}", "LOG-PARSE-01 findings"),
@@ -75,6 +76,26 @@ def integrity_table(review: AccessReview) -> pd.DataFrame:
         t = s["counts"][name]
         rows.append((f"{name} rows", f"{t['rows_read']:,}", f"{t['rows_rejected']} unparseable"))
     return pd.DataFrame(rows, columns=["measure", "value", "note"])
+
+
+def _fhir_rows(fhir: dict | None) -> list[tuple[str, str, str]]:
+    """What a FHIR AuditEvent import read, and what it did not review as workforce access."""
+    if not fhir:
+        return []
+    return [
+        ("FHIR AuditEvents read", f"{fhir['resources']:,}", ", ".join(fhir["files"])[:120]),
+        ("  about no patient", f"{len(fhir['skipped_without_patient']):,}",
+         "logins, logouts, queries of no one: not patient-record access"),
+        ("  by the patient or a related person",
+         f"{len(fhir['patient_initiated']) + len(fhir['related_person_initiated']):,}",
+         "portal and patient-app access: not workforce snooping, not reviewed"),
+        ("  by a system with no user", f"{len(fhir['system_initiated']):,}",
+         "server jobs and interfaces: listed in summary.json, not reviewed"),
+        ("  workforce access to a patient record", f"{fhir['patient_access_events']:,}",
+         "the events below"),
+        ("  user id taken from a display name", f"{len(fhir['user_id_from_display_name']):,}",
+         "no identifier or reference for the user: it may not match the roster"),
+    ]  # fmt: skip
 
 
 def findings_by_rule(review: AccessReview) -> pd.DataFrame:
