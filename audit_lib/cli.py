@@ -144,26 +144,44 @@ def _run_claims(
     control_totals: Path | None = None,
     prior: Path | None = None,
     remits: tuple[Path, ...] = (),
+    profile: str | None = None,
 ) -> dict:
     from .paths import expand_files
-    from .x12.importer import is_x12
+    from .x12.importer import x12_source
 
+    if control_totals is not None and not claims:
+        raise ConfigError(
+            "--control-totals was given without --claims: give the claims they reconcile."
+        )
+    if remits and not claims:
+        raise ConfigError(
+            "--remits was given without --claims: give the claims the remittances answer "
+            "(837 files or the claims table) with --claims."
+        )
     claim_files = expand_files(claims) if claims else []
     remit_files = expand_files(remits)
-    for path in [*claim_files, *remit_files]:
-        if not path.is_file():
-            raise ConfigError(f"{path} does not exist. Check the --claims / --remits path.")
-    x12_claims = bool(claim_files) and is_x12(claim_files)
-    if len(claim_files) > 1 and not x12_claims:
+    if profile:
+        from .profiles import load_profile
+
+        load_profile(profile, "claims")  # a bad name or mapping fails before Jupyter starts
+        if not claim_files:
+            raise ConfigError("--profile/--mapping reads the claims files given: give them.")
+        for path in claim_files:
+            if not path.is_file():
+                raise ConfigError(f"{path} does not exist. Check the --claims path.")
+    x12_claims = bool(claims) and not profile and x12_source(list(claims))
+    if remits:
+        x12_source(list(remits), "--remits")
+    if len(claim_files) > 1 and not x12_claims and not profile:
         raise ConfigError("several --claims files are read only when they are X12 837 files.")
-    if remit_files and not is_x12(remit_files):
-        raise ConfigError("--remits takes X12 835 files (or a folder of them).")
-    checked = () if x12_claims else tuple(claim_files)
+    checked = () if x12_claims or profile else tuple(claim_files)
     _preflight(config, period, as_of, (*checked, control_totals), prior)
     inputs: dict[str, Path | None] = {"claims": claim_files[0] if claim_files else None}
     inputs.update({f"claims_{i + 2}": p for i, p in enumerate(claim_files[1:])})
     inputs.update({f"remits_{i + 1}": p for i, p in enumerate(remit_files)})
     inputs["control_totals"] = control_totals
+    if profile and Path(profile).suffix.lower() == ".toml":
+        inputs["mapping"] = Path(profile)
     return _run_review(
         review="claims",
         notebook="claims_review",
@@ -177,6 +195,9 @@ def _run_claims(
             if claim_files
             else None,
             "remits_path": [_abs(p) for p in remit_files] or None,
+            "profile": (_abs(Path(profile)) if Path(profile).suffix.lower() == ".toml" else profile)
+            if profile
+            else None,
             "period": period,
             "as_of": as_of,
             "config_path": _abs(config),
@@ -202,6 +223,13 @@ def _run_refunds(
     prior: Path | None = None,
     cms838_certification: Path | None = None,
 ) -> dict:
+    if overpayments is None and any(
+        p is not None for p in (claims, prior_838, control_totals, cms838_certification)
+    ):
+        raise ConfigError(
+            "--claims/--prior-838/--control-totals/--cms838-certification were given without "
+            "--overpayments: give the overpayment log they are checked against."
+        )
     _preflight(
         config,
         period,
@@ -247,7 +275,19 @@ def _run_access(
     as_of: str | None,
     config: Path | None,
     out: Path,
+    profile: str | None = None,
 ) -> dict:
+    if profile:
+        from .profiles import load_profile
+
+        load_profile(profile, "access_log")
+        if not access_log:
+            raise ConfigError("--profile/--mapping reads the --access-log files: give them.")
+    if not access_log and any(p is not None for p in (workforce, patients, encounters)):
+        raise ConfigError(
+            "--workforce/--patients/--encounters were given without --access-log: give the "
+            "access log they are checked against."
+        )
     if access_log and (workforce is None or patients is None):
         raise ConfigError(
             "--access-log needs --workforce and --patients (and, for LOG-R-07, --encounters)."
@@ -255,7 +295,10 @@ def _run_access(
     from .access.load import check_columns
 
     for path in access_log:
-        if path.suffix.lower() not in (".json", ".ndjson", ".xml"):
+        if profile:
+            if not path.is_file():
+                raise ConfigError(f"{path} does not exist. Check the --access-log path.")
+        elif path.suffix.lower() not in (".json", ".ndjson", ".xml"):
             _check_input(path)
             check_columns(path)
         elif not path.is_file():
@@ -265,6 +308,8 @@ def _run_access(
     inputs: dict[str, Path | None] = {"access_log": access_log[0] if access_log else None}
     inputs.update({f"access_log_{i + 2}": p for i, p in enumerate(access_log[1:])})
     inputs.update({"workforce": workforce, "patients": patients, "encounters": encounters})
+    if profile and Path(profile).suffix.lower() == ".toml":
+        inputs["mapping"] = Path(profile)
     return _run_review(
         review="access",
         notebook="access_review",
@@ -273,6 +318,9 @@ def _run_access(
         out=out,
         notebook_params={
             "access_log_path": logs[0] if len(logs) == 1 else (logs or None),
+            "profile": (_abs(Path(profile)) if Path(profile).suffix.lower() == ".toml" else profile)
+            if profile
+            else None,
             "workforce_path": _abs(workforce),
             "patients_path": _abs(patients),
             "encounters_path": _abs(encounters),
@@ -355,23 +403,38 @@ def _review_options(fn):
 
 
 @main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--claims",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=str),  # as text: "" must not become "." (the current folder)
     help="Claims file (.csv, .parquet, .xlsx), or X12 837 files or a folder of them "
-    "(repeatable). Omit to use the demo quarter.",
+    "(repeatable; files may also be given as arguments). Omit to use the demo quarter.",
+)
+@click.option(
+    "--profile",
+    help="Read the claims in a public or vendor layout: synpuf-carrier, synpuf-outpatient, "
+    "synpuf-inpatient, rif-carrier, rif-dme, rif-outpatient, rif-inpatient, cclf-partb, "
+    "cclf-parta (audit profiles lists them).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read the claims with your own mapping file (a profile TOML; see README).",
 )
 @click.option(
     "--remits",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=str),
     help="X12 835 remittance files or a folder of them (repeatable): they fill allowed, paid, "
     "adjustments and status, and are checked for balancing (CLM-AMT-03/04).",
 )
 @_review_options
 def claims(
+    files: tuple[Path, ...],
     claims: tuple[Path, ...],
+    profile: str | None,
+    mapping: Path | None,
     remits: tuple[Path, ...],
     period: str | None,
     as_of: str | None,
@@ -382,6 +445,12 @@ def claims(
 ) -> None:
     """Run the claims review and write findings, summary, GX results, reports, workpaper and
     the manifest that seals them."""
+    if any(not c.strip() for c in (*claims, *remits)):
+        raise ConfigError("--claims or --remits is empty: give the files or a folder.")
+    claims = (*map(Path, claims), *files)
+    remits = tuple(map(Path, remits))
+    if profile and mapping:
+        raise ConfigError("give --profile (a shipped profile) or --mapping (your file), not both.")
     if not claims and period is None:
         period = "2026Q3"
     _run_claims(
@@ -393,7 +462,17 @@ def claims(
         control_totals=control_totals,
         prior=prior,
         remits=remits,
+        profile=str(mapping) if mapping else profile,
     )
+
+
+@main.command()
+def profiles() -> None:
+    """List the shipped input profiles (for --profile)."""
+    from .profiles import list_profiles
+
+    for name, title in list_profiles().items():
+        click.echo(f"{name:20} {title}")
 
 
 @main.command()
@@ -550,6 +629,14 @@ def refunds(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Treatment relationships (without it every access lacks one: LOG-R-07).",
 )
+@click.option(
+    "--profile", help="Read the access log in a vendor layout: epic-access-log (audit profiles)."
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read the access log with your own mapping file (a profile TOML; see README).",
+)
 @_period
 @_as_of
 @_config
@@ -561,6 +648,8 @@ def access(
     workforce: Path | None,
     patients: Path | None,
     encounters: Path | None,
+    profile: str | None,
+    mapping: Path | None,
     period: str | None,
     as_of: str | None,
     config: Path | None,
@@ -568,9 +657,14 @@ def access(
 ) -> None:
     """Run the HIPAA access-log review: integrity checks, snooping rules, explained cases,
     the report, the workpaper with its review sheet, and the sealed manifest."""
+    if profile and mapping:
+        raise ConfigError("give --profile (a shipped profile) or --mapping (your file), not both.")
     if not access_log and period is None:
         period = "2026Q3"
-    _run_access(access_log, workforce, patients, encounters, period, as_of, config, out)
+    _run_access(
+        access_log, workforce, patients, encounters, period, as_of, config, out,
+        profile=str(mapping) if mapping else profile,
+    )  # fmt: skip
 
 
 @main.command()
@@ -595,16 +689,14 @@ def convert(kind: str, files: tuple[Path, ...], remits: tuple[Path, ...], out: P
     from .x12 import importer
 
     claim_files = expand_files(files)
-    if not importer.is_x12(claim_files):
+    if not importer.x12_source(claim_files):
         raise ConfigError("audit convert x12 takes X12 837 files (or a folder of them).")
     frame, info = importer.read_837(claim_files)
     matched = 0
     if remits:
-        remit_files = expand_files(remits)
-        if not importer.is_x12(remit_files):
-            raise ConfigError("--remits takes X12 835 files (or a folder of them).")
-        lines, _claims, _found, _info = importer.read_835(remit_files)
-        frame, matched = importer.merge_remits(frame, lines)
+        remittances, _found, _info = importer.read_835(expand_files(remits))
+        frame, applied = importer.apply_remits(frame, remittances)
+        matched = applied["lines_matched"]
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         frame.to_csv(out, index=False, lineterminator="\n")
@@ -702,14 +794,18 @@ def signoff(run_dir: Path, role: str, name: str, note: str) -> None:
     "inputs",
     multiple=True,
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Input file whose protected values to look for (repeatable).",
+    type=click.Path(path_type=Path, exists=True),
+    help="Input file or folder whose protected values to look for (repeatable): tables, "
+    "X12 837/835 files, FHIR AuditEvent and Patient resources.",
 )
 def scan_phi(target: Path, inputs: tuple[Path, ...]) -> None:
     """Scan a folder or zip for raw protected values of the inputs; exit 1 if any is found."""
     from .evidence.scan import scan
 
-    hits = scan(target, list(inputs))
+    skipped: list[str] = []
+    hits = scan(target, list(inputs), skipped)
+    for line in skipped:
+        click.echo(f"not read (no review reads it either): {line}")
     for h in hits:
         click.echo(f"RAW {h.kind} ({h.token}) in {h.file}")
     click.echo(

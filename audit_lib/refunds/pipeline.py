@@ -58,6 +58,11 @@ class RefundsReview(ResolvedPeriod):
 
 def _load(overpayments: str | Path | None, claims: str | Path | None, config: AuditConfig):
     """The overpayment log (or the demo one) and the claim ids to check links against."""
+    if overpayments is None and claims is not None:
+        raise ConfigError(
+            "a claims file was given without the overpayment log it checks: give the log "
+            "(--overpayments)."
+        )
     if overpayments is None:
         from ..claims.demo import generate_demo_claims
         from .demo import generate_demo_overpayments

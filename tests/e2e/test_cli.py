@@ -295,7 +295,8 @@ def test_claims_review_on_x12_files(tmp_path):
     assert r.returncode == 0, r.stderr
     s = json.loads((out / "summary.json").read_text())
     assert s["counts"]["claims"]["rows_read"] == 47
-    assert s["x12"]["claims"]["claims"] == 13 and s["x12"]["remits"]["claims"] == 8
+    # one claim per CLM: the TR3 examples reuse patient control numbers across files
+    assert s["x12"]["claims"]["claims"] == 18 and s["x12"]["remits"]["claims"] == 8
     f = pd.read_csv(out / "findings.csv")
     assert "CLM-AMT-03" in set(f["rule_id"])  # tertiary-payment.835's shifted SVC
     assert "CLM-DX-01" in set(f["rule_id"])  # the TR3 examples' ICD-9 codes are flagged
@@ -319,7 +320,7 @@ def test_claims_review_on_x12_files(tmp_path):
     assert {"claims", "claims_18", "remits_1", "remits_5"} <= names
     conv = tmp_path / "claims.csv"
     r = audit("convert", "x12", X12 / "837_005010X222A2", "--out", conv)
-    assert r.returncode == 0 and "47 claim lines of 13 claims" in r.stderr
+    assert r.returncode == 0 and "47 claim lines of 18 claims" in r.stderr
     r = audit("scan-phi", out, "--inputs", conv)  # no raw member id or DOB in the outputs
     assert r.returncode == 0, r.stdout
     r = audit("claims", "--claims", conv, "--period", "2006Q1", "--out", tmp_path / "csv")
@@ -333,7 +334,8 @@ def test_malformed_x12_exits_2_naming_the_segment(tmp_path):
     bad = Path(__file__).resolve().parents[1] / "fixtures" / "x12" / "imsweb-x12-parser"
     r = audit("claims", "--claims", bad / "837_5010" / "x12_segments_out_of_order.txt",
               "--period", "2026Q3", "--out", tmp_path / "o")  # fmt: skip
-    assert r.returncode == 2 and "segment 17 (N3*227 LASTNER LANE)" in r.stderr
+    assert r.returncode == 2 and "segment 17 (N3, its values withheld" in r.stderr
+    assert "N3 must precede N4" in r.stderr and "LASTNER" not in r.stderr  # an address
 
 
 def test_cms_edit_tables_from_the_config(tmp_path):

@@ -27,6 +27,7 @@ PARAMETERS = {
         "prior_dir",
         "findings_sample_size",
         "findings_sample_seed",
+        "profile",
     },
     "refunds_review": {
         "overpayments_path",
@@ -44,6 +45,7 @@ PARAMETERS = {
     },
     "access_review": {
         "access_log_path",
+        "profile",
         "workforce_path",
         "patients_path",
         "encounters_path",
