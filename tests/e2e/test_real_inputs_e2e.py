@@ -161,13 +161,11 @@ def test_cli_x12_fixtures_end_to_end_with_scan_phi(tmp_path):
 
 
 @pytest.mark.cli
-def test_cli_profile_and_own_mapping_with_reperform(tmp_path):
+def test_cli_own_mapping_end_to_end_with_scan_and_reperform(tmp_path):
     rif = FIX / "tables" / "cms-bfd-rif-samples" / "sample-a-bcarrier-multiple-lines.txt"
-    out = tmp_path / "rif"
-    r = _audit("claims", "--profile", "rif-carrier", str(rif), "--out", str(out), cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    s = _audit("scan-phi", str(out), "--inputs", str(rif), cwd=tmp_path)
-    assert s.returncode == 0, s.stdout
+    r = _audit("claims", "--profile", "rif-carier", str(rif), "--out", str(tmp_path / "x"),
+               cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 2 and "no profile named 'rif-carier'. Shipped profiles:" in r.stderr
     # a mapping file of one's own is an input of the run: hashed, and needed to re-perform
     import audit_lib.profiles
 
@@ -176,13 +174,16 @@ def test_cli_profile_and_own_mapping_with_reperform(tmp_path):
     shipped = Path(audit_lib.profiles.__file__).parent / "data" / "rif-carrier.toml"
     mine.write_text(shipped.read_text().replace('name = "rif-carrier"', 'name = "ours"'))
     (tmp_path / "inputs" / rif.name).write_bytes(rif.read_bytes())
-    out2 = tmp_path / "mine"
+    out = tmp_path / "mine"
     r = _audit("claims", "--mapping", str(mine), str(tmp_path / "inputs" / rif.name), "--out",
-               str(out2), cwd=tmp_path)  # fmt: skip
+               str(out), cwd=tmp_path)  # fmt: skip
     assert r.returncode == 0, r.stderr
+    assert "rif" in (out / "claims_review.html").read_text().lower()
+    s = _audit("scan-phi", str(out), "--inputs", str(rif), cwd=tmp_path)
+    assert s.returncode == 0 and "no raw protected value found" in s.stdout, s.stdout
     import json
 
-    manifest = json.loads((out2 / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
     assert "carrier-map.toml" in {i.get("file") for i in manifest["inputs"]}
-    p = _audit("reperform", str(out2), "--inputs", str(tmp_path / "inputs"), cwd=tmp_path)
+    p = _audit("reperform", str(out), "--inputs", str(tmp_path / "inputs"), cwd=tmp_path)
     assert p.returncode == 0 and "identical findings" in p.stdout, p.stdout + p.stderr
