@@ -107,6 +107,18 @@ def _kinds(ic: Interchange) -> str:
     return ", ".join(_TRANSACTIONS.get(k, f"an X12 {k}") for k in kinds)
 
 
+def _read_kind(path: Path, kind: str, what: str) -> Interchange:
+    """One X12 file that must hold ``kind`` transaction sets (837 or 835)."""
+    ic = read_x12(path)
+    if not any(t == kind for t, _, _ in ic.transactions):
+        raise InputError(
+            f"{path.name} holds {_kinds(ic)}, not {what}. Pass claims (837P/837I) with "
+            "--claims and remittances (835) with --remits.",
+            path=path,
+        )
+    return ic
+
+
 def _reading(ic: Interchange, want: str) -> tuple[list[str], str]:
     """The guides a file declares and how it was read (a release and the guide)."""
     declared = sorted({v for t, v, _ in ic.transactions if t == want})
@@ -127,13 +139,7 @@ def read_837(source: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     files = expand_files(source)
     x12_source(files)
     for n, f in enumerate(files):
-        ic = read_x12(f)
-        if not any(t == "837" for t, _, _ in ic.transactions):
-            raise InputError(
-                f"{f.name} holds {_kinds(ic)}, not 837 claims. Pass claims (837P/837I) with "
-                "--claims and remittances (835) with --remits.",
-                path=f,
-            )
+        ic = _read_kind(f, "837", "837 claims")
         t = claims_from_837(ic)
         declared, read_as = _reading(ic, "837")
         clm = sum(1 for _, _, segs in ic.transactions for s in segs if s.id == "CLM")
@@ -196,13 +202,7 @@ def read_835(source: Any) -> tuple[Remittances, pd.DataFrame, dict[str, Any]]:
             path=files[0],
         )
     for n, f in enumerate(files):
-        ic = read_x12(f)
-        if not any(t == "835" for t, _, _ in ic.transactions):
-            raise InputError(
-                f"{f.name} holds {_kinds(ic)}, not an 835 remittance. Pass remittances (835) "
-                "with --remits and claims (837P/837I) with --claims.",
-                path=f,
-            )
+        ic = _read_kind(f, "835", "an 835 remittance")
         rm = remits_from_835(ic)
         declared, read_as = _reading(ic, "835")
         for name in ("lines", "claims", "provider_adjustments", "payments"):

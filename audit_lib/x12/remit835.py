@@ -223,27 +223,32 @@ def _lines_frame(lines: list[dict[str, Any]]) -> pd.DataFrame:
         )  # fmt: skip
     f = pd.DataFrame(lines)
     f["line_number"] = f["position"].astype("int64")  # REF*6R is kept as line_control
-    adj = f.pop("adjustments")
-    f["adjustments_total"] = [_sum(a) for a in adj]
-    f["patient_responsibility"] = [_sum(a, "PR-") for a in adj]
-    f["contractual_total"] = [_sum(a, "CO-") for a in adj]
-    f["cost_share"] = [_cost_share(a) for a in adj]
-    f["adjustment_codes"] = ["|".join(c for c, _ in a) for a in adj]
-    f["adjustment_detail"] = [_detail(a) for a in adj]
-    return f
+    names = ("adjustments_total", "patient_responsibility", "contractual_total", "cost_share",
+             "adjustment_codes", "adjustment_detail")  # fmt: skip
+    return f.assign(**_summaries(f.pop("adjustments"), names))
+
+
+def _summaries(pairs: pd.Series, names: tuple[str, ...]) -> dict[str, list]:
+    """Per row of (GROUP-REASON, amount) pairs: the total, the PR and CO totals, the cost
+    sharing, the codes and the detail, under ``names`` in that order."""
+    values = (
+        [_sum(p) for p in pairs],
+        [_sum(p, "PR-") for p in pairs],
+        [_sum(p, "CO-") for p in pairs],
+        [_cost_share(p) for p in pairs],
+        ["|".join(c for c, _ in p) for p in pairs],
+        [_detail(p) for p in pairs],
+    )
+    return dict(zip(names, values, strict=True))
 
 
 def _claims_frame(claims: list[dict[str, Any]], lines: list[dict[str, Any]]) -> pd.DataFrame:
     if not claims:
         return pd.DataFrame(columns=["claim_id", "clp", "claim_charge", "claim_paid", "n_lines"])
     f = pd.DataFrame(claims)
-    pairs = f.pop("claim_adjustment_pairs")
-    f["claim_adjustments"] = [_sum(p) for p in pairs]
-    f["claim_patient_adjustments"] = [_sum(p, "PR-") for p in pairs]
-    f["claim_contractual_adjustments"] = [_sum(p, "CO-") for p in pairs]
-    f["claim_cost_share"] = [_cost_share(p) for p in pairs]
-    f["claim_adjustment_codes"] = ["|".join(c for c, _ in p) for p in pairs]
-    f["claim_adjustment_detail"] = [_detail(p) for p in pairs]
+    names = ("claim_adjustments", "claim_patient_adjustments", "claim_contractual_adjustments",
+             "claim_cost_share", "claim_adjustment_codes", "claim_adjustment_detail")  # fmt: skip
+    f = f.assign(**_summaries(f.pop("claim_adjustment_pairs"), names))
     # each line belongs to the CLP segment that precedes it
     starts = f["segment"].to_numpy()
     owner = np.searchsorted(starts, [ln["segment"] for ln in lines]) - 1
