@@ -46,7 +46,7 @@ def _interchange(source: Path, copies: int, out: Path) -> Path:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=200)
-    ap.add_argument("--claims", type=int, default=200_000, help="demo claims written as X12")
+    ap.add_argument("--claims", type=int, default=50_000, help="demo claims written as X12")
     args = ap.parse_args()
     from audit_lib.x12.importer import read_835, read_837
 
