@@ -110,7 +110,7 @@ def protected_values(inputs: list[Path], skipped: list[str] | None = None) -> di
         except InputError as exc:
             if skipped is None:
                 raise
-            skipped.append(f"{path.name}: {str(exc)[:120]}")
+            skipped.append(str(exc) if path.name in str(exc) else f"{path.name}: {exc}")
     values = {v: k for v, k in found.values.items() if v not in found.shown}
     values.update({d: k for d, k in found.dates.items() if d not in found.public})
     return {v: k for v, k in values.items() if len(v) >= 4 and not _placeholder(v)}
