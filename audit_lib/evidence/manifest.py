@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..errors import safe_error_text
 
 MANIFEST = "manifest.json"
 MANIFEST_HASH = "manifest.sha256"
@@ -195,11 +196,100 @@ def describe_input(path: Path | None, *, name: str, rows: int, source: str) -> d
     }
 
 
+def check_out_dir(out: Path, review: str, inputs: list[Path]) -> None:
+    """``out`` must be absent, an empty folder, or a sealed run of the same review (which a new
+    run replaces): never a folder holding anything the suite did not write, and never a folder
+    holding one of the inputs.
+
+    Raises:
+        ConfigError: naming the folder and what is in the way.
+    """
+    from ..errors import ConfigError
+
+    out = out.resolve()
+    for path in inputs:
+        p = Path(path).resolve()
+        if p == out or out in p.parents:
+            raise ConfigError(
+                f"--out {out} holds the input {p.name}: a run replaces its output folder. "
+                "Write the run to another folder."
+            )
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a folder. Give a new folder.")
+    entries = [e.name for e in out.iterdir()]
+    if not entries:
+        return
+    manifest = out / MANIFEST
+    sealed = manifest.is_file() and (out / MANIFEST_HASH).is_file()
+    if sealed:
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(manifest.read_text("utf-8")).get("review") == review:
+                return
+        raise ConfigError(
+            f"--out {out} holds a sealed run of another review; write this {review} review to "
+            "its own folder."
+        )
+    shown = ", ".join(sorted(entries)[:5]) + (" ..." if len(entries) > 5 else "")
+    raise ConfigError(
+        f"--out {out} is not empty and is not a previous {review} run ({shown}): the suite "
+        "never deletes what it did not write. Give a new or empty folder."
+    )
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """One run at a time into ``out``: a lock file beside it, taken over only from a process
+    that no longer runs (a killed run)."""
+    from ..errors import ConfigError
+
+    lock = out.with_name(f".{out.name}.lock")
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(lock.read_text().strip() or 0)
+                if pid and _alive(pid):
+                    raise ConfigError(
+                        f"another run (process {pid}) is writing to {out}; wait for it, or "
+                        "write to another folder."
+                    ) from None
+            lock.unlink(missing_ok=True)  # left by a run that was killed
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        break
+    else:
+        raise ConfigError(f"cannot take the lock {lock} for {out}; remove it and run again.")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def staged_run(out: Path) -> Iterator[Path]:
-    """Yield a fresh partial folder; move it to ``out`` only when the block finishes."""
+    """Yield a fresh partial folder; move it to ``out`` only when the block finishes (one run
+    at a time per ``out``; a sealed run there is kept until the new one is in place)."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        yield from _staged(out)
+
+
+def _staged(out: Path) -> Iterator[Path]:
     stage = out.with_name(f"{out.name}.partial-{uuid.uuid4().hex[:8]}")
     stage.mkdir()
     try:
@@ -210,13 +300,20 @@ def staged_run(out: Path) -> Iterator[Path]:
                 {
                     "status": "failed",
                     "at": utc_now(),
-                    "error": f"{type(exc).__name__}: {exc}",
-                    "traceback_tail": traceback.format_exc().splitlines()[-3:],
+                    "error": safe_error_text(exc),
+                    "raised": [
+                        f"{Path(f.filename).name} line {f.lineno}, in {f.name}"
+                        for f in traceback.extract_tb(exc.__traceback__)[-3:]
+                    ],
                 },
                 indent=2,
             )
             + "\n",
             "utf-8",
+        )
+        exc.add_note(
+            f"the unfinished run is kept at {stage} ({FAILED} says why); it is not evidence: "
+            "delete it when you no longer need it."
         )
         raise
     if out.exists():

@@ -1,0 +1,166 @@
+"""Issue 13: the output folder, error messages and the masking key under bad input.
+
+Each test plants a protected value (or a file the suite did not write) and checks it
+survives, or never appears, exactly as the issue's "What to build" says."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from audit_lib.errors import ConfigError, InputError, safe_error_text
+from audit_lib.evidence.manifest import FAILED, _locked, check_out_dir, staged_run
+
+PLANTED = ("M7000001", "1EG4TE5MK73", "1950-03-04", "Schmidt", "12 Elm Street")
+
+
+def _sealed(folder, review="claims"):
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"review": review}))
+    (folder / "manifest.sha256").write_text("0" * 64 + "  manifest.json\n")
+    (folder / "findings.csv").write_text("rule_id\n")
+
+
+def test_out_may_be_absent_empty_or_a_sealed_run_of_the_same_review(tmp_path):
+    check_out_dir(tmp_path / "new", "claims", [])
+    (tmp_path / "empty").mkdir()
+    check_out_dir(tmp_path / "empty", "claims", [])
+    _sealed(tmp_path / "prev")
+    check_out_dir(tmp_path / "prev", "claims", [])
+    with pytest.raises(ConfigError, match="sealed run of another review"):
+        check_out_dir(tmp_path / "prev", "access", [])
+
+
+def test_out_holding_other_files_or_an_input_is_refused_and_left_alone(tmp_path):
+    v = tmp_path / "v"
+    v.mkdir()
+    (v / "claims.csv").write_text("claim_id\nC1\n")
+    (v / "notes.txt").write_text("x\n")
+    with pytest.raises(ConfigError, match="never deletes what it did not write") as e:
+        check_out_dir(v, "claims", [tmp_path / "elsewhere.csv"])
+    assert "notes.txt" in str(e.value) and str(v) in str(e.value)
+    with pytest.raises(ConfigError, match=r"holds the input claims\.csv"):
+        check_out_dir(v, "claims", [v / "claims.csv"])
+    with pytest.raises(ConfigError, match="holds the input"):
+        check_out_dir(tmp_path, "claims", [v / "claims.csv"])  # --out . above the input
+    assert sorted(p.name for p in v.iterdir()) == ["claims.csv", "notes.txt"]
+    check_out_dir(v / "run", "claims", [v / "claims.csv"])  # output inside an input's folder
+
+
+def test_a_sealed_run_is_kept_until_the_new_one_is_in_place(tmp_path):
+    out = tmp_path / "run"
+    _sealed(out)
+    with pytest.raises(RuntimeError), staged_run(out) as stage:
+        (stage / "findings.csv").write_text("new\n")
+        raise RuntimeError("boom")
+    assert (out / "findings.csv").read_text() == "rule_id\n"  # the old run survived
+    with staged_run(out) as stage:
+        (stage / "findings.csv").write_text("new\n")
+    assert (out / "findings.csv").read_text() == "new\n"
+    assert not (out / "manifest.json").exists()
+    assert not [p for p in tmp_path.iterdir() if ".replaced-" in p.name]
+
+
+def test_one_run_at_a_time_into_one_out_and_a_killed_runs_lock_is_taken_over(tmp_path):
+    out = tmp_path / "run"
+    lock = tmp_path / ".run.lock"
+    with _locked(out):
+        assert lock.read_text() == str(os.getpid())
+        busy = f"another run \\(process {os.getpid()}\\)"
+        with pytest.raises(ConfigError, match=busy), _locked(out):
+            pass
+    assert not lock.exists()
+    lock.write_text("999999999")  # a process that no longer runs
+    with _locked(out):
+        assert lock.read_text() == str(os.getpid())
+
+
+def test_run_failed_json_withholds_the_message_of_an_unexpected_error(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(KeyError), staged_run(out) as stage:
+        {}[f"patient {PLANTED[0]} born {PLANTED[2]}"]
+    (partial,) = [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    text = (partial / FAILED).read_text()
+    assert json.loads(text)["error"].startswith("KeyError in ")
+    assert not any(v in text for v in PLANTED)
+    assert stage == partial
+
+
+def test_safe_error_text_shows_our_messages_and_withholds_others():
+    ours = InputError("claims.csv row 7, column patient_dob: expected a date")
+    assert safe_error_text(ours) == str(ours)
+    try:
+        int(f"{PLANTED[1]}")
+    except ValueError as exc:
+        text = safe_error_text(exc)
+    assert text.startswith("ValueError in ") and "withheld" in text and PLANTED[1] not in text
+
+
+def test_a_csv_row_with_an_extra_field_names_the_line_not_its_values(tmp_path):
+    from audit_lib.tables import read_csv_arrow
+
+    path = tmp_path / "patients.csv"
+    path.write_text(
+        "patient_id,last_name,dob,address\n"
+        "P1,Lee,1960-01-01,1 Oak Road\n"
+        f"{PLANTED[0]},{PLANTED[3]},{PLANTED[2]},{PLANTED[4]},extra\n"
+    )
+    with pytest.raises(InputError) as e:
+        read_csv_arrow(path)
+    message = str(e.value)
+    assert "line 3 has 5 fields where the header has 4" in message
+    assert not any(v in message for v in PLANTED)
+
+
+def test_a_fhir_validation_error_names_the_element_not_its_value(tmp_path):
+    from audit_lib.access.fhir import read_audit_events
+
+    bad = {
+        "resourceType": "AuditEvent",
+        "id": "e1",
+        "type": {"code": "rest"},
+        "recorded": f"{PLANTED[2]}-not-a-time",
+        "agent": [{"who": {"reference": f"Patient/{PLANTED[0]}"}, "requestor": "yes-please"}],
+        "source": {"observer": {"display": PLANTED[3]}},
+    }
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(bad))
+    with pytest.raises(InputError) as e:
+        read_audit_events([path])
+    message = str(e.value)
+    assert "is not a valid FHIR AuditEvent" in message
+    assert not any(v in message for v in PLANTED)
+
+
+@pytest.mark.parametrize("value", ["", "   ", "short-key", "x" * 31])
+def test_an_empty_or_short_key_is_refused(monkeypatch, value):
+    from audit_lib import phi
+
+    monkeypatch.setenv("AUDIT_PHI_KEY", value)
+    with pytest.raises(ConfigError, match="at least 32"):
+        phi.load_key()
+
+
+def test_a_key_file_others_can_read_is_refused_and_a_new_one_is_private_and_random(
+    monkeypatch, tmp_path
+):
+    from audit_lib import phi
+
+    monkeypatch.delenv("AUDIT_PHI_KEY")
+    path = tmp_path / "keys" / "phi.key"
+    monkeypatch.setenv("AUDIT_PHI_KEY_FILE", str(path))
+    key = phi.load_key()
+    assert len(key) == 64 and int(key, 16) >= 0  # 32 random bytes, hex
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert phi.load_key() == key
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        phi.load_key()
+    path.chmod(0o600)
+    path.write_text(" \n")
+    with pytest.raises(ConfigError, match="holds 0 bytes"):
+        phi.load_key()
+
