@@ -28,6 +28,7 @@ __all__ = [
     "MissingColumnsError",
     "NotebookRunError",
     "SuiteOutOfDateError",
+    "safe_error_text",
 ]
 
 
@@ -97,3 +98,26 @@ class NotebookRunError(AuditError):
         super().__init__(message)
         self.notebook_path = str(notebook_path)
         self.cause = cause
+
+
+def safe_error_text(exc: BaseException) -> str:
+    """The one text of an error that may reach a console, ``RUN_FAILED.json`` or a kept
+    notebook. The suite's own errors are written to name the file, row, column or segment,
+    never a protected value, so their message is shown; any other error (a defect, or a
+    library's) may quote the data it failed on, so only its type and where it was raised are."""
+    if isinstance(exc, AuditError):
+        return str(exc)
+    return f"{type(exc).__name__} {raised_at(exc)} (its message is withheld: it may quote the data)"
+
+
+def raised_at(exc: BaseException) -> str:
+    """``in <file> line <n>``: the innermost frame of the suite's own code, else the last."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    ours = [f for f in frames if "audit_lib" in f.filename] or frames
+    if not ours:
+        return ""
+    f = ours[-1]
+    name = f.filename.split("audit_lib", 1)[-1].lstrip("/\\")
+    return f"in {'audit_lib/' + name if 'audit_lib' in f.filename else name} line {f.lineno}"

@@ -67,15 +67,34 @@ def run_notebook(
         )
     except pm.PapermillExecutionError as exc:
         cls = _PASS_THROUGH.get(exc.ename)
-        if cls is not None:
+        if cls is not None:  # the suite's own message: it names places, never values
             raise cls(exc.evalue) from None
+        if not os.environ.get("AUDIT_DEBUG"):
+            _withhold_error_values(target)
         raise NotebookRunError(
-            f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
-            f"The partial notebook is kept at {target}.",
+            f"{source.name} failed in cell {exc.exec_count}: {exc.ename} (its message is "
+            f"withheld: it may quote the data). The partial notebook is kept at {target}.",
             notebook_path=target,
             cause=exc.ename,
         ) from None
     return target
+
+
+def _withhold_error_values(notebook: Path) -> None:
+    """In the kept partial notebook, an unexpected error's message and the traceback's last
+    line (which quote the failing value) are withheld; the frames that say where stay."""
+    import nbformat
+
+    if not notebook.is_file():
+        return
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") not in _PASS_THROUGH:
+                out["evalue"] = "(withheld: it may quote the data; AUDIT_DEBUG=1 keeps it)"
+                tail = f"{out.get('ename')}: (message withheld)"
+                out["traceback"] = [*out.get("traceback", [])[:-1], tail]
+    nbformat.write(nb, str(notebook))
 
 
 def render_html(notebook: Path, html: Path) -> Path:

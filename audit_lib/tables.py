@@ -126,11 +126,31 @@ def read_csv_arrow(path: Path, delimiter: str = ",", *, trailing_delimiter: bool
         )
         return table.drop_columns(["_trailing"]) if trailing_delimiter else table
     except pa.ArrowInvalid as exc:
-        raise InputError(
-            f"{path.name} is not a well-formed CSV file: {exc}. Check the quoting and the "
-            "number of fields on that row.",
+        raise _csv_error(path, data, str(exc)) from None
+
+
+def _csv_error(path: Path, data: bytes, message: str) -> InputError:
+    """A malformed-row error that names the line and the field counts, never the row itself
+    (Arrow quotes the row: it may hold a patient id, a name or a date of birth)."""
+    import re
+
+    m = re.match(r"CSV parse error: Expected (\d+) columns, got (\d+): (.*)", message, re.S)
+    if not m:
+        return InputError(
+            f"{path.name} is not a well-formed CSV file (a quoting or delimiter problem). Check "
+            "that every row has the header's number of fields and that quotes are closed.",
             path=path,
-        ) from None
+        )
+    at = data.find(m.group(3).encode("utf-8", "replace")[:200])
+    line = data.count(b"\n", 0, at) + 1 if at >= 0 else None
+    where = f"line {line}" if line else "a row"
+    return InputError(
+        f"{path.name} {where} has {m.group(2)} fields where the header has {m.group(1)} (a "
+        "value with an unquoted delimiter, a quote left open, or a field missing). Fix that "
+        "row and run again.",
+        path=path,
+        row=line,
+    )
 
 
 def _read_raw(

@@ -38,8 +38,21 @@ def _models():
 
 
 def _fail(path: Path, where: str, exc: Exception) -> InputError:
-    first = str(exc).strip().splitlines()
-    text = " ".join(first[:3])[:300] if first else type(exc).__name__
+    """What is wrong and where (the element's path), never the value: a validation error
+    quotes its input, which may be a patient reference, a name or a birth date."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            parts = [
+                ".".join(str(x) for x in e.get("loc", ())) + ": " + str(e.get("msg", ""))
+                for e in errors(include_input=False, include_url=False)[:3]
+            ]
+        except TypeError:  # an older pydantic
+            parts = [".".join(str(x) for x in e.get("loc", ())) + ": " + str(e.get("type", ""))
+                     for e in errors()[:3]]  # fmt: skip
+        text = "; ".join(parts)[:300]
+    else:
+        text = type(exc).__name__
     return InputError(
         f"{path.name}: {where} is not a valid FHIR AuditEvent ({text}). Export AuditEvents "
         "as FHIR R4 or R5 JSON, NDJSON or XML.",
