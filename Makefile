@@ -18,7 +18,7 @@ demo: $(STAMP)  ## run every review on the bundled demo data into reports/$(PERI
 
 test: $(STAMP)  ## lint, then the full test suite, notebooks included (nbval in lax mode)
 	$(VENV)/bin/ruff check audit_lib tests benchmarks
-	AUDIT_PHI_KEY=make-test-key AUDIT_REPORTS_DIR="$$(mktemp -d)" \
+	AUDIT_PHI_KEY=make-test-key-0123456789abcdef0123 AUDIT_REPORTS_DIR="$$(mktemp -d)" \
 	$(PY) -m pytest -n 2 --dist loadfile tests --nbval-lax notebooks
 
 lab: $(STAMP)  ## JupyterLab on notebooks/

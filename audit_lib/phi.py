@@ -39,14 +39,42 @@ def _default_key_file() -> Path:
     return Path(base) / "audit-suite" / "phi.key"
 
 
+MIN_KEY_BYTES = 32
+
+
 def load_key() -> bytes:
-    """Return the masking key, creating a private key file on first use."""
+    """Return the masking key, creating a private key file (32 random bytes, mode 0600) on
+    first use. A key shorter than 32 bytes, or a key file others can read, is refused: with a
+    short key the tokens can be reversed by trying every id of the id's format.
+
+    Raises:
+        ConfigError: the key is empty or short, or its file is readable by others.
+    """
+    from .errors import ConfigError
+
     env = os.environ.get("AUDIT_PHI_KEY")
-    if env:
-        return env.encode("utf-8")
+    if env is not None:
+        key = env.strip().encode("utf-8")
+        if len(key) < MIN_KEY_BYTES:
+            raise ConfigError(
+                f"AUDIT_PHI_KEY is {len(key)} bytes; a masking key must be at least "
+                f"{MIN_KEY_BYTES} (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        return key
     path = Path(os.environ.get("AUDIT_PHI_KEY_FILE") or _default_key_file())
     if path.is_file():
-        return path.read_bytes().strip()
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            raise ConfigError(
+                f"the masking key file {path} is readable by other users (mode "
+                f"{path.stat().st_mode & 0o777:o}); make it private: chmod 600 {path}."
+            )
+        key = path.read_bytes().strip()
+        if len(key) < MIN_KEY_BYTES:
+            raise ConfigError(
+                f"the masking key file {path} holds {len(key)} bytes; a key must be at least "
+                f"{MIN_KEY_BYTES}. Delete the file to have a new random key made (tokens change)."
+            )
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32).encode("ascii")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -49,7 +49,7 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=10_000_000)
     ap.add_argument("--skip-e2e", action="store_true")
     args = ap.parse_args()
-    os.environ.setdefault("AUDIT_PHI_KEY", "benchmark-key")
+    os.environ.setdefault("AUDIT_PHI_KEY", "benchmark-key-0123456789abcdef0123456")
 
     from audit_lib import load_config
     from audit_lib.access import integrity

@@ -41,7 +41,7 @@ def main() -> int:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--skip-e2e", action="store_true")
     args = ap.parse_args()
-    os.environ.setdefault("AUDIT_PHI_KEY", "benchmark-key")
+    os.environ.setdefault("AUDIT_PHI_KEY", "benchmark-key-0123456789abcdef0123456")
 
     from audit_lib import engine_pandas, load_config
     from audit_lib.claims.review import (

@@ -54,7 +54,7 @@ def synthetic_tables(seed: int = 11):
 
 
 def main() -> int:
-    os.environ.setdefault("AUDIT_PHI_KEY", "benchmark-key")
+    os.environ.setdefault("AUDIT_PHI_KEY", "benchmark-key-0123456789abcdef0123456")
     from bench_claims import make_file
 
     from audit_lib import load_config

@@ -13,7 +13,7 @@ settings.register_profile("ci", max_examples=60, deadline=None)
 settings.register_profile("dev", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-PHI_KEY = "audit-suite-test-key"
+PHI_KEY = "audit-suite-test-key-0123456789abcdef"  # 32+ bytes, as load_key requires
 # module- and session-scoped fixtures start before the autouse fixture below: same key for all
 os.environ["AUDIT_PHI_KEY"] = PHI_KEY
 
