@@ -58,9 +58,16 @@ def _run_review(
 ) -> dict:
     """Execute a review notebook into a staged folder, render the HTML report, seal the run
     with its manifest, then move it into place (an unfinished run never is)."""
-    from .evidence.manifest import describe_input, staged_run, utc_now, write_manifest
+    from .evidence.manifest import (
+        check_out_dir,
+        describe_input,
+        staged_run,
+        utc_now,
+        write_manifest,
+    )
     from .notebooks import render_html, run_notebook
 
+    check_out_dir(out, review, [p for p in inputs.values() if p is not None])
     started_clock = time.monotonic()
     started = utc_now()
     with staged_run(out) as stage:
@@ -334,25 +341,49 @@ def _run_access(
     )
 
 
+def _demo_or_inputs(demo: bool, given: bool, option: str, *, dependent: bool = False) -> None:
+    """Demo data only when asked for: a review without its inputs is a usage error.
+    `dependent`: options that need the input were given, and the run says which."""
+    if demo and (given or dependent):
+        raise ConfigError(
+            f"--demo reviews the synthetic demo data; it cannot be given with {option} "
+            "or the files checked against it."
+        )
+    if not demo and not given and not dependent:
+        raise ConfigError(
+            f"no input: give {option} (the file to review), or --demo for the synthetic demo data."
+        )
+
+
+def _say_notes(exc: BaseException) -> None:
+    for note in getattr(exc, "__notes__", ()):  # the suite's own notes (where a run was kept)
+        _say(f"audit: {note}")
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # one message, right exit code, no traceback
         try:
             return super().invoke(ctx)
         except AuditError as exc:
             _say(f"audit: error: {exc}")
+            _say_notes(exc)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             _say("audit: interrupted")
+            _say_notes(exc)
             ctx.exit(130)
-        except Exception as exc:  # a defect of ours: say so plainly
+        except Exception as exc:  # a defect of ours: say so plainly, without the data
             if os.environ.get("AUDIT_DEBUG"):
                 traceback.print_exc()
+            from .errors import safe_error_text
+
             _say(
-                f"audit: internal error: {type(exc).__name__}: {exc}. "
+                f"audit: internal error: {safe_error_text(exc)}. "
                 "Run again with AUDIT_DEBUG=1 for details and report it."
             )
+            _say_notes(exc)
             ctx.exit(EXIT_INTERNAL)
 
 
@@ -371,10 +402,18 @@ _as_of = click.option(
 _config = click.option("--config", type=click.Path(path_type=Path), help="TOML config file.")
 
 
+_demo = click.option(
+    "--demo",
+    is_flag=True,
+    help="Review the synthetic demo data (without it, the inputs must be given).",
+)
+
+
 def _review_options(fn):
     """The options every review command shares (period, as-of, config, output, evidence)."""
     for option in reversed(
         [
+            _demo,
             _period,
             _as_of,
             _config,
@@ -442,6 +481,7 @@ def claims(
     out: Path,
     control_totals: Path | None,
     prior: Path | None,
+    demo: bool,
 ) -> None:
     """Run the claims review and write findings, summary, GX results, reports, workpaper and
     the manifest that seals them."""
@@ -451,6 +491,9 @@ def claims(
     remits = tuple(map(Path, remits))
     if profile and mapping:
         raise ConfigError("give --profile (a shipped profile) or --mapping (your file), not both.")
+    _demo_or_inputs(
+        demo, bool(claims), "--claims", dependent=bool(remits or control_totals or profile)
+    )
     if not claims and period is None:
         period = "2026Q3"
     _run_claims(
@@ -594,9 +637,18 @@ def refunds(
     out: Path,
     control_totals: Path | None,
     prior: Path | None,
+    demo: bool,
 ) -> None:
     """Run the overpayment and refund review: the 60-day clock, refund tests, the CMS-838
     credit balance report, KPIs, reports and the sealed manifest."""
+    _demo_or_inputs(
+        demo,
+        overpayments is not None,
+        "--overpayments",
+        dependent=any(
+            p is not None for p in (claims, prior_838, control_totals, cms838_certification)
+        ),
+    )
     if overpayments is None and period is None:
         period = "2026Q3"
     _run_refunds(
@@ -637,6 +689,7 @@ def refunds(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Read the access log with your own mapping file (a profile TOML; see README).",
 )
+@_demo
 @_period
 @_as_of
 @_config
@@ -650,6 +703,7 @@ def access(
     encounters: Path | None,
     profile: str | None,
     mapping: Path | None,
+    demo: bool,
     period: str | None,
     as_of: str | None,
     config: Path | None,
@@ -659,6 +713,13 @@ def access(
     the report, the workpaper with its review sheet, and the sealed manifest."""
     if profile and mapping:
         raise ConfigError("give --profile (a shipped profile) or --mapping (your file), not both.")
+    _demo_or_inputs(
+        demo,
+        bool(access_log),
+        "--access-log",
+        dependent=bool(profile or mapping)
+        or any(p is not None for p in (workforce, patients, encounters)),
+    )
     if not access_log and period is None:
         period = "2026Q3"
     _run_access(

@@ -167,8 +167,20 @@ def test_bad_values_are_findings_not_errors(tmp_path):
     ],
 )
 def test_bad_parameters_exit_2(tmp_path, args, message):
-    r = audit("claims", *args, "--out", tmp_path / "out")
+    r = audit("claims", "--demo", *args, "--out", tmp_path / "out")
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("review", ["claims", "refunds", "access"])
+def test_a_review_without_its_input_never_reviews_the_demo(tmp_path, review):
+    r = audit(review, "--period", "2026Q3", "--out", tmp_path / "out")
+    assert r.returncode == 2 and "no input: give --" in r.stderr and "--demo" in r.stderr
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    r = audit(review, "--demo", "--period", "2026Q3", "--prior-838" if review == "refunds" else
+              "--control-totals" if review == "claims" else "--workforce", tmp_path / "x.csv",
+              "--out", tmp_path / "out")  # fmt: skip
+    assert r.returncode == 2 and "--demo reviews the synthetic demo data" in r.stderr
 
 
 def test_suites_check_passes():
@@ -371,3 +383,32 @@ def test_cms_edit_tables_from_the_config(tmp_path):
         "claims", "--claims", csv, "--period", "2026Q3", "--config", cfg, "--out", tmp_path / "x"
     )
     assert r.returncode == 2 and "missing.txt does not exist" in r.stderr
+
+
+def test_out_holding_other_files_leaves_every_file_in_place(tmp_path):
+    """Issue 13 item 1: mkdir v; cp claims.csv v/; echo x > v/notes.txt; --out v."""
+    v = tmp_path / "v"
+    v.mkdir()
+    assert audit("demo-data", "--claims", "40", "--out", v / "claims.csv").returncode == 0
+    (v / "notes.txt").write_text("x\n")
+    before = {p.name: p.read_bytes() for p in v.iterdir()}
+    r = audit("claims", "--claims", v / "claims.csv", "--period", "2026Q3", "--out", v)
+    assert r.returncode == 2 and "holds the input claims.csv" in r.stderr
+    other = tmp_path / "other.csv"
+    other.write_bytes(before["claims.csv"])
+    r = audit("claims", "--claims", other, "--period", "2026Q3", "--out", v)
+    assert r.returncode == 2 and "never deletes what it did not write" in r.stderr
+    assert {p.name: p.read_bytes() for p in v.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    # a previous sealed run of the same review is replaced; an input error names the kept run
+    run = tmp_path / "run"
+    assert audit("claims", "--claims", other, "--period", "2026Q3", "--out", run).returncode == 0
+    assert audit("claims", "--claims", other, "--period", "2026Q3", "--out", run).returncode == 0
+    assert audit("verify", run).returncode == 0
+    r = audit("refunds", "--demo", "--out", run)
+    assert r.returncode == 2 and "sealed run of another review" in r.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("claim_id,line_number\nC1,1\n")
+    r = audit("claims", "--claims", bad, "--out", run)
+    assert r.returncode == 2 and "the unfinished run is kept at" in r.stderr
+    assert audit("verify", run).returncode == 0  # the sealed run is untouched
