@@ -58,6 +58,7 @@ def _run_review(
 ) -> dict:
     """Execute a review notebook into a staged folder, render the HTML report, seal the run
     with its manifest, then move it into place (an unfinished run never is)."""
+    from .evidence.chain import signing_key_from_env
     from .evidence.manifest import (
         check_out_dir,
         describe_input,
@@ -68,6 +69,7 @@ def _run_review(
     from .notebooks import render_html, run_notebook
 
     check_out_dir(out, review, [p for p in inputs.values() if p is not None])
+    signing_key_from_env()  # a bad AUDIT_SIGNING_KEY stops the run before it starts
     started_clock = time.monotonic()
     started = utc_now()
     with staged_run(out) as stage:
@@ -799,17 +801,73 @@ def package(run_dir: Path, out: Path | None, include_inputs: bool, reveal: bool)
     _say(f"wrote {target} (SHA-256 {sha256_file(target)}): record this hash in your workpapers")
 
 
+_SIGNING_KEY = click.option(
+    "--signing-key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    envvar="AUDIT_SIGNING_KEY",
+    help="The organisation's private key (from `audit keygen`; default $AUDIT_SIGNING_KEY). "
+    "It signs the link; it is never written into the run.",
+)
+
+
 @main.command()
-@click.argument("target", type=click.Path(path_type=Path))
-def verify(target: Path) -> None:
-    """Re-hash a run folder or evidence zip; exit 0 only when it is intact."""
+@click.argument("stem", type=click.Path(path_type=Path, dir_okay=False))
+def keygen(stem: Path) -> None:
+    """Make the organisation's Ed25519 signing key pair: STEM.key (private, 0600) and STEM.pub.
+
+    Keep STEM.key away from the runs and packages; give STEM.pub (and its fingerprint) to
+    whoever verifies them."""
+    from .evidence.chain import generate_keypair
+
+    private, public, fp = generate_keypair(stem)
+    _say(f"wrote {private} (private: keep it safe) and {public} (public); fingerprint {fp}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@_SIGNING_KEY
+def sign(run_dir: Path, signing_key: Path | None) -> None:
+    """Sign the manifest of a run sealed without a key (the first link of its evidence chain)."""
+    from .evidence.chain import load_private_key, sign_manifest_link
     from .evidence.verify import verify as run_verify
 
-    report = run_verify(target)
+    if signing_key is None:
+        raise ConfigError("give --signing-key KEY (or set AUDIT_SIGNING_KEY).")
+    key = load_private_key(signing_key)
+    report = run_verify(run_dir)
+    if not report.intact or report.manifest_sha256 is None:
+        problems = "; ".join(line for line in report.lines if line.split()[0].isupper())
+        raise ConfigError(f"{run_dir} is not intact, so it cannot be signed: {problems}")
+    links = sign_manifest_link(run_dir, report.manifest_sha256, key)
+    _say(f"signed the manifest of {run_dir} with {links[0]['key_fingerprint']}")
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    "public_key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The organisation's public key (STEM.pub): check every signature of the chain.",
+)
+def verify(target: Path, public_key: Path | None) -> None:
+    """Re-hash a run folder or evidence zip; exit 0 only when it is intact.
+
+    Without --key a run can only be hash-consistent; with it, every link of the evidence chain
+    (manifest, sign-offs, revisions) must carry a valid signature by that key."""
+    from .evidence.chain import load_public_key
+    from .evidence.verify import verify as run_verify
+
+    report = run_verify(target, public_key=load_public_key(public_key) if public_key else None)
     for line in report.lines:
         if not line.startswith("ok") or os.environ.get("AUDIT_VERBOSE"):
             click.echo(line)
-    click.echo(f"{target}: " + ("intact" if report.intact else "NOT INTACT"))
+    status = {
+        "verified": "intact, and signed: every signature verified",
+        "unchecked": "intact (hash-consistent; its signatures not checked: give --key)",
+        "unsigned": "intact (hash-consistent but unsigned)",
+    }
+    click.echo(f"{target}: " + (status[report.signature] if report.intact else "NOT INTACT"))
     sys.exit(0 if report.intact else 1)
 
 
@@ -837,11 +895,15 @@ def reperform(target: Path, inputs_dir: Path | None) -> None:
 @click.option("--role", required=True, type=click.Choice(["preparer", "reviewer"]))
 @click.option("--name", required=True)
 @click.option("--note", default="")
-def signoff(run_dir: Path, role: str, name: str, note: str) -> None:
-    """Record who prepared or reviewed a run, bound to its manifest hash."""
+@_SIGNING_KEY
+def signoff(run_dir: Path, role: str, name: str, note: str, signing_key: Path | None) -> None:
+    """Record who prepared or reviewed a run, bound to its manifest hash and, with a signing
+    key, signed as a link of the run's evidence chain."""
+    from .evidence.chain import load_private_key
     from .evidence.signoff import record_signoff
 
-    entry = record_signoff(run_dir, role=role, name=name, note=note)
+    key = load_private_key(signing_key) if signing_key else None
+    entry = record_signoff(run_dir, role=role, name=name, note=note, signing_key=key)
     _say(
         f"{role} sign-off by {entry['name']} recorded at {entry['signed_at']} "
         f"(bound to manifest {entry['manifest_sha256'][:16]}...)"

@@ -30,6 +30,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import safe_error_text
+from .chain import CHAIN, signing_key_from_env, start_chain
 
 MANIFEST = "manifest.json"
 MANIFEST_HASH = "manifest.sha256"
@@ -37,7 +38,7 @@ SIGNOFFS = "signoffs.json"
 REVISIONS = "revisions.json"
 FAILED = "RUN_FAILED.json"
 #: files that may join a sealed run folder afterwards, each with its own integrity rule
-AFTERWARDS = frozenset({MANIFEST, MANIFEST_HASH, SIGNOFFS, REVISIONS})
+AFTERWARDS = frozenset({MANIFEST, MANIFEST_HASH, SIGNOFFS, REVISIONS, CHAIN})
 PACKAGES = (
     "pandas",
     "numpy",
@@ -180,6 +181,7 @@ def write_manifest(
     (run_dir / MANIFEST).write_text(text, "utf-8")
     digest = sha256_bytes(text.encode("utf-8"))
     (run_dir / MANIFEST_HASH).write_text(f"{digest}  {MANIFEST}\n", "utf-8")
+    start_chain(run_dir, digest, signing_key_from_env())
     return digest
 
 

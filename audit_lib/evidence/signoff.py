@@ -3,7 +3,10 @@
 The sign-off is appended to ``signoffs.json`` with the SHA-256 of the manifest it approves.
 The workpaper's Sign-off sheet is rewritten to show every sign-off; that change to a sealed
 file is recorded in ``revisions.json`` (who, when, why, hash before and after), as AS 1215.16
-asks of additions after completion, and ``verify`` follows that chain.
+asks of additions after completion, and ``verify`` follows that chain. Each sign-off and
+revision is also a link of the evidence chain (``chain.json``), signed with the organisation's
+key when one is given (``signing_key``; the CLI reads ``--signing-key`` or AUDIT_SIGNING_KEY),
+so a forged, deleted or back-dated entry fails ``verify --key``.
 """
 
 from __future__ import annotations
@@ -13,13 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AuditError, ConfigError
+from .chain import append_link, read_chain, sign_manifest_link, start_chain
 from .manifest import REVISIONS, SIGNOFFS, _user, read_json, sha256_file, utc_now
 from .verify import verify
 
 ROLES = ("preparer", "reviewer")
 
 
-def record_signoff(run_dir: str | Path, *, role: str, name: str, note: str = "") -> dict[str, Any]:
+def record_signoff(
+    run_dir: str | Path,
+    *,
+    role: str,
+    name: str,
+    note: str = "",
+    signing_key: Any | None = None,
+) -> dict[str, Any]:
     run = Path(run_dir)
     if role not in ROLES:
         raise ConfigError(f"role {role!r} is not one of {', '.join(ROLES)}.")
@@ -40,24 +51,29 @@ def record_signoff(run_dir: str | Path, *, role: str, name: str, note: str = "")
         "manifest_sha256": report.manifest_sha256,
     }
     signoffs = read_json(run / SIGNOFFS) if (run / SIGNOFFS).is_file() else []
+    if not read_chain(run):  # sealed before the chain existed, and never signed off
+        start_chain(run, report.manifest_sha256, signing_key)
+    elif signing_key is not None:  # signing off attests the manifest too
+        sign_manifest_link(run, report.manifest_sha256, signing_key)
     signoffs.append(entry)
     (run / SIGNOFFS).write_text(json.dumps(signoffs, indent=2) + "\n", "utf-8")
+    append_link(run, "signoff", entry, signing_key)
     workpaper = run / "workpaper.xlsx"
     if workpaper.is_file():
         before = sha256_file(workpaper)
         write_signoff_sheet(workpaper, signoffs)
         revisions = read_json(run / REVISIONS) if (run / REVISIONS).is_file() else []
-        revisions.append(
-            {
-                "file": "workpaper.xlsx",
-                "at": entry["signed_at"],
-                "by": entry["os_user"],
-                "why": f"{role} sign-off by {entry['name']} shown on the Sign-off sheet",
-                "sha256_before": before,
-                "sha256_after": sha256_file(workpaper),
-            }
-        )
+        revision = {
+            "file": "workpaper.xlsx",
+            "at": entry["signed_at"],
+            "by": entry["os_user"],
+            "why": f"{role} sign-off by {entry['name']} shown on the Sign-off sheet",
+            "sha256_before": before,
+            "sha256_after": sha256_file(workpaper),
+        }
+        revisions.append(revision)
         (run / REVISIONS).write_text(json.dumps(revisions, indent=2) + "\n", "utf-8")
+        append_link(run, "revision", revision, signing_key)
     return entry
 
 

@@ -3,8 +3,11 @@
 Intact means: the run finished (a manifest, no RUN_FAILED.json); the manifest matches its own
 hash; every output matches the manifest (the workpaper may differ only through the recorded
 sign-off revisions); no file was added or removed; in a package, every file matches
-PACKAGE_MANIFEST.json. A sign-off is valid only while the manifest it was bound to is the
-current, intact one; otherwise it is reported void.
+PACKAGE_MANIFEST.json; the evidence chain (``chain.json``: the manifest, then every sign-off
+and revision) is unbroken, and with the organisation's public key every link's signature
+verifies. A sign-off is valid only while the manifest it was bound to is the current, intact
+one; otherwise it is reported void. Without the public key a run can only be called
+hash-consistent: the report says its signatures were not checked.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .chain import CHAIN, check_chain
 from .manifest import (
     AFTERWARDS,
     FAILED,
@@ -62,6 +66,8 @@ class VerifyReport:
     lines: list[str] = field(default_factory=list)
     signoffs: list[dict[str, Any]] = field(default_factory=list)
     manifest_sha256: str | None = None
+    #: verified, failed (checked with the public key), unchecked (signed, no key given), unsigned
+    signature: str = "unsigned"
 
     def problem(self, line: str) -> None:
         self.intact = False
@@ -72,7 +78,7 @@ def _run_prefix(tree: Tree) -> str:
     return RUN_PREFIX if PACKAGE_MANIFEST in tree.files() else ""
 
 
-def verify(target: str | Path) -> VerifyReport:
+def verify(target: str | Path, *, public_key: Any | None = None) -> VerifyReport:
     path = Path(target)
     report = VerifyReport(str(path))
     if not path.exists():
@@ -123,16 +129,49 @@ def verify(target: str | Path) -> VerifyReport:
         if rel not in listed and rel not in AFTERWARDS and rel != FAILED:
             report.problem(f"ADDED    {prefix}{rel}")
     signoffs = tree.json(prefix + SIGNOFFS) if SIGNOFFS in run_files else []
+    links = tree.json(prefix + CHAIN) if CHAIN in run_files else []
+    problems, report.signature = check_chain(
+        links,
+        manifest_sha256=digest,
+        signoffs=signoffs,
+        revisions=revisions,
+        public_key=public_key,
+    )
+    for line in problems:
+        report.problem(line)
+    report.lines.append(_signature_line(report.signature, links))
     for s in signoffs:
         valid = report.intact and s.get("manifest_sha256") == digest
         report.signoffs.append({**s, "status": "valid" if valid else "void"})
+        why = (
+            "the evidence changed after this sign-off"
+            if s.get("manifest_sha256") != digest
+            else "the run or its evidence chain is not intact: see above"
+        )
         report.lines.append(
             f"sign-off {s['role']} {s['name']} at {s['signed_at']}: "
-            + ("valid" if valid else "VOID (the evidence changed after this sign-off)")
+            + ("valid" if valid else f"VOID ({why})")
         )
         if not valid:
             report.intact = False
     return report
+
+
+def _signature_line(status: str, links: list[dict[str, Any]]) -> str:
+    keys = sorted({str(link["key_fingerprint"]) for link in links if link.get("key_fingerprint")})
+    if status == "verified":
+        return f"signed   every link of {CHAIN} verifies with {keys[0]}"
+    if status == "failed":
+        return f"signed   {CHAIN}: the signatures FAIL with the key given (see above)"
+    if status == "unchecked":
+        return (
+            f"signed   by {', '.join(keys)}: signatures not checked (give --key PUBLIC to "
+            "check them; without it this run is only hash-consistent)"
+        )
+    return (
+        "UNSIGNED hash-consistent but unsigned: anyone able to re-hash it could have forged it; "
+        "sign runs with an organisation key (`audit keygen`, `audit sign`)"
+    )
 
 
 def _verify_package(tree: Tree, files: list[str], report: VerifyReport) -> None:

@@ -219,6 +219,43 @@ def test_signoff_binds_to_the_manifest_and_is_void_after_a_change(demo_run, tmp_
     assert r.returncode == 1 and "VOID" in r.stderr
 
 
+def test_signed_chain_from_the_command_line_through_a_package(demo_run, tmp_path):
+    """keygen, sign, signoff --signing-key, package, verify --key: the whole chain verifies;
+    a sign-off forged into the package (re-listed in PACKAGE_MANIFEST.json) does not."""
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    r = audit("keygen", tmp_path / "org")
+    assert r.returncode == 0 and "fingerprint SHA256:" in r.stderr
+    assert (tmp_path / "org.key").stat().st_mode & 0o077 == 0
+    key, pub = tmp_path / "org.key", tmp_path / "org.pub"
+    assert "hash-consistent but unsigned" in audit("verify", run).stdout
+    assert audit("verify", run, "--key", pub).returncode == 1  # sealed without the key
+    assert audit("sign", run, "--signing-key", key).returncode == 0
+    r = audit("signoff", run, "--role", "preparer", "--name", "Pat", "--signing-key", key)
+    assert r.returncode == 0, r.stderr
+    zip_path = tmp_path / "signed.zip"
+    assert audit("package", run, "--out", zip_path).returncode == 0
+    r = audit("verify", zip_path, "--key", pub)
+    assert r.returncode == 0 and "every signature verified" in r.stdout, r.stdout
+    assert "signatures not checked" in audit("verify", zip_path).stdout
+    # the forger appends a reviewer and re-hashes the package listing
+    with zipfile.ZipFile(zip_path) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    signoffs = json.loads(entries["run/signoffs.json"])
+    signoffs.append({**signoffs[0], "role": "reviewer", "name": "Mallory"})
+    entries["run/signoffs.json"] = json.dumps(signoffs).encode()
+    listing = json.loads(entries["PACKAGE_MANIFEST.json"])
+    for f in listing["files"]:
+        f["sha256"] = hashlib.sha256(entries[f["path"]]).hexdigest()
+    entries["PACKAGE_MANIFEST.json"] = json.dumps(listing).encode()
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as z:
+        for n, b in entries.items():
+            z.writestr(n, b)
+    r = audit("verify", forged, "--key", pub)
+    assert r.returncode == 1 and "sign-off 2 (reviewer Mallory" in r.stdout, r.stdout
+
+
 def test_signoff_refuses_a_broken_run(demo_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(demo_run, run)
