@@ -372,6 +372,18 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as exc:  # permission, read-only, disk full: the user's to fix
+            if exc.filename is None or os.environ.get("AUDIT_DEBUG"):
+                if os.environ.get("AUDIT_DEBUG"):
+                    traceback.print_exc()
+                _say(f"audit: error: {exc.strerror or type(exc).__name__}.")
+            else:
+                _say(
+                    f"audit: error: {exc.filename}: {exc.strerror}. Check that the folder "
+                    "exists, that you may write there and that the disk has room."
+                )
+            _say_notes(exc)
+            ctx.exit(EXIT_USAGE)
         except KeyboardInterrupt as exc:
             _say("audit: interrupted")
             _say_notes(exc)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from ..atomic import replacing
 from ..errors import AuditError, InputError
 from ..phi import Masker
 from .manifest import MANIFEST, SIGNOFFS, list_files, read_json, sha256_bytes, sha256_file, utc_now
@@ -102,7 +104,7 @@ def build_package(
         "files": [{"path": p, "sha256": sha256_bytes(b)} for p, b in sorted(entries.items())],
     }
     entries[PACKAGE_MANIFEST] = (json.dumps(listing, indent=2) + "\n").encode("utf-8")
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+    with replacing(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for name in sorted(entries):
             z.writestr(name, entries[name])
     if reveal:
@@ -134,7 +136,11 @@ def write_reveal_map(run: Path, manifest: dict[str, Any], target: Path) -> Path:
     ids = load_table(item["path"], schema).frame["patient_id"].dropna().unique()
     ids = pd.Series(sorted(ids), dtype="string")
     out = target.with_name(target.stem + ".reveal.csv")
-    pd.DataFrame({"token": Masker().mask_series(ids), "patient_id": ids}).to_csv(out, index=False)
+    with replacing(out, mode=0o600) as tmp:  # it re-identifies patients: its owner only
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", newline="") as fh:
+            frame = pd.DataFrame({"token": Masker().mask_series(ids), "patient_id": ids})
+            frame.to_csv(fh, index=False)
     return out
 
 

@@ -1,8 +1,11 @@
-"""``audit reperform``: run the recorded review again and compare the findings byte for byte."""
+"""``audit reperform``: verify the package, run the recorded review again, and compare what it
+found: findings.csv and cases.csv byte for byte, and the KPIs, counts and control totals of
+summary.json value for value."""
 
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +14,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .manifest import MANIFEST, sha256_file
-from .verify import Tree, _run_prefix
+from .verify import Tree, _run_prefix, verify
 
 
 @dataclass
@@ -30,11 +33,17 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
     from ..claims.review import run_claims_review
     from ..config import load_config
 
+    checked = verify(target)
+    report = ReperformReport(identical=False)
+    if not checked.intact:
+        report.lines.append(f"{target} is NOT INTACT, so it is not re-performed:")
+        report.lines += [f"  {line}" for line in checked.lines if line.split()[0].isupper()]
+        return report
+    report.lines.append(f"{target}: intact (audit verify)")
     tree = Tree(Path(target))
     prefix = _run_prefix(tree)
     manifest = tree.json(prefix + MANIFEST)
     recorded = {o["path"]: o["sha256"] for o in manifest["outputs"]}
-    report = ReperformReport(identical=False)
     files: dict[str, Path] = {}
     for item in manifest["inputs"]:
         if "file" not in item:
@@ -97,27 +106,51 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
                 out_dir=tmp,
                 control_totals=files.get("control_totals"),
             )
-        new = Path(tmp) / "findings.csv"
-        same = sha256_file(new) == recorded["findings.csv"]
-        report.identical = same
-        if same:
-            report.lines.append(
-                f"findings.csv: identical, byte for byte (SHA-256 {recorded['findings.csv']})"
-            )
-        else:
-            old = pd.read_csv(io.BytesIO(tree.read(prefix + "findings.csv")))
-            now = pd.read_csv(new)
-            counts = pd.concat(
-                [
-                    old["rule_id"].value_counts().rename("recorded"),
-                    now["rule_id"].value_counts().rename("re-performed"),
-                ],
-                axis=1,
-            )
-            counts = counts.fillna(0).astype(int)
-            diff = counts[counts["recorded"] != counts["re-performed"]]
-            report.lines.append("findings.csv: DIFFERENT from the recorded findings")
-            report.lines += [
-                f"  {r}: recorded {a}, re-performed {b}" for r, (a, b) in diff.iterrows()
-            ]
+        report.identical = _compare(tree, prefix, recorded, Path(tmp), report)
     return report
+
+
+#: what summary.json must reproduce: the numbers a reader compares, not the run's own record
+SUMMARY_KEYS = ("counts", "findings", "kpis", "kpi_tables", "control_totals", "reconciliation")
+
+
+def _compare(
+    tree: Tree, prefix: str, recorded: dict[str, str], new: Path, report: ReperformReport
+) -> bool:
+    same = True
+    for name in ("findings.csv", "cases.csv"):
+        if name not in recorded:
+            continue
+        if (new / name).is_file() and sha256_file(new / name) == recorded[name]:
+            report.lines.append(f"{name}: identical, byte for byte (SHA-256 {recorded[name]})")
+            continue
+        same = False
+        report.lines.append(f"{name}: DIFFERENT from the recorded {name}")
+        if name == "findings.csv" and (new / name).is_file():
+            report.lines += _rule_counts(tree.read(prefix + name), new / name)
+    old_summary = tree.json(prefix + "summary.json") if "summary.json" in recorded else {}
+    now_summary = json.loads((new / "summary.json").read_text("utf-8"))
+    for key in SUMMARY_KEYS:
+        if key not in old_summary and key not in now_summary:
+            continue
+        if old_summary.get(key) == now_summary.get(key):
+            report.lines.append(f"summary.json {key}: identical")
+        else:
+            same = False
+            report.lines.append(f"summary.json {key}: DIFFERENT from the recorded values")
+    return same
+
+
+def _rule_counts(old_bytes: bytes, new: Path) -> list[str]:
+    old = pd.read_csv(io.BytesIO(old_bytes))
+    now = pd.read_csv(new)
+    counts = pd.concat(
+        [
+            old["rule_id"].value_counts().rename("recorded"),
+            now["rule_id"].value_counts().rename("re-performed"),
+        ],
+        axis=1,
+    )
+    counts = counts.fillna(0).astype(int)
+    diff = counts[counts["recorded"] != counts["re-performed"]]
+    return [f"  {r}: recorded {a}, re-performed {b}" for r, (a, b) in diff.iterrows()]

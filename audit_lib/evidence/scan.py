@@ -34,6 +34,7 @@ import pandas as pd
 from ..errors import InputError
 from ..phi import Masker
 from ..tables import _normalise_columns, _read_raw
+from .zipsafe import open_zip
 
 __all__ = ["Hit", "protected_values", "scan"]
 
@@ -286,7 +287,7 @@ def _texts(path: Path) -> Iterator[tuple[str, str]]:
 
 def _member(name: str, data: bytes) -> Iterator[tuple[str, str]]:
     if data[:2] == b"PK" and zipfile.is_zipfile(io.BytesIO(data)):
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
+        with open_zip(Path(name), data) as z:  # a zip bomb or a doubled entry is refused
             for inner in z.namelist():
                 if not inner.endswith("/"):
                     yield from _member(f"{name}!{inner}", z.read(inner))

@@ -13,11 +13,11 @@ hash-consistent: the report says its signatures were not checked.
 from __future__ import annotations
 
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from .chain import CHAIN, check_chain
 from .manifest import (
     AFTERWARDS,
@@ -27,7 +27,9 @@ from .manifest import (
     REVISIONS,
     SIGNOFFS,
     sha256_bytes,
+    sha256_file,
 )
+from .zipsafe import open_zip, sha256_member
 
 PACKAGE_MANIFEST = "PACKAGE_MANIFEST.json"
 RUN_PREFIX = "run/"
@@ -38,7 +40,7 @@ class Tree:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._zip = zipfile.ZipFile(path) if path.is_file() else None
+        self._zip = open_zip(path) if path.is_file() else None
 
     def files(self) -> list[str]:
         if self._zip is not None:
@@ -53,7 +55,9 @@ class Tree:
         return (self.path / rel).read_bytes()
 
     def sha256(self, rel: str) -> str:
-        return sha256_bytes(self.read(rel))
+        if self._zip is not None:
+            return sha256_member(self._zip, rel)
+        return sha256_file(self.path / rel)
 
     def json(self, rel: str) -> Any:
         return json.loads(self.read(rel).decode("utf-8"))
@@ -86,8 +90,8 @@ def verify(target: str | Path, *, public_key: Any | None = None) -> VerifyReport
         return report
     try:
         tree = Tree(path)
-    except zipfile.BadZipFile:
-        report.problem(f"BROKEN   {path.name} is not a zip file or a run folder")
+    except InputError as exc:
+        report.problem(f"REFUSED  {exc}")
         return report
     files = tree.files()
     if PACKAGE_MANIFEST in files:

@@ -15,6 +15,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from ..atomic import replacing
+
 __all__ = ["save_workbook"]
 
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -30,8 +32,11 @@ def save_workbook(wb, path: str | Path, *, stamp: dt.date | dt.datetime | None =
     buffer = io.BytesIO()
     wb.save(buffer)
     buffer.seek(0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w") as dst:
+    with (
+        replacing(path) as tmp,
+        zipfile.ZipFile(buffer) as src,
+        zipfile.ZipFile(tmp, "w") as dst,
+    ):
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":

@@ -278,6 +278,19 @@ def test_reperform_with_inputs_and_a_changed_input(file_runs, tmp_path):
     assert {"inputs/claims.csv", "inputs/control.csv"} <= set(zipfile.ZipFile(zip_path).namelist())
     r = audit("reperform", zip_path, "--inputs", inputs)
     assert r.returncode == 0 and "identical, byte for byte" in r.stdout, r.stdout + r.stderr
+    for key in ("kpis", "counts", "control_totals"):
+        assert f"summary.json {key}: identical" in r.stdout
+    # a package verify rejects is never re-performed (it used to say "identical")
+    with zipfile.ZipFile(zip_path) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    entries["run/workpaper.xlsx"] += b"\0"
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        for n, b in entries.items():
+            z.writestr(n, b)
+    r = audit("reperform", bad, "--inputs", inputs)
+    assert r.returncode == 1 and "NOT INTACT, so it is not re-performed" in r.stdout
+    assert "CHANGED  run/workpaper.xlsx" in r.stdout
     changed = tmp_path / "changed"
     shutil.copytree(inputs, changed)
     (changed / "claims.csv").write_text(
@@ -363,7 +376,7 @@ def test_reveal_map_is_written_next_to_the_package(file_runs, tmp_path):
     zip_path = tmp_path / "p.zip"
     assert audit("package", current, "--out", zip_path, "--reveal").returncode == 0
     reveal = tmp_path / "p.reveal.csv"
-    assert reveal.is_file()
+    assert reveal.is_file() and reveal.stat().st_mode & 0o777 == 0o600  # its owner only
     assert not any("reveal" in n for n in zipfile.ZipFile(zip_path).namelist())
     m = pd.read_csv(reveal, dtype=str)
     assert m["token"].str.startswith("PT-").all() and len(m) > 10

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +165,83 @@ def test_a_key_file_others_can_read_is_refused_and_a_new_one_is_private_and_rand
     with pytest.raises(ConfigError, match="holds 0 bytes"):
         phi.load_key()
 
+
+
+# ---- packages (issue 13 item 7) -----------------------------------------------------------
+
+
+def _zip_with(path: Path, entries: list[tuple[str, bytes]]) -> Path:
+    import warnings
+    import zipfile
+
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        warnings.simplefilter("ignore")  # "Duplicate name" is the point of one test
+        for name, data in entries:
+            z.writestr(name, data)
+    return path
+
+
+def test_a_package_with_a_doubled_entry_is_refused_before_anything_is_read(tmp_path):
+    from audit_lib.evidence.verify import verify
+
+    bad = _zip_with(
+        tmp_path / "p.zip",
+        [("run/findings.csv", b"forged\n"), ("run/findings.csv", b"real\n")],
+    )
+    report = verify(bad)
+    assert not report.intact
+    assert report.lines[0].startswith("REFUSED") and "run/findings.csv 2 times" in report.lines[0]
+
+
+def test_a_zip_bomb_is_refused_within_a_second_and_100_mb(tmp_path):
+    import time
+    import tracemalloc
+    import zipfile
+
+    from audit_lib.evidence.scan import scan
+    from audit_lib.evidence.verify import verify
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z, z.open("run/x.csv", "w") as fh:
+        chunk = b"\0" * (1 << 20)
+        for _ in range(300):  # 300 MiB of zeros, about 300 KB compressed
+            fh.write(chunk)
+    assert bomb.stat().st_size < 2_000_000
+    tracemalloc.start()
+    started = time.monotonic()
+    report = verify(bomb)
+    took = time.monotonic() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert not report.intact and "zip bomb" in report.lines[0]
+    assert took < 1.0 and peak < 100 * 2**20
+    inputs = tmp_path / "claims.csv"
+    inputs.write_text("patient_id\nP1\n")
+    with pytest.raises(InputError, match="zip bomb"):
+        scan(bomb, [inputs])
+
+
+def test_a_package_written_over_a_good_one_that_fails_leaves_the_good_one(tmp_path, monkeypatch):
+    import zipfile
+
+    from audit_lib.atomic import replacing
+
+    good = _zip_with(tmp_path / "p.zip", [("a", b"good")])
+    before = good.read_bytes()
+    full = r"cannot write .*p\.zip: No space left"  # an InputError: exit 2
+    with pytest.raises(InputError, match=full), replacing(good) as tmp:
+        tmp.write_bytes(b"half a zip")
+        raise OSError(28, "No space left on device")
+    assert good.read_bytes() == before and zipfile.is_zipfile(good)
+    assert [p.name for p in tmp_path.iterdir()] == ["p.zip"]  # no temporary file left
+    monkeypatch.setattr(os, "replace", _raise(PermissionError(13, "Permission denied")))
+    with pytest.raises(InputError, match="Permission denied"), replacing(good) as tmp:
+        tmp.write_bytes(b"new")
+    assert good.read_bytes() == before
+
+
+def _raise(exc):
+    def fail(*args, **kwargs):
+        raise exc
+
+    return fail
