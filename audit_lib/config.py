@@ -20,8 +20,9 @@ Example config file (``audit.toml``)::
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,7 @@ class AccessSettings:
             else v
             for k, v in raw.items()
         }
+        _check_types(values, None, cls, "[access] ")
         try:
             return cls(**values)
         except TypeError as exc:
@@ -281,6 +283,14 @@ class AuditConfig:
             parse_period(self.period)
         if self.as_of is not None and not isinstance(self.as_of, dt.date):
             raise ConfigError(f"as_of must be a date, got {self.as_of!r}.")
+        if self.period is not None and self.as_of is not None:
+            start = parse_period(self.period)[0]
+            if self.as_of < start:  # every line of the period would be dated in the future
+                raise ConfigError(
+                    f"--as-of {self.as_of} is before the period {self.period} begins ({start}): "
+                    "a review is as of a day in its period or after it. Give a later --as-of "
+                    "or the period it belongs to."
+                )
         for payer, days in self.timely_filing_days.items():
             if not isinstance(days, int) or days <= 0:
                 raise ConfigError(
@@ -409,6 +419,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
             )
         values.update(raw)
     values.update({k: v for k, v in overrides.items() if v is not None})
+    _check_types(values, path)
     if isinstance(values.get("access"), dict):  # [access] table, or a recorded to_dict()
         values["access"] = AccessSettings.from_mapping(dict(values["access"]))
     if "as_of" in values:
@@ -434,6 +445,31 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
         return AuditConfig(**values)
     except TypeError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from None
+
+
+def _check_types(values: dict[str, Any], path: Any, cls: Any = None, prefix: str = "") -> None:
+    """Each setting has its default's type; a wrong one is a ConfigError naming the key."""
+    where = f"config file {path}: " if path else ""
+    for f in fields(cls or AuditConfig):
+        if f.name not in values or values[f.name] is None or f.name in ("as_of", "access"):
+            continue
+        want = f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+        value = values[f.name]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        kind, ok = {
+            dict: ("a table of days by payer type", isinstance(value, dict)),
+            tuple: ("a list", isinstance(value, list | tuple)),
+            int: ("a whole number", number and float(value).is_integer()),
+            float: ("a number", number),
+        }.get(type(want), ("text", isinstance(value, str | os.PathLike)))
+        if not ok:
+            example = f"[{f.name}]" if isinstance(want, dict) else f"{f.name} = {want!r}"
+            raise ConfigError(
+                f"{where}{prefix}{f.name} must be {kind} (e.g. {example}), got {value!r}. "
+                "Fix the setting and run again."
+            )
+        if isinstance(want, int) and isinstance(value, float):
+            values[f.name] = int(value)
 
 
 def with_period(config: AuditConfig, period: str, as_of: dt.date) -> AuditConfig:

@@ -39,7 +39,8 @@ def compute_refund_kpis(frame: pd.DataFrame, *, as_of: dt.date) -> dict[str, Any
         .reset_index()
     )
     on_time = returned & ~frame["_returned_late"]
-    days = (frame["refund_date"] - frame["identified_date"]).dt.days[returned]
+    # returned overpayments with both dates (a missing identified date is its own finding)
+    days = (frame["refund_date"] - frame["identified_date"]).dt.days[returned].dropna()
     overdue = open_ & frame["_open_overdue"]
     as_of_ts = pd.Timestamp(as_of)
     soon = open_ & frame["_deadline"].between(as_of_ts, as_of_ts + pd.Timedelta(days=30))

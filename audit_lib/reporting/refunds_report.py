@@ -98,9 +98,13 @@ def aging_chart(review: RefundsReview) -> Figure:
 
 
 def days_to_return_chart(review: RefundsReview) -> Figure:
-    days = review.kpis["tables"]["days_to_return"]
+    days = pd.Series(review.kpis["tables"]["days_to_return"], dtype="float64").dropna()
     fig = _figure()
     ax = fig.subplots()
+    if days.empty:  # no overpayment has both an identified and a return date
+        ax.text(0.5, 0.5, "no overpayment with both dates", ha="center", va="center")
+        ax.set_title("Days to return")
+        return fig
     ax.hist(days, bins=range(0, int(max(days.max(), 70)) + 5, 5), color="#475467")
     ax.axvline(60, color="#b42318", linestyle="--", label="60 days")
     ax.set_xlabel("days from identification to return")

@@ -245,3 +245,63 @@ def _raise(exc):
         raise exc
 
     return fail
+
+
+# ---- crash-free on ordinary bad data (issue 13 item 6) ------------------------------------
+
+
+def test_refunds_with_no_identified_dates_are_findings_and_a_chart_not_a_crash(tmp_path):
+    from audit_lib import load_config
+    from audit_lib.claims.demo import generate_demo_claims
+    from audit_lib.refunds.demo import generate_demo_overpayments
+    from audit_lib.refunds.pipeline import run_refunds_review
+    from audit_lib.reporting import refunds_report
+
+    log = generate_demo_overpayments(generate_demo_claims(), seed=20260930).overpayments
+    log["identified_date"] = ""
+    path = tmp_path / "overpayments.csv"
+    log.to_csv(path, index=False)
+    review = run_refunds_review(path, config=load_config(period="2026Q3"), out_dir=None)
+    missing = review.findings[review.findings["field"] == "identified_date"]
+    assert set(missing["rule_id"]) == {"REF-REQ-01"} and len(missing) == len(log)
+    assert review.kpis["median_days_to_return"] is None
+    fig = refunds_report.days_to_return_chart(review)
+    assert fig.axes[0].texts[0].get_text() == "no overpayment with both dates"
+
+
+def test_a_certification_table_without_a_column_names_every_missing_one(tmp_path):
+    from audit_lib.errors import MissingColumnsError
+    from audit_lib.refunds.certification import certification_findings
+
+    cert = tmp_path / "cert.csv"
+    cert.write_text("provider_ptan,quarter,submitted_date\nPTAN0042,2026Q3,2026-10-28\n")
+    with pytest.raises(MissingColumnsError, match="'certified_by', 'signer_title', 'signed_date'"):
+        certification_findings(cert, quarter="2026Q3", ptans=["PTAN0042"])
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("timely_filing_days = 90", "timely_filing_days must be a table of days by payer type"),
+        ('amount_tolerance = "x"', "amount_tolerance must be a number"),
+        ("ptp_files = 3", "ptp_files must be a list"),
+        ("demo_claims = 2.5", "demo_claims must be a whole number"),
+        ('[access]\nbulk_floor = "x"', r"\[access\] bulk_floor must be a whole number"),
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_a_config_error_naming_the_key(tmp_path, toml, message):
+    from audit_lib import load_config
+
+    path = tmp_path / "audit.toml"
+    path.write_text(toml + "\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_as_of_before_the_period_is_a_usage_error_and_after_it_is_not():
+    from audit_lib import load_config
+
+    with pytest.raises(ConfigError, match=r"before the period 2026Q3 begins \(2026-07-01\)"):
+        load_config(period="2026Q3", as_of="2026-01-15")
+    assert load_config(period="2026Q3", as_of="2026-12-31").as_of.isoformat() == "2026-12-31"
+    assert load_config(period="2026Q3", as_of="2026-07-01").period == "2026Q3"
