@@ -79,6 +79,7 @@ def _run_review(
             {**notebook_params, "out_dir": str(stage)},
             stage,
             progress=sys.stderr.isatty(),
+            shown_as=out,
         )
         _progress(f"rendering {notebook}.html")
         render_html(nb, stage / f"{notebook}.html")

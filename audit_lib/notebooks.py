@@ -9,6 +9,7 @@ message it would give without Jupyter.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,16 @@ def notebooks_dir() -> Path:
 
 
 def run_notebook(
-    name: str, parameters: dict[str, Any], out_dir: Path, *, progress: bool = False
+    name: str,
+    parameters: dict[str, Any],
+    out_dir: Path,
+    *,
+    progress: bool = False,
+    shown_as: Path | None = None,
 ) -> Path:
-    """Execute ``notebooks/<name>.ipynb`` into ``out_dir/<name>.ipynb``."""
+    """Execute ``notebooks/<name>.ipynb`` into ``out_dir/<name>.ipynb``, then make it
+    reproducible (:func:`_reproducible`); ``shown_as`` is the folder the run will be moved to,
+    named in the notebook instead of the staging folder."""
     import papermill as pm
 
     source = notebooks_dir() / f"{name}.ipynb"
@@ -77,7 +85,36 @@ def run_notebook(
             notebook_path=target,
             cause=exc.ename,
         ) from None
+    _reproducible(target, out_dir, shown_as or out_dir)
     return target
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+
+
+def _reproducible(notebook: Path, stage: Path, final: Path) -> None:
+    """The same run gives the same notebook, byte for byte: Papermill's and the kernel's
+    timings are dropped (the run's own times are in the manifest), the injected parameters
+    cell gets a fixed id, and the staging folder is named as the folder the run ends in."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:  # "<...Styler at 0x7f...>": a memory address, different every run
+        for output in cell.get("outputs", []):
+            plain = output.get("data", {}).get("text/plain")
+            if isinstance(plain, str):
+                output["data"]["text/plain"] = _ADDRESS.sub(">", plain)
+    text = nbformat.writes(nb).replace(str(stage.resolve()), str(final.resolve()))
+    if str(stage) != str(stage.resolve()):
+        text = text.replace(str(stage), str(final))
+    notebook.write_text(text, encoding="utf-8")
 
 
 def _withhold_error_values(notebook: Path) -> None:

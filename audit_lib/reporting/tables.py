@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -155,6 +156,8 @@ def show(frame: pd.DataFrame, *, index: bool = False):
     """A display version of a table: full text, no row counter, amounts with two decimals."""
     money = [c for c in frame.columns if "amount" in str(c)]
     styler = frame.style.format({c: "{:,.2f}" for c in money}, na_rep="")
+    # ids from the table itself, not pandas' random uuid: the same run renders the same HTML
+    styler.set_uuid(hashlib.sha256(frame.to_csv().encode()).hexdigest()[:8])
     styler = styler.set_properties(**{"text-align": "left"})
     return styler if index else styler.hide(axis="index")
 

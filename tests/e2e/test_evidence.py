@@ -447,3 +447,29 @@ def test_refunds_end_to_end_with_files(tmp_path):
     demo.overpayments.drop(columns=["identified_date"]).to_csv(bad, index=False)
     r = audit("refunds", "--overpayments", bad, "--out", tmp_path / "bad_out")
     assert r.returncode == 2 and "'identified_date'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_re_running_a_review_gives_byte_identical_outputs_but_the_run_fields(file_runs, tmp_path):
+    """Issue 13: the same review twice into the same --out (the second replaces the first):
+    every file is byte-identical except the manifest fields that record the run's own time and
+    id, which the manifest lists, and the two files holding the manifest's hash."""
+    inputs, _prior, _current = file_runs
+    out = tmp_path / "run"
+    args = ("claims", "--claims", inputs / "claims.csv", "--period", "2026Q3", "--out", out)
+    assert audit(*args).returncode == 0
+    first = tmp_path / "first"
+    shutil.copytree(out, first)
+    r = audit(*args)
+    assert r.returncode == 0, r.stderr
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
+    manifest = json.loads((out / "manifest.json").read_text())
+    varies = manifest["varies_between_runs"]
+    assert varies["manifest.json"] == ["run_id", "started_at", "finished_at"]
+    differ = [f for f in files if (out / f).read_bytes() != (first / f).read_bytes()]
+    assert set(differ) <= set(varies), differ
+    old = json.loads((first / "manifest.json").read_text())
+    for key in varies["manifest.json"]:
+        assert old.pop(key) != manifest.pop(key) or key != "run_id"
+    assert old == manifest  # outputs, inputs, parameters: all the same
+    assert "claims_review.html" not in differ and "claims_review.ipynb" not in differ
