@@ -62,6 +62,18 @@ class MissingColumnsError(InputError):
 
     def __init__(self, path: str | Path, missing: Sequence[str], found: Sequence[str]) -> None:
         shown = ", ".join(found[:10]) + (f", ... ({len(found)} in all)" if len(found) > 10 else "")
+        one = found[0] if len(found) == 1 else ""
+        delimiter = max((";", "\t", "|"), key=one.count) if one else ""
+        if delimiter and one.count(delimiter) >= 2:  # the header read as one column
+            name = {"\t": "tab", ";": "semicolon", "|": "pipe"}[delimiter]
+            super().__init__(
+                f"{Path(path).name} has one column: its header is {name}-delimited, not "
+                "comma-separated. Save it as CSV with commas, or read it with a profile "
+                "(--profile / --mapping) that names the delimiter.",
+                path=path,
+            )
+            self.missing, self.found = list(missing), list(found)
+            return
         message = (
             f"{Path(path).name} is missing required column(s) {', '.join(repr(m) for m in missing)}"
             f" (found: {shown or 'no columns'}). Rename the columns to the names in "

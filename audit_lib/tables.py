@@ -174,11 +174,20 @@ def _read_raw(
                 f"{path.name} is not a readable Parquet file: {exc}.", path=path
             ) from None
     if suffix in (".xlsx", ".xlsm"):
+        with open(path, "rb") as fh:
+            magic = fh.read(8)
+        if magic.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: an encrypted workbook, or old .xls
+            raise InputError(
+                f"{path.name} is password-protected (encrypted) or an Excel 97-2003 workbook: "
+                "open it in Excel and save it as .xlsx without a password.",
+                path=path,
+            )
         try:
             frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
-        except Exception as exc:
+        except Exception as exc:  # its text may quote a cell: the type says enough
             raise InputError(
-                f"{path.name} is not a readable Excel workbook: {exc}. Save it as .xlsx.",
+                f"{path.name} is not a readable Excel workbook ({type(exc).__name__}). "
+                "Save it as .xlsx.",
                 path=path,
             ) from None
         return frame
@@ -312,7 +321,7 @@ def parse_frame(
             shown = (
                 pd.Series("(value withheld: protected)", index=raw.index)[bad]
                 if spec.protected
-                else text[bad].str.slice(0, 40).map(repr)
+                else "(a value shaped " + value_shape(text[bad]).map(repr) + ")"
             )
             errors.append(
                 pd.DataFrame(
@@ -346,6 +355,14 @@ def parse_frame(
     )
 
 
+def value_shape(text: pd.Series) -> pd.Series:
+    """What a value looks like, never what it is: digits as 9, letters as A, the rest kept,
+    20 characters at most ('08/31/2026' is '99/99/9999'). Messages and parse findings show
+    this, since a column may hold another column's protected data (headers swapped)."""
+    short = text.astype("string").str.slice(0, 20)
+    return short.str.replace(r"[0-9]", "9", regex=True).str.replace(r"[A-Za-z]", "A", regex=True)
+
+
 def _most_dates_unparsed(text, bad, rows, spec, source, date_format) -> None:
     present = int(text.notna().sum())
     if not present or int(bad.sum()) * 2 <= present:
@@ -354,7 +371,7 @@ def _most_dates_unparsed(text, bad, rows, spec, source, date_format) -> None:
     guess = guess_format(text[bad].head(200))
     if present < 5 and guess is None:  # a handful of odd values: findings, not a wrong format
         return
-    shown = "" if spec.protected else f" ({str(text[first])[:20]!r})"
+    shown = "" if spec.protected else f" (shaped {value_shape(text[[first]]).iloc[0]!r})"
     fmt = describe(date_format) if date_format else "a date YYYY-MM-DD"
     raise InputError(
         f"{Path(source).name}: column {spec.name}: {int(bad.sum()):,} of {present:,} values are "

@@ -218,22 +218,21 @@ def read_audit_events(sources) -> tuple[pd.DataFrame, dict[str, Any]]:
         except UnicodeDecodeError:
             raise InputError(f"{path.name} is not UTF-8 text.", path=path) from None
         docs: list[tuple[str, Any]] = []
-        try:
-            if suffix == ".ndjson":
-                docs = [
-                    (f"line {i + 1}", json.loads(line))
-                    for i, line in enumerate(text.splitlines())
-                    if line.strip()
-                ]
-            else:
-                docs = [("the resource", json.loads(text))]
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}, column "
-                f"{exc.colno}.",
-                path=path,
-                row=exc.lineno,
-            ) from None
+        lines = text.splitlines() if suffix == ".ndjson" else [text]
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+            except json.JSONDecodeError as exc:
+                number = i + 1 if suffix == ".ndjson" else exc.lineno  # the file's own line
+                raise InputError(
+                    f"{path.name} is not valid JSON: {exc.msg} at line {number}, column "
+                    f"{exc.colno}.",
+                    path=path,
+                    row=number,
+                ) from None
+            docs.append((f"line {i + 1}" if suffix == ".ndjson" else "the resource", doc))
         for where, doc in docs:
             for w, res in _json_resources(path, doc, where):
                 parsed.append(_parse_json_doc(path, w, res))

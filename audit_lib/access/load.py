@@ -220,7 +220,9 @@ def load_access_log(
             shown = (
                 "'(value withheld: protected)'"
                 if spec.protected
-                else f"'''' || left(CAST({name} AS VARCHAR), 40) || ''''"
+                # its shape, never the value: a column may hold another column's data
+                else "'(a value shaped ''' || regexp_replace(regexp_replace(left(CAST("
+                f"{name} AS VARCHAR), 20), '[0-9]', '9', 'g'), '[A-Za-z]', 'A', 'g') || ''')'"
             )
             errors.append(
                 f"SELECT _row AS row_, '{name}' AS column_, '{expected}' AS expected, "

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,11 +35,23 @@ import pandas as pd
 from ..errors import InputError
 from ..phi import Masker
 from ..tables import _normalise_columns, _read_raw
-from .zipsafe import open_zip
+from .zipsafe import damaged_entry, open_zip
 
 __all__ = ["Hit", "protected_values", "scan"]
 
-ID_COLUMNS = ("patient_id", "member_id", "mbi")
+ID_COLUMNS = (
+    "patient_id",
+    "member_id",
+    "mbi",
+    "mrn",
+    "medical_record_number",
+    "ssn",
+    "social_security_number",
+    "phone",
+    "phone_number",
+    "email",
+    "email_address",
+)
 PROTECTED_DATES = ("patient_dob", "patient_death_date", "dob", "deceased_date")
 PUBLIC_DATES = (
     "service_date",
@@ -290,25 +303,109 @@ def _member(name: str, data: bytes) -> Iterator[tuple[str, str]]:
         with open_zip(Path(name), data) as z:  # a zip bomb or a doubled entry is refused
             for inner in z.namelist():
                 if not inner.endswith("/"):
-                    yield from _member(f"{name}!{inner}", z.read(inner))
+                    with damaged_entry(f"{name}!{inner}"):
+                        data = z.read(inner)
+                    yield from _member(f"{name}!{inner}", data)
     else:
         yield name, data.decode("utf-8", "replace")
 
 
 def scan(target: str | Path, inputs: list[Path], skipped: list[str] | None = None) -> list[Hit]:
+    """Raw protected values of ``inputs`` in ``target``, and values that are protected by their
+    form whatever the inputs (SSNs, e-mail addresses, phone numbers). Text is split into whole
+    tokens once and looked up in a set, so a large run is one pass (names and addresses of
+    several words are confirmed where their first word occurs)."""
     values = protected_values(inputs, skipped)
     masker = Masker()
-    hits = []
-    pattern = None
-    if values:
-        import re
-
-        alternatives = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
-        # whole tokens: "example" in an event id "example-disclosure" is another word
-        pattern = re.compile(f"(?<![A-Za-z0-9_-])(?:{alternatives})(?![A-Za-z0-9_-])")
+    single = {v: k for v, k in values.items() if not _SPLIT.search(v)}
+    multi: dict[str, list[str]] = {}
+    for v in sorted(values, key=len, reverse=True):
+        if _SPLIT.search(v):
+            multi.setdefault(_TOKEN.findall(v)[0] if _TOKEN.findall(v) else v, []).append(v)
+    births = {v for v, k in values.items() if k in ("patient_dob", "dob")}
+    births |= {d for d, k in _input_dates(inputs).items() if k in ("patient_dob", "dob")}
+    found: dict[tuple[str, str], str] = {}  # (file, value) -> kind, in the order found
+    period_dates: set[str] = set()
     for name, text in _texts(Path(target)):
-        if pattern is None:
-            break
-        for found in sorted(set(pattern.findall(text))):
-            hits.append(Hit(name, values[found], masker.token(found, values[found])))
+        period_dates |= _period_dates(name, text)
+        tokens = set(_TOKEN.findall(text))
+        for value in sorted(tokens & single.keys()):
+            found.setdefault((name, value), single[value])
+        for first in sorted(tokens & multi.keys()):
+            for value in multi[first]:
+                if re.search(f"(?<![A-Za-z0-9_-]){re.escape(value)}(?![A-Za-z0-9_-])", text):
+                    found.setdefault((name, value), values[value])
+        for kind, pattern in _FORMS.items():
+            for value in sorted(set(pattern.findall(text))):
+                found.setdefault((name, value), kind)
+        for value in sorted(_labelled_births(text) & births):  # even when also a service date
+            found[(name, value)] = "labelled_dob"
+    hits = []
+    for (name, value), kind in found.items():
+        if kind in _DATE_KINDS and value in period_dates:
+            continue  # the run's own period start, end or as-of date
+        kind = "patient_dob" if kind == "labelled_dob" else kind
+        hits.append(Hit(name, kind, masker.token(value, kind)))
     return hits
+
+
+_DATE_KINDS = ("patient_dob", "dob", "patient_death_date", "deceased_date")
+
+
+# whole tokens: "-" and "_" join ("example" in "example-disclosure" is another word)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+_SPLIT = re.compile(r"[^A-Za-z0-9_-]")
+#: protected by their form, whatever the inputs (HIPAA 164.514(b)(2)(i): SSNs, phone numbers,
+#: e-mail addresses); the outputs never hold one by design
+_FORMS = {
+    "ssn": re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])"),
+    "email": re.compile(
+        r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    ),
+    "phone": re.compile(r"(?<![\w-])(?:\(\d{3}\) ?|\d{3}-)\d{3}-\d{4}(?![\w-])"),
+}
+#: a date of birth under its own label (a CSV column, a JSON key), whatever other dates say
+_BIRTH_COLUMN = re.compile(r"^(?:patient_)?(?:dob|birth_?date|date_of_birth|bene_birth_dt)$", re.I)
+_BIRTH_KEY = re.compile(
+    r'"(?:patient_)?(?:dob|birth_?date|birthDate|date_of_birth)"\s*:\s*"(\d{4}-\d{2}-\d{2})"'
+)
+
+
+def _labelled_births(text: str) -> set[str]:
+    found = set(_BIRTH_KEY.findall(text))
+    head, _, rest = text.partition("\n")
+    columns = [c.strip().strip('"') for c in head.split(",")]
+    where = [i for i, c in enumerate(columns) if _BIRTH_COLUMN.match(c)]
+    if where and rest:
+        for line in rest.splitlines():
+            cells = line.split(",")
+            found |= {cells[i].strip().strip('"') for i in where if i < len(cells)}
+    return found
+
+
+def _period_dates(name: str, text: str) -> set[str]:
+    """The period start and end and as-of date a run's summary or manifest records."""
+    if not name.endswith(("summary.json", "manifest.json")):
+        return set()
+    try:
+        period = json.loads(text).get("period") or {}
+    except (ValueError, AttributeError):
+        return set()
+    return {str(period[k]) for k in ("start", "end", "as_of") if period.get(k)}
+
+
+def _input_dates(inputs: list[Path]) -> dict[str, str]:
+    """Dates of birth of the table inputs, public dates included (only used where a date is
+    labelled as a date of birth in an output)."""
+    out: dict[str, str] = {}
+    for p in map(Path, inputs):
+        for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
+            if f.is_file() and f.suffix.lower() in (".csv", ".parquet", ".xlsx"):
+                try:
+                    raw = _normalise_columns(_read_any(f), f).astype("string")
+                except InputError:
+                    continue
+                for c in PROTECTED_DATES:
+                    if c in raw:
+                        out.update(dict.fromkeys(raw[c].dropna().str.strip(), c))
+    return out

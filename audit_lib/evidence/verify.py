@@ -29,7 +29,7 @@ from .manifest import (
     sha256_bytes,
     sha256_file,
 )
-from .zipsafe import open_zip, sha256_member
+from .zipsafe import damaged_entry, open_zip, sha256_member
 
 PACKAGE_MANIFEST = "PACKAGE_MANIFEST.json"
 RUN_PREFIX = "run/"
@@ -50,17 +50,23 @@ class Tree:
         )
 
     def read(self, rel: str) -> bytes:
-        if self._zip is not None:
-            return self._zip.read(rel)
-        return (self.path / rel).read_bytes()
+        with damaged_entry(f"{self.path.name}: {rel}"):
+            if self._zip is not None:
+                return self._zip.read(rel)
+            return (self.path / rel).read_bytes()
 
     def sha256(self, rel: str) -> str:
-        if self._zip is not None:
-            return sha256_member(self._zip, rel)
-        return sha256_file(self.path / rel)
+        with damaged_entry(f"{self.path.name}: {rel}"):
+            if self._zip is not None:
+                return sha256_member(self._zip, rel)
+            return sha256_file(self.path / rel)
 
     def json(self, rel: str) -> Any:
-        return json.loads(self.read(rel).decode("utf-8"))
+        data = self.read(rel)
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise InputError(f"{self.path.name}: {rel} is not JSON") from None
 
 
 @dataclass
@@ -93,6 +99,18 @@ def verify(target: str | Path, *, public_key: Any | None = None) -> VerifyReport
     except InputError as exc:
         report.problem(f"REFUSED  {exc}")
         return report
+    try:
+        _verify_tree(tree, report, public_key)
+    except InputError as exc:  # a damaged entry: named, never a crash
+        report.problem(f"BROKEN   {exc}")
+    except (KeyError, TypeError, AttributeError, IndexError):
+        report.problem(
+            f"BROKEN   {path.name}: its manifest or listing is not one this suite writes"
+        )
+    return report
+
+
+def _verify_tree(tree: Tree, report: VerifyReport, public_key: Any | None) -> None:
     files = tree.files()
     if PACKAGE_MANIFEST in files:
         _verify_package(tree, files, report)
@@ -102,7 +120,7 @@ def verify(target: str | Path, *, public_key: Any | None = None) -> VerifyReport
         report.problem(f"FAILED   {prefix}{FAILED}: this run did not finish; it is not evidence")
     if MANIFEST not in run_files:
         report.problem(f"MISSING  {prefix}{MANIFEST}: not a finished run (no manifest)")
-        return report
+        return
     manifest_bytes = tree.read(prefix + MANIFEST)
     digest = sha256_bytes(manifest_bytes)
     report.manifest_sha256 = digest
@@ -158,7 +176,6 @@ def verify(target: str | Path, *, public_key: Any | None = None) -> VerifyReport
         )
         if not valid:
             report.intact = False
-    return report
 
 
 def _signature_line(status: str, links: list[dict[str, Any]]) -> str:

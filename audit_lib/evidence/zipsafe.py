@@ -10,9 +10,12 @@ Members are hashed while streaming, never read whole.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import zipfile
+import zlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError
@@ -51,13 +54,24 @@ def open_zip(path: Path, data: bytes | None = None) -> zipfile.ZipFile:
 
     try:
         z = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise InputError(f"{path} is not a readable zip file.", path=path) from None
     why = refusal(z)
     if why:
         z.close()
         raise InputError(f"{path} is refused: {why}. It is not read.", path=path)
     return z
+
+
+@contextlib.contextmanager
+def damaged_entry(name: str) -> Iterator[None]:
+    """A member that cannot be read (bad CRC, bad header, truncated, unknown compression) is an
+    InputError naming it, never a crash."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        raise InputError(f"{name} cannot be read ({why}): the file is damaged") from None
 
 
 def sha256_member(z: zipfile.ZipFile, name: str) -> str:

@@ -305,3 +305,73 @@ def test_as_of_before_the_period_is_a_usage_error_and_after_it_is_not():
         load_config(period="2026Q3", as_of="2026-01-15")
     assert load_config(period="2026Q3", as_of="2026-12-31").as_of.isoformat() == "2026-12-31"
     assert load_config(period="2026Q3", as_of="2026-07-01").period == "2026Q3"
+
+
+# ---- scan-phi (issue 13 item 8) -----------------------------------------------------------
+
+
+def test_scan_phi_finds_ssns_phones_emails_mrns_and_labelled_births(tmp_path):
+    from audit_lib.evidence.scan import scan
+
+    inputs = tmp_path / "claims.csv"
+    inputs.write_text(
+        "patient_id,mrn,patient_dob,patient_death_date,service_date\n"
+        "ZQPAT0001,MRN778812,2026-08-03,2026-09-30,2026-08-03\n"
+    )
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text(
+        json.dumps({"period": {"start": "2026-07-01", "end": "2026-09-30", "as_of": "2026-09-30"}})
+    )
+    (run / "findings.csv").write_text(  # a service date and the quarter end: shown by design
+        "rule_id,detail\nCLM-DT-01,service 2026-08-03; period ends 2026-09-30\n"
+    )
+    assert scan(run, [inputs]) == []
+    (run / "leak.txt").write_text(
+        "call (555) 867-5309 or 555-867-5309, write pat.smith@example.org, "
+        "SSN 219-09-9999, chart MRN778812\n"
+    )
+    (run / "extract.csv").write_text("token,patient_dob\nPT-1,2026-08-03\n")  # labelled DOB
+    kinds = sorted((h.file.rsplit("/", 1)[-1], h.kind) for h in scan(run, [inputs]))
+    assert kinds == [
+        ("extract.csv", "patient_dob"),
+        ("leak.txt", "email"),
+        ("leak.txt", "mrn"),
+        ("leak.txt", "phone"),
+        ("leak.txt", "phone"),
+        ("leak.txt", "ssn"),
+    ]
+    assert all("867-5309" not in h.token and "@" not in h.token for h in scan(run, [inputs]))
+
+
+# ---- messages that said the wrong thing (issue 13 item 8) ---------------------------------
+
+
+def test_a_semicolon_file_is_named_for_its_delimiter_not_for_missing_columns(tmp_path):
+    from audit_lib.claims.schema import CLAIMS_SCHEMA
+    from audit_lib.tables import load_table
+
+    path = tmp_path / "claims.csv"
+    path.write_text("claim_id;line_number;patient_id\nC1;1;P\n")
+    with pytest.raises(InputError, match="header is semicolon-delimited, not comma-separated"):
+        load_table(path, CLAIMS_SCHEMA)
+
+
+def test_a_password_protected_workbook_is_named_as_such(tmp_path):
+    from audit_lib.claims.schema import CLAIMS_SCHEMA
+    from audit_lib.tables import load_table
+
+    path = tmp_path / "claims.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)  # an OLE2 container
+    with pytest.raises(InputError, match="password-protected"):
+        load_table(path, CLAIMS_SCHEMA)
+
+
+def test_a_bad_ndjson_line_is_named_by_its_own_line_number(tmp_path):
+    from audit_lib.access.fhir import read_audit_events
+
+    path = tmp_path / "events.ndjson"
+    path.write_text('{"resourceType": "AuditEvent"}\n\n{"resourceType": "AuditEvent"}\n{oops\n')
+    with pytest.raises(InputError, match="at line 4, column 2") as e:
+        read_audit_events([path])
+    assert e.value.row == 4
