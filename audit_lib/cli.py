@@ -939,7 +939,13 @@ def scan_phi(target: Path, inputs: tuple[Path, ...]) -> None:
     from .evidence.scan import scan
 
     skipped: list[str] = []
-    hits = scan(target, list(inputs), skipped)
+    coincidences: list = []
+    hits = scan(target, list(inputs), skipped, coincidences)
+    for h in coincidences:
+        click.echo(
+            f"DATE {h.kind} ({h.token}) in {h.file}: an unlabelled date equal to one of the "
+            "inputs' (a computed deadline can fall on it); look at it, it is not counted"
+        )
     for line in skipped:
         click.echo(f"not read (no review reads it either): {line}")
     for h in hits:

@@ -102,7 +102,11 @@ class _Found:
             self.add([f"{first} {last}", f"{last}, {first}", f"{last} {first}"], kind)
 
 
-def protected_values(inputs: list[Path], skipped: list[str] | None = None) -> dict[str, str]:
+def protected_values(
+    inputs: list[Path],
+    skipped: list[str] | None = None,
+    all_dates: dict[str, str] | None = None,
+) -> dict[str, str]:
     """value -> kind, from every input file (a folder stands for the files in it and its
     subfolders; read-me, licence and mapping files are skipped, and a file no review can read
     is listed in ``skipped``: nothing of it can be in an output). Dates that also
@@ -127,6 +131,8 @@ def protected_values(inputs: list[Path], skipped: list[str] | None = None) -> di
             skipped.append(str(exc) if path.name in str(exc) else f"{path.name}: {exc}")
     values = {v: k for v, k in found.values.items() if v not in found.shown}
     values.update({d: k for d, k in found.dates.items() if d not in found.public})
+    if all_dates is not None:  # public ones too: a date labelled as a birth is one
+        all_dates.update(found.dates)
     return {v: k for v, k in values.items() if len(v) >= 4 and not _placeholder(v)}
 
 
@@ -179,12 +185,12 @@ def _table_values(path: Path, found: _Found) -> None:
     layout_ids, layout_dates = _layout_columns()
     for c in raw.columns:
         if c in layout_ids:
-            found.add(raw[c].dropna().unique(), layout_ids[c])
+            found.add(_distinct(raw[c]), layout_ids[c])
         elif c in layout_dates:
-            found.dates.update(dict.fromkeys(raw[c].dropna().str.strip(), "dob"))
+            found.dates.update(dict.fromkeys(_distinct(raw[c]), "dob"))
     for c in PUBLIC_DATES:
         if c in raw:
-            found.public |= set(raw[c].dropna().str.strip())
+            found.public |= set(_distinct(raw[c]))
     for c in EVENT_TIMES:
         if c in raw:
             days = pd.to_datetime(raw[c].dropna().str.slice(0, 10), errors="coerce")
@@ -193,17 +199,24 @@ def _table_values(path: Path, found: _Found) -> None:
                 found.public |= set((days + pd.Timedelta(days=shift)).dt.strftime("%Y-%m-%d"))
     for c in SHOWN_COLUMNS:
         if c in raw:
-            found.shown |= set(raw[c].dropna().str.strip())
+            found.shown |= set(_distinct(raw[c]))
     for c in (*ID_COLUMNS, *NAME_COLUMNS):
         if c in raw:
-            found.add(raw[c].dropna().unique(), c)
+            found.add(_distinct(raw[c]), c)
     if "first_name" in raw and "last_name" in raw:
         pairs = raw[["first_name", "last_name"]].dropna().drop_duplicates()
         for first, last in pairs.itertuples(index=False):  # one per distinct person
             found.add_name(first, last, "name")
     for c in PROTECTED_DATES:
         if c in raw:
-            found.dates.update(dict.fromkeys(raw[c].dropna().str.strip(), c))
+            found.dates.update(dict.fromkeys(_distinct(raw[c]), c))
+
+
+def _distinct(column: pd.Series) -> list[str]:
+    """The distinct non-empty values of a column, stripped, as Python strings (iterating an
+    Arrow-backed column value by value is what made a 1M-line scan slow)."""
+    values = column.dropna().unique()
+    return list({str(v).strip() for v in values.tolist()})
 
 
 def _iso(d8: str) -> list[str]:
@@ -310,20 +323,30 @@ def _member(name: str, data: bytes) -> Iterator[tuple[str, str]]:
         yield name, data.decode("utf-8", "replace")
 
 
-def scan(target: str | Path, inputs: list[Path], skipped: list[str] | None = None) -> list[Hit]:
+def scan(
+    target: str | Path,
+    inputs: list[Path],
+    skipped: list[str] | None = None,
+    coincidences: list[Hit] | None = None,
+) -> list[Hit]:
     """Raw protected values of ``inputs`` in ``target``, and values that are protected by their
     form whatever the inputs (SSNs, e-mail addresses, phone numbers). Text is split into whole
     tokens once and looked up in a set, so a large run is one pass (names and addresses of
-    several words are confirmed where their first word occurs)."""
-    values = protected_values(inputs, skipped)
+    several words are confirmed where their first word occurs).
+
+    A date of birth or death is a hit where it is labelled as one (a column or key, or a word
+    such as "born" or "death" just before it), whatever other dates say. A bare date equal to
+    one is not proof: a computed deadline or the period's end can fall on a patient's date of
+    death. Those are collected in ``coincidences`` for a person to look at, not counted."""
+    all_dates: dict[str, str] = {}
+    values = protected_values(inputs, skipped, all_dates)
     masker = Masker()
     single = {v: k for v, k in values.items() if not _SPLIT.search(v)}
     multi: dict[str, list[str]] = {}
     for v in sorted(values, key=len, reverse=True):
         if _SPLIT.search(v):
             multi.setdefault(_TOKEN.findall(v)[0] if _TOKEN.findall(v) else v, []).append(v)
-    births = {v for v, k in values.items() if k in ("patient_dob", "dob")}
-    births |= {d for d, k in _input_dates(inputs).items() if k in ("patient_dob", "dob")}
+    births = {d for d, k in all_dates.items() if k in ("patient_dob", "dob")}
     found: dict[tuple[str, str], str] = {}  # (file, value) -> kind, in the order found
     period_dates: set[str] = set()
     for name, text in _texts(Path(target)):
@@ -335,21 +358,40 @@ def scan(target: str | Path, inputs: list[Path], skipped: list[str] | None = Non
             for value in multi[first]:
                 if re.search(f"(?<![A-Za-z0-9_-]){re.escape(value)}(?![A-Za-z0-9_-])", text):
                     found.setdefault((name, value), values[value])
-        for kind, pattern in _FORMS.items():
-            for value in sorted(set(pattern.findall(text))):
-                found.setdefault((name, value), kind)
+        for value, kind in _forms(text, tokens):
+            found.setdefault((name, value), kind)
         for value in sorted(_labelled_births(text) & births):  # even when also a service date
             found[(name, value)] = "labelled_dob"
+        low = text.lower()
+        for label, pattern in _NEAR_LABEL.items():
+            if not any(w in low for w in _LABEL_WORDS[label]):
+                continue
+            for value in sorted(set(pattern.findall(text)) & all_dates.keys()):
+                if (label == "birth") == (all_dates[value] in ("patient_dob", "dob")):
+                    found[(name, value)] = "labelled_" + all_dates[value]
     hits = []
     for (name, value), kind in found.items():
         if kind in _DATE_KINDS and value in period_dates:
             continue  # the run's own period start, end or as-of date
-        kind = "patient_dob" if kind == "labelled_dob" else kind
+        if kind in _DATE_KINDS:  # a bare date: not proof (see above)
+            if coincidences is not None:
+                coincidences.append(Hit(name, kind, masker.token(value, kind)))
+            continue
+        kind = "patient_dob" if kind == "labelled_dob" else kind.removeprefix("labelled_")
         hits.append(Hit(name, kind, masker.token(value, kind)))
     return hits
 
 
 _DATE_KINDS = ("patient_dob", "dob", "patient_death_date", "deceased_date")
+#: a date right after a word that says what it is ("born 1964-01-21", "date of death: ...")
+_DATE = r"(\d{4}-\d{2}-\d{2}|\d{8})\b"
+_NEAR_LABEL = {
+    kind: re.compile(
+        rf"(?i:\b(?:{words})(?:\s+date)?(?:\s+(?:on|was|is))?)\s*[:=]?\s*" + _DATE
+    )
+    for kind, words in (("birth", "born|birth|dob"), ("death", "died|death|deceased"))
+}
+_LABEL_WORDS = {"birth": ("born", "birth", "dob"), "death": ("died", "death", "deceased")}
 
 
 # whole tokens: "-" and "_" join ("example" in "example-disclosure" is another word)
@@ -357,13 +399,24 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 _SPLIT = re.compile(r"[^A-Za-z0-9_-]")
 #: protected by their form, whatever the inputs (HIPAA 164.514(b)(2)(i): SSNs, phone numbers,
 #: e-mail addresses); the outputs never hold one by design
-_FORMS = {
-    "ssn": re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])"),
-    "email": re.compile(
-        r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-    ),
-    "phone": re.compile(r"(?<![\w-])(?:\(\d{3}\) ?|\d{3}-)\d{3}-\d{4}(?![\w-])"),
-}
+_SSN = re.compile(r"(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}")
+_PHONE = re.compile(r"\d{3}-\d{3}-\d{4}")
+_PHONE_PAREN = re.compile(r"\(\d{3}\) ?\d{3}-\d{4}(?![\w-])")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+
+
+def _forms(text: str, tokens: set[str]) -> list[tuple[str, str]]:
+    """SSNs and phone numbers among the whole tokens (one is a token: digits and hyphens),
+    "(555) 867-5309" and e-mail addresses where their first character occurs at all."""
+    out = [(t, "ssn") for t in tokens if len(t) == 11 and _SSN.fullmatch(t)]
+    out += [(t, "phone") for t in tokens if len(t) == 12 and _PHONE.fullmatch(t)]
+    if "(" in text:
+        out += [(v, "phone") for v in set(_PHONE_PAREN.findall(text))]
+    if "@" in text:
+        out += [(v, "email") for v in set(_EMAIL.findall(text))]
+    return sorted(out)
 #: a date of birth under its own label (a CSV column, a JSON key), whatever other dates say
 _BIRTH_COLUMN = re.compile(r"^(?:patient_)?(?:dob|birth_?date|date_of_birth|bene_birth_dt)$", re.I)
 _BIRTH_KEY = re.compile(
@@ -392,20 +445,3 @@ def _period_dates(name: str, text: str) -> set[str]:
     except (ValueError, AttributeError):
         return set()
     return {str(period[k]) for k in ("start", "end", "as_of") if period.get(k)}
-
-
-def _input_dates(inputs: list[Path]) -> dict[str, str]:
-    """Dates of birth of the table inputs, public dates included (only used where a date is
-    labelled as a date of birth in an output)."""
-    out: dict[str, str] = {}
-    for p in map(Path, inputs):
-        for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
-            if f.is_file() and f.suffix.lower() in (".csv", ".parquet", ".xlsx"):
-                try:
-                    raw = _normalise_columns(_read_any(f), f).astype("string")
-                except InputError:
-                    continue
-                for c in PROTECTED_DATES:
-                    if c in raw:
-                        out.update(dict.fromkeys(raw[c].dropna().str.strip(), c))
-    return out

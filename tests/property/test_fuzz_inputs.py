@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from audit_lib.errors import AuditError
 
 FUZZ = settings(
-    max_examples=18,
+    max_examples=12,
     deadline=None,
     derandomize=True,  # the same cases on every run: a failure is reproducible
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -375,3 +375,23 @@ def test_a_bad_ndjson_line_is_named_by_its_own_line_number(tmp_path):
     with pytest.raises(InputError, match="at line 4, column 2") as e:
         read_audit_events([path])
     assert e.value.row == 4
+
+
+def test_scan_phi_counts_a_bare_date_as_a_coincidence_and_a_labelled_one_as_a_hit(tmp_path):
+    from audit_lib.evidence.scan import scan
+
+    inputs = tmp_path / "claims.csv"
+    inputs.write_text("patient_id,patient_death_date,service_date\nZQPAT0001,2026-06-26,2026-08-03\n")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "findings.csv").write_text(  # a computed deadline on the patient's date of death
+        "rule_id,detail\nCLM-TF-01,submitted 2026-07-11 after the deadline 2026-06-26\n"
+    )
+    seen: list = []
+    assert scan(run, [inputs], None, seen) == []
+    assert [(h.kind, h.file.rsplit("/", 1)[-1]) for h in seen] == [
+        ("patient_death_date", "findings.csv")
+    ]
+    (run / "note.txt").write_text("the patient died 2026-06-26\n")
+    hits = [(h.kind, h.file.rsplit("/", 1)[-1]) for h in scan(run, [inputs])]
+    assert hits == [("patient_death_date", "note.txt")]
