@@ -335,3 +335,77 @@ def test_the_cli_on_malformed_claims_exits_0_or_2_and_its_streams_carry_no_prote
         for p in folder.rglob("*"):
             if p.is_file():
                 assert not planted_in(_text(p), planted), p.name
+
+
+# ---- X12: segments cut, doubled, swapped or garbled -------------------------------------
+
+X12_FIXTURE = (
+    Path(__file__).parents[1]
+    / "fixtures/x12/linuxforhealth-x12/837_005010X222A2/demo.ambulance.example5.837"
+)
+X12_PLANTED = ["ZQJONES", "ZQMEM7788", "ZQ REINDEER ROAD", "19310217", "1931-02-17"]
+
+
+def _planted_837() -> str:
+    text = X12_FIXTURE.read_text("utf-8")
+    for old, new in (
+        ("NM1*IL*1*JONES*SARAH*A***MI*012345678A", "NM1*IL*1*ZQJONES*SARAH*A***MI*ZQMEM7788"),
+        ("N3*1129 REINDEER ROAD", "N3*ZQ REINDEER ROAD"),
+        ("DMG*D8*19630729*F", "DMG*D8*19310217*F"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+@FUZZ
+@given(
+    kind=st.sampled_from(["delete", "double", "swap", "garble", "truncate", "separator"]),
+    i=st.integers(0, 10_000),
+    j=st.integers(0, 10_000),
+    junk=st.sampled_from(["", "*", "~", "ZZZ", "\x00", "99999999", "NM1"]),
+)
+def test_claims_review_on_a_malformed_837_runs_or_refuses(tmp_path_factory, kind, i, j, junk):
+    from audit_lib import load_config, run_claims_review
+
+    text = _planted_837()
+    segs = text.split("~")
+    i, j = i % len(segs), j % len(segs)
+    if kind == "delete":
+        del segs[i]
+    elif kind == "double":
+        segs.insert(i, segs[i])
+    elif kind == "swap":
+        segs[i], segs[j] = segs[j], segs[i]
+    elif kind == "garble":
+        elements = segs[i].split("*")
+        elements[j % len(elements)] = junk
+        segs[i] = "*".join(elements)
+    elif kind == "separator":
+        segs[i] = segs[i].replace("*", junk or "|")
+    data = "~".join(segs)
+    if kind == "truncate":
+        data = data[: j % len(data)]
+    base = tmp_path_factory.mktemp("x12")
+    path = base / "claims.837"
+    path.write_text(data, "utf-8")
+    out = base / "out"
+    config = load_config(period="2005Q1")
+    check_outcome(lambda: run_claims_review(path, config=config, out_dir=out), out, X12_PLANTED)
+
+
+def test_the_unmutated_bases_run_and_show_no_planted_value(claims_base, tmp_path):
+    """The fuzz cases start from inputs a review accepts, so refusing is not all they test."""
+    from audit_lib import load_config, run_claims_review
+
+    text, planted = claims_base
+    (tmp_path / "claims.csv").write_text(text)
+    (tmp_path / "claims.837").write_text(_planted_837())
+    for name, period, values in (
+        ("claims.csv", "2026Q3", planted),
+        ("claims.837", "2005Q1", X12_PLANTED),
+    ):
+        out = tmp_path / f"out-{name}"
+        config = load_config(period=period)
+        call = lambda: run_claims_review(tmp_path / name, config=config, out_dir=out)  # noqa: E731,B023
+        assert check_outcome(call, out, values) == "ran"
