@@ -100,15 +100,12 @@ def load_private_key(path: str | Path) -> Any:
         raise ConfigError(
             f"the signing key {p} can be read by other users; `chmod 600 {p}` and try again."
         )
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError):
-        raise ConfigError(
-            f"{p} is not an unencrypted PEM private key; make one with `audit keygen`."
-        ) from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ConfigError(f"{p} is not an Ed25519 key; make one with `audit keygen`.")
-    return key
+    return _pem(
+        p,
+        lambda: serialization.load_pem_private_key(data, password=None),
+        Ed25519PrivateKey,
+        "an unencrypted Ed25519 PEM private key; make one with `audit keygen`",
+    )
 
 
 def load_public_key(path: str | Path) -> Any:
@@ -116,14 +113,22 @@ def load_public_key(path: str | Path) -> Any:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     p = Path(path)
+    data = _read_key_file(p, "public key")
+    return _pem(
+        p,
+        lambda: serialization.load_pem_public_key(data),
+        Ed25519PublicKey,
+        "an Ed25519 PEM public key; give the .pub file `audit keygen` wrote",
+    )
+
+
+def _pem(path: Path, load: Any, cls: type, what: str) -> Any:
     try:
-        key = serialization.load_pem_public_key(_read_key_file(p, "public key"))
-    except ValueError:
-        raise ConfigError(
-            f"{p} is not a PEM public key; give the .pub file `audit keygen` wrote."
-        ) from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise ConfigError(f"{p} is not an Ed25519 public key.")
+        key = load()
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, cls):
+        raise ConfigError(f"{path} is not {what}.")
     return key
 
 

@@ -149,20 +149,6 @@ def claims_base():
     return frame.to_csv(index=False), planted
 
 
-@FUZZ
-@given(m=mutation)
-def test_claims_review_on_malformed_input_runs_or_refuses(claims_base, tmp_path_factory, m):
-    from audit_lib import load_config, run_claims_review
-
-    text, planted = claims_base
-    base = tmp_path_factory.mktemp("claims")
-    path = base / "claims.csv"
-    path.write_bytes(mutate(text, m))
-    out = base / "out"
-    config = load_config(period="2026Q3")
-    check_outcome(lambda: run_claims_review(path, config=config, out_dir=out), out, planted)
-
-
 @pytest.fixture(scope="module")
 def refunds_base():
     from audit_lib.claims.demo import generate_demo_claims
@@ -174,19 +160,26 @@ def refunds_base():
     return log.to_csv(index=False), list(ids.values())
 
 
-@FUZZ
-@given(m=mutation)
-def test_refunds_review_on_malformed_input_runs_or_refuses(refunds_base, tmp_path_factory, m):
-    from audit_lib import load_config
+def _review(name: str):
+    from audit_lib import run_claims_review
     from audit_lib.refunds.pipeline import run_refunds_review
 
-    text, planted = refunds_base
-    base = tmp_path_factory.mktemp("refunds")
-    path = base / "overpayments.csv"
+    return {"claims": run_claims_review, "refunds": run_refunds_review}[name]
+
+
+@pytest.mark.parametrize(("review", "file"), [("claims", "claims"), ("refunds", "overpayments")])
+@FUZZ
+@given(m=mutation)
+def test_a_review_of_one_malformed_file_runs_or_refuses(request, tmp_path_factory, review, file, m):
+    from audit_lib import load_config
+
+    text, planted = request.getfixturevalue(f"{review}_base")
+    base = tmp_path_factory.mktemp(review)
+    path = base / f"{file}.csv"
     path.write_bytes(mutate(text, m))
     out = base / "out"
     config = load_config(period="2026Q3")
-    check_outcome(lambda: run_refunds_review(path, config=config, out_dir=out), out, planted)
+    check_outcome(lambda: _review(review)(path, config=config, out_dir=out), out, planted)
 
 
 @pytest.fixture(scope="module")
@@ -244,21 +237,14 @@ def test_access_review_on_malformed_input_runs_or_refuses(access_base, tmp_path_
 
 @pytest.fixture(scope="module")
 def package_bytes(tmp_path_factory):
-    from audit_lib.evidence.manifest import list_files, write_manifest
+    from audit_lib.evidence.manifest import list_files
+    from tests.conftest import seal_test_run
 
     run = tmp_path_factory.mktemp("pkg") / "run"
     run.mkdir()
     (run / "findings.csv").write_text("rule_id,record_key\nCLM-REQ-01,C1:1\n" * 50)
     (run / "summary.json").write_text('{"counts": {}}\n')
-    write_manifest(
-        run,
-        review="claims",
-        summary={"parameters": {}},
-        inputs=[],
-        parameters={"config": {}},
-        started="2026-12-01T00:00:00Z",
-        finished="2026-12-01T00:00:01Z",
-    )
+    seal_test_run(run)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for rel in list_files(run):

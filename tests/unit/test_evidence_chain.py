@@ -14,21 +14,14 @@ import pytest
 
 from audit_lib.errors import ConfigError
 from audit_lib.evidence import chain
-from audit_lib.evidence.manifest import REVISIONS, SIGNOFFS, write_manifest
+from audit_lib.evidence.manifest import REVISIONS, SIGNOFFS
 from audit_lib.evidence.signoff import record_signoff
 from audit_lib.evidence.verify import verify
+from tests.conftest import seal_test_run
 
 
 def _seal(run: Path, key=None) -> str:
-    digest = write_manifest(
-        run,
-        review="claims",
-        summary={"parameters": {}},
-        inputs=[],
-        parameters={"config": {}},
-        started="2026-12-01T00:00:00Z",
-        finished="2026-12-01T00:00:01Z",
-    )
+    digest = seal_test_run(run)
     chain.start_chain(run, digest, key)
     return digest
 
@@ -61,7 +54,7 @@ def test_keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites(t
     os.chmod(private, 0o644)
     with pytest.raises(ConfigError, match="chmod 600"):
         chain.load_private_key(private)
-    with pytest.raises(ConfigError, match="not a PEM public key"):
+    with pytest.raises(ConfigError, match="not an Ed25519 PEM public key"):
         chain.load_public_key(private)
 
 
