@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from audit_lib.errors import AuditError
 
 FUZZ = settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     derandomize=True,  # the same cases on every run: a failure is reproducible
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -296,10 +296,8 @@ def test_evidence_commands_on_a_corrupted_package_report_or_refuse(
     "m",
     [
         {"kind": "swap_headers", "i": 2, "j": 13, "junk": ""},  # patient ids under service_date
-        {"kind": "extra_field", "i": 5, "j": 0, "junk": "x"},
         {"kind": "replace_cell", "i": 4, "j": 0, "junk": "9999-99-99"},  # a bad birth date
-        {"kind": "insert_bytes", "i": 0, "j": 700, "junk": "\x00"},
-    ],
+    ],  # two CLI runs (about 20 s each); the API cases above cover the other mutations
     ids=lambda m: m["kind"],
 )
 def test_the_cli_on_malformed_claims_exits_0_or_2_and_its_streams_carry_no_protected_value(
