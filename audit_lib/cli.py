@@ -374,9 +374,9 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except OSError as exc:  # permission, read-only, disk full: the user's to fix
-            if exc.filename is None or os.environ.get("AUDIT_DEBUG"):
-                if os.environ.get("AUDIT_DEBUG"):
-                    traceback.print_exc()
+            if os.environ.get("AUDIT_DEBUG"):
+                traceback.print_exc()
+            if exc.filename is None:
                 _say(f"audit: error: {exc.strerror or type(exc).__name__}.")
             else:
                 _say(
@@ -849,7 +849,7 @@ def sign(run_dir: Path, signing_key: Path | None) -> None:
     key = load_private_key(signing_key)
     report = run_verify(run_dir)
     if not report.intact or report.manifest_sha256 is None:
-        problems = "; ".join(line for line in report.lines if line.split()[0].isupper())
+        problems = "; ".join(report.failures)
         raise ConfigError(f"{run_dir} is not intact, so it cannot be signed: {problems}")
     links = sign_manifest_link(run_dir, report.manifest_sha256, key)
     _say(f"signed the manifest of {run_dir} with {links[0]['key_fingerprint']}")

@@ -66,21 +66,20 @@ class MissingColumnsError(InputError):
         delimiter = max((";", "\t", "|"), key=one.count) if one else ""
         if delimiter and one.count(delimiter) >= 2:  # the header read as one column
             name = {"\t": "tab", ";": "semicolon", "|": "pipe"}[delimiter]
-            super().__init__(
+            message = (
                 f"{Path(path).name} has one column: its header is {name}-delimited, not "
                 "comma-separated. Save it as CSV with commas, or read it with a profile "
-                "(--profile / --mapping) that names the delimiter.",
-                path=path,
+                "(--profile / --mapping) that names the delimiter."
             )
-            self.missing, self.found = list(missing), list(found)
-            return
-        message = (
-            f"{Path(path).name} is missing required column(s) {', '.join(repr(m) for m in missing)}"
-            f" (found: {shown or 'no columns'}). Rename the columns to the names in "
-            "DATA_CONTRACT.md (matching ignores case and surrounding spaces), or read a CMS or "
-            "vendor layout with --profile (audit profiles lists them) or --mapping, and run "
-            "again."
-        )
+        else:
+            listed = ", ".join(repr(m) for m in missing)
+            message = (
+                f"{Path(path).name} is missing required column(s) {listed}"
+                f" (found: {shown or 'no columns'}). Rename the columns to the names in "
+                "DATA_CONTRACT.md (matching ignores case and surrounding spaces), or read a CMS "
+                "or vendor layout with --profile (audit profiles lists them) or --mapping, and "
+                "run again."
+            )
         super().__init__(message, path=path)
         self.missing = list(missing)
         self.found = list(found)

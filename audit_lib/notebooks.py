@@ -104,13 +104,12 @@ def _reproducible(notebook: Path, stage: Path, final: Path) -> None:
         cell.metadata.pop("execution", None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"
-    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
-        nb.metadata.get("papermill", {}).pop(key, None)
-    for cell in nb.cells:  # "<...Styler at 0x7f...>": a memory address, different every run
-        for output in cell.get("outputs", []):
+        for output in cell.get("outputs", []):  # "<...Styler at 0x7f...>": an address
             plain = output.get("data", {}).get("text/plain")
             if isinstance(plain, str):
                 output["data"]["text/plain"] = _ADDRESS.sub(">", plain)
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        nb.metadata.get("papermill", {}).pop(key, None)
     text = nbformat.writes(nb).replace(str(stage.resolve()), str(final.resolve()))
     if str(stage) != str(stage.resolve()):
         text = text.replace(str(stage), str(final))

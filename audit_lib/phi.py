@@ -42,6 +42,11 @@ def _default_key_file() -> Path:
 MIN_KEY_BYTES = 32
 
 
+def readable_by_others(path: Path) -> bool:
+    """A key file its group or other users may read (or write): refused as a key."""
+    return os.name == "posix" and bool(path.stat().st_mode & 0o077)
+
+
 def load_key() -> bytes:
     """Return the masking key, creating a private key file (32 random bytes, mode 0600) on
     first use. A key shorter than 32 bytes, or a key file others can read, is refused: with a
@@ -63,7 +68,7 @@ def load_key() -> bytes:
         return key
     path = Path(os.environ.get("AUDIT_PHI_KEY_FILE") or _default_key_file())
     if path.is_file():
-        if os.name == "posix" and path.stat().st_mode & 0o077:
+        if readable_by_others(path):
             raise ConfigError(
                 f"the masking key file {path} is readable by other users (mode "
                 f"{path.stat().st_mode & 0o777:o}); make it private: chmod 600 {path}."

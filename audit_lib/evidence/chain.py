@@ -20,11 +20,11 @@ import base64
 import hashlib
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..phi import readable_by_others
 
 CHAIN = "chain.json"
 #: the environment variable naming the private key a review signs its manifest with
@@ -96,7 +96,7 @@ def load_private_key(path: str | Path) -> Any:
 
     p = Path(path)
     data = _read_key_file(p, "signing key")
-    if os.name == "posix" and p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if readable_by_others(p):
         raise ConfigError(
             f"the signing key {p} can be read by other users; `chmod 600 {p}` and try again."
         )

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..errors import safe_error_text
+from ..errors import ConfigError, safe_error_text
 from .chain import CHAIN, signing_key_from_env, start_chain
 
 MANIFEST = "manifest.json"
@@ -212,8 +212,6 @@ def check_out_dir(out: Path, review: str, inputs: list[Path]) -> None:
     Raises:
         ConfigError: naming the folder and what is in the way.
     """
-    from ..errors import ConfigError
-
     out = out.resolve()
     for path in inputs:
         p = Path(path).resolve()
@@ -250,8 +248,6 @@ def check_out_dir(out: Path, review: str, inputs: list[Path]) -> None:
 def _locked(out: Path) -> Iterator[None]:
     """One run at a time into ``out``: a lock file beside it, taken over only from a process
     that no longer runs (a killed run)."""
-    from ..errors import ConfigError
-
     lock = out.with_name(f".{out.name}.lock")
     for _ in range(2):
         try:

@@ -64,7 +64,7 @@ def build_package(
     run = Path(run_dir)
     report = verify(run)
     if not report.intact:
-        problems = "; ".join(line for line in report.lines if not line.startswith("ok"))
+        problems = "; ".join(report.failures)
         raise AuditError(f"{run} is not intact, so it cannot be packaged: {problems}")
     manifest = read_json(run / MANIFEST)
     summary = read_json(run / "summary.json")

@@ -37,7 +37,7 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
     report = ReperformReport(identical=False)
     if not checked.intact:
         report.lines.append(f"{target} is NOT INTACT, so it is not re-performed:")
-        report.lines += [f"  {line}" for line in checked.lines if line.split()[0].isupper()]
+        report.lines += [f"  {line}" for line in checked.failures]
         return report
     report.lines.append(f"{target}: intact (audit verify)")
     tree = Tree(Path(target))

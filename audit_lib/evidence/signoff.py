@@ -40,7 +40,7 @@ def record_signoff(
         raise ConfigError(f"{run} is not a run folder. Sign off the folder a review wrote.")
     report = verify(run)
     if not report.intact or report.manifest_sha256 is None:
-        problems = "; ".join(line for line in report.lines if not line.startswith("ok"))
+        problems = "; ".join(report.failures)
         raise AuditError(f"{run} is not intact, so it cannot be signed off: {problems}")
     entry = {
         "role": role,

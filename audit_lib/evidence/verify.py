@@ -78,10 +78,13 @@ class VerifyReport:
     manifest_sha256: str | None = None
     #: verified, failed (checked with the public key), unchecked (signed, no key given), unsigned
     signature: str = "unsigned"
+    #: the lines that make it not intact, in order (also in ``lines``)
+    failures: list[str] = field(default_factory=list)
 
     def problem(self, line: str) -> None:
         self.intact = False
         self.lines.append(line)
+        self.failures.append(line)
 
 
 def _run_prefix(tree: Tree) -> str:
@@ -170,12 +173,11 @@ def _verify_tree(tree: Tree, report: VerifyReport, public_key: Any | None) -> No
             if s.get("manifest_sha256") != digest
             else "the run or its evidence chain is not intact: see above"
         )
-        report.lines.append(
-            f"sign-off {s['role']} {s['name']} at {s['signed_at']}: "
-            + ("valid" if valid else f"VOID ({why})")
-        )
-        if not valid:
-            report.intact = False
+        line = f"sign-off {s['role']} {s['name']} at {s['signed_at']}: "
+        if valid:
+            report.lines.append(line + "valid")
+        else:
+            report.problem(line + f"VOID ({why})")
 
 
 def _signature_line(status: str, links: list[dict[str, Any]]) -> str:
