@@ -11,29 +11,63 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CAS_GROUPS", "KPI_FORMULAS", "compute_kpis", "remittance_kpis"]
+from . import standard_kpis
+
+__all__ = [
+    "CAS_GROUPS",
+    "KPI_FORMULAS",
+    "PLB_REASONS",
+    "compute_kpis",
+    "provider_adjustment_table",
+    "remittance_kpis",
+]
 
 AGING_BUCKETS = ["0-30", "31-60", "61-90", "91-120", ">120"]
 ADJUDICATED = ("paid", "partial", "denied")
 
+# The headline KPIs' formulas, standards and inputs are in ``definitions`` (standard_kpis);
+# these are the tables'.
 KPI_FORMULAS = {
-    "clean_claim_rate": "claims with no error finding / claims read",
-    "denial_rate": "claims whose lines are all denied / claims adjudicated (every non-void line "
-    "paid, partial or denied)",
-    "net_collection_rate": "paid / allowed, over adjudicated lines",
-    "gross_days_in_ar": "billed amount of lines not paid by the as-of date (no paid_date on or "
-    "before it; void lines excluded) / average daily billed amount of lines with service in the "
-    "period",
     "ar_aging": "open (not paid by the as-of date) lines by days from service date to as-of date",
     "denials_by_carc": "denied lines by group-CARC code in adjustment_codes (a line counts "
     "once per code)",
-    "denials_by_payer": "claims with every line denied, per payer",
+    "denials_by_payer": "per payer: claims adjudicated and claims with at least one denied line, "
+    "lines, charges and denied charges (HFMA initial denial rate by payer)",
     "modifier_25_rates": "per rendering provider: E/M lines, those with modifier 25, the share, "
     "and the other providers' (with enough E/M lines) mean, SD and mean + k SD threshold",
+    "remit_provider_adjustments": "the 835s' PLB (provider-level) adjustments by reason: a "
+    "positive amount was withheld from the payment, a negative one added; CLM-AMT-08 checks that "
+    "each transaction's payment (BPR02) = sum of claim payments (CLP04) - sum of PLB amounts",
     "remit_adjustments_by_carc": "every CAS adjustment of the 835s (line and claim level) by "
     "group and claim adjustment reason code: dollars adjusted, and dollars on claims the payer "
     "denied (CLP02 = 4); routine = CO-45 (fee schedule write-down) and PR-1/2/3 (deductible, "
     "coinsurance, copay)",
+}
+PLB_REASONS = {  # X12 835 PLB03-1 provider adjustment reason codes (the common ones)
+    "50": "late charge",
+    "51": "interest penalty charge",
+    "72": "authorized return",
+    "90": "early payment allowance",
+    "AP": "acceleration of benefits",
+    "B2": "rebate",
+    "BD": "bad debt adjustment",
+    "C5": "temporary allowance",
+    "CS": "adjustment",
+    "CV": "capital passthru",
+    "DM": "direct medical education passthru",
+    "E3": "withholding",
+    "FB": "forwarding balance",
+    "GO": "graduate medical education passthru",
+    "IS": "interim settlement",
+    "J1": "nonreimbursable",
+    "L3": "penalty",
+    "L6": "interest owed",
+    "LE": "levy",
+    "OA": "organ acquisition passthru",
+    "PI": "periodic interim payment",
+    "RA": "retro-activity adjustment",
+    "TL": "third party liability",
+    "WO": "overpayment recovery",
 }
 CAS_GROUPS = {
     "CO": "contractual obligation (write-off, not billable to the patient)",
@@ -44,14 +78,17 @@ CAS_GROUPS = {
 }
 
 
-def _rate(num: float, den: float) -> float | None:
-    return round(num / den, 6) if den else None
-
-
 def compute_kpis(
-    lines: pd.DataFrame, findings: pd.DataFrame, *, period: tuple[dt.date, dt.date], as_of: dt.date
+    lines: pd.DataFrame,
+    findings: pd.DataFrame,
+    *,
+    period: tuple[dt.date, dt.date],
+    as_of: dt.date,
+    remit_adjustments: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Compute the KPI block of ``summary.json`` plus display tables (``tables``)."""
+    """Compute the KPI block of ``summary.json`` plus display tables (``tables``). The headline
+    KPIs follow named standards (:mod:`.standard_kpis`); ``definitions`` holds each one's
+    standard, formula, inputs and what the extract could not supply."""
     start, end = (pd.Timestamp(d) for d in period)
     as_of_ts = pd.Timestamp(as_of)
     status = lines.get("claim_status", pd.Series(pd.NA, index=lines.index)).astype("string")
@@ -60,32 +97,13 @@ def compute_kpis(
     n_claims = int(claim.nunique())
 
     errors = findings[findings["severity"] == "error"]
-    err_rows = set(errors["row"].tolist())
-    has_error = lines["_row"].isin(err_rows)
+    has_error = lines["_row"].isin(set(errors["row"].tolist()))
     claims_with_error = int(claim[has_error].nunique())
 
     live = ~void
-    adjudicated_line = status.isin(ADJUDICATED).fillna(False).astype(bool)
-    per_claim = pd.DataFrame(
-        {
-            "claim": claim,
-            "live": live,
-            "adj": adjudicated_line & live,
-            "denied": status.eq("denied").fillna(False).astype(bool) & live,
-        }
-    )
-    g = per_claim.groupby("claim", sort=False).agg(
-        live=("live", "sum"), adj=("adj", "sum"), denied=("denied", "sum")
-    )
-    adjudicated_claims = g[(g["live"] > 0) & (g["adj"] == g["live"])]
-    denied_claims = adjudicated_claims[adjudicated_claims["denied"] == adjudicated_claims["live"]]
-
-    paid = lines.get("paid_amount", pd.Series(np.nan, index=lines.index))
-    allowed = lines.get("allowed_amount", pd.Series(np.nan, index=lines.index))
+    adjudicated = status.isin(ADJUDICATED).fillna(False).astype(bool) & live
+    denied_line = status.eq("denied").fillna(False).astype(bool) & live
     billed = lines["billed_amount"]
-    adj_mask = adjudicated_line & live
-    paid_sum = float(paid[adj_mask].sum())
-    allowed_sum = float(allowed[adj_mask].sum())
 
     paid_date = lines.get("paid_date", pd.Series(pd.NaT, index=lines.index))
     open_line = live & ~(
@@ -95,8 +113,24 @@ def compute_kpis(
     )
     in_period = lines["service_date"].between(start, end)
     days = (end - start).days + 1
-    avg_daily = float(billed[in_period & live].sum()) / days
-    ar_billed = float(billed[open_line].sum())
+
+    clean = standard_kpis.clean_claim_proxy(n_claims, claims_with_error)
+    ncr = standard_kpis.net_collection_rate(lines, adjudicated, remit_adjustments)
+    (by_claims, by_dollars, by_lines), by_payer = standard_kpis.denial_rates(
+        lines, adjudicated, denied_line
+    )
+    net_days, gross_days = standard_kpis.days_in_ar(
+        lines, live=live, open_line=open_line, in_period=in_period, days=days
+    )
+    definitions = {
+        "clean_claim_rate": clean,
+        "denial_rate": by_claims,
+        "denial_rate_dollars": by_dollars,
+        "denial_rate_lines": by_lines,
+        "net_collection_rate": ncr,
+        "net_days_in_ar": net_days,
+        "gross_days_in_ar": gross_days,
+    }
 
     age = (as_of_ts - lines["service_date"]).dt.days
     bucket = pd.cut(age, bins=[-np.inf, 30, 60, 90, 120, np.inf], labels=AGING_BUCKETS)
@@ -110,7 +144,6 @@ def compute_kpis(
     )
     no_date = int((open_line & lines["service_date"].isna()).sum())
 
-    denied_line = status.eq("denied").fillna(False).astype(bool) & live
     adj_codes = lines.get("adjustment_codes", pd.Series(pd.NA, index=lines.index)).astype("string")
     exploded = (
         pd.DataFrame({"code": adj_codes[denied_line].str.split("|"), "billed": billed[denied_line]})
@@ -125,16 +158,6 @@ def compute_kpis(
         .reset_index()
         .rename(columns={"code": "group_carc"})
     )
-    claim_payer = lines.groupby(claim, sort=False)[["payer_id", "payer_type"]].first()
-    payer_tbl = claim_payer.loc[adjudicated_claims.index].assign(
-        denied=lambda t: t.index.isin(denied_claims.index)
-    )
-    by_payer = (
-        payer_tbl.groupby(["payer_type", "payer_id"], dropna=False)
-        .agg(claims_adjudicated=("denied", "size"), claims_denied=("denied", "sum"))
-        .reset_index()
-    )
-    by_payer["denial_rate"] = (by_payer["claims_denied"] / by_payer["claims_adjudicated"]).round(4)
     month = lines["service_date"].dt.to_period("M").astype("string")
     by_payer_month = (
         pd.DataFrame({"payer_type": lines["payer_type"], "month": month, "denied": denied_line})[
@@ -158,21 +181,17 @@ def compute_kpis(
     top_dollars = money.groupby("rule_id")["amount"].sum().round(2).rename("amount").reset_index()
     top_dollars = top_dollars.sort_values(["amount", "rule_id"], ascending=[False, True]).head(10)
 
+    ar = gross_days.inputs
     return {
         "claims_read": n_claims,
         "lines_read": len(lines),
         "claims_with_error_findings": claims_with_error,
-        "clean_claim_rate": _rate(n_claims - claims_with_error, n_claims),
-        "claims_adjudicated": len(adjudicated_claims),
-        "claims_denied": len(denied_claims),
-        "denial_rate": _rate(len(denied_claims), len(adjudicated_claims)),
-        "paid_amount_adjudicated": round(paid_sum, 2),
-        "allowed_amount_adjudicated": round(allowed_sum, 2),
-        "net_collection_rate": _rate(paid_sum, allowed_sum),
-        "ar_billed_amount": round(ar_billed, 2),
-        "average_daily_billed": round(avg_daily, 2),
-        "gross_days_in_ar": round(ar_billed / avg_daily, 1) if avg_daily else None,
+        **{name: k.value for name, k in definitions.items()},
+        "claims_adjudicated": by_claims.inputs["claims_remitted"],
+        "claims_denied": by_claims.inputs["claims_with_a_denied_line"],
+        "ar_billed_amount": ar["gross_ar"],
         "ar_lines_without_service_date": no_date,
+        "definitions": {name: k.as_dict() for name, k in definitions.items()},
         "formulas": KPI_FORMULAS,
         "tables": {
             "ar_aging": aging,
@@ -185,9 +204,30 @@ def compute_kpis(
     }
 
 
-def remittance_kpis(adjustments: pd.DataFrame, claims: pd.DataFrame) -> dict[str, Any]:
-    """The 835 side of the denial analysis: totals and ``remit_adjustments_by_carc`` (group,
-    CARC, adjustments, claims, lines, dollars, dollars on denied claims, share of dollars)."""
+def provider_adjustment_table(plb: pd.DataFrame | None) -> pd.DataFrame:
+    """The 835s' PLB (provider-level) adjustments by reason: count, amount (positive = withheld
+    from the payment, negative = added) and the reason's meaning (X12 PLB03-1 codes)."""
+    cols = ["reason", "meaning", "adjustments", "amount"]
+    if plb is None or not len(plb):
+        return pd.DataFrame(columns=cols)
+    out = (
+        plb.groupby("reason", dropna=False)
+        .agg(adjustments=("amount", "size"), amount=("amount", "sum"))
+        .reset_index()
+    )
+    out["amount"] = out["amount"].round(2)
+    out["meaning"] = out["reason"].map(PLB_REASONS).fillna("")
+    return out[cols].sort_values(["amount", "reason"], ascending=[False, True], ignore_index=True)
+
+
+def remittance_kpis(
+    adjustments: pd.DataFrame,
+    claims: pd.DataFrame,
+    provider_adjustments: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The 835 side of the denial analysis: totals, ``table`` (remit_adjustments_by_carc: group,
+    CARC, adjustments, claims, lines, dollars, dollars on denied claims, share of dollars) and
+    ``provider_table`` (the PLB adjustments by reason)."""
     denied = adjustments["status_code"].astype("string").eq("4").fillna(False)
     a = adjustments.assign(
         denied_amount=adjustments["amount"].where(denied, 0.0),
@@ -227,4 +267,5 @@ def remittance_kpis(adjustments: pd.DataFrame, claims: pd.DataFrame) -> dict[str
             g: round(float(v), 2) for g, v in a.groupby("group")["amount"].sum().items()
         },
         "table": by.reset_index(drop=True),
+        "provider_table": provider_adjustment_table(provider_adjustments),
     }

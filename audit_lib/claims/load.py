@@ -68,6 +68,7 @@ def load_input(path: Any, config: AuditConfig, remits: Any) -> tuple[LoadedTable
         remittances, found, x12["remits"] = importer.read_835(remits)
         x12["adjustments"] = adjustments_table(remittances.lines, remittances.claims)
         x12["remit_claims"] = remittances.claims
+        x12["provider_adjustments"] = remittances.provider_adjustments
         raw, applied = importer.apply_remits(raw.astype("string"), remittances)
         x12["remits"].update(applied)
         x12["balance_findings"] = found

@@ -278,11 +278,20 @@ def run_claims_review(
         prior = compare.load_prior_findings(prior_dir)
         comparison = compare.compare(findings, prior, prior_dir)
     _note(progress, "computing KPIs")
-    kpis = compute_kpis(lines, findings, period=parse_period(config.period), as_of=config.as_of)
+    kpis = compute_kpis(
+        lines,
+        findings,
+        period=parse_period(config.period),
+        as_of=config.as_of,
+        remit_adjustments=x12.get("adjustments"),
+    )
     kpis["tables"]["modifier_25_rates"] = mod25_rates
     if "adjustments" in x12:
-        remit = remittance_kpis(x12["adjustments"], x12["remit_claims"])
+        remit = remittance_kpis(
+            x12["adjustments"], x12["remit_claims"], x12.get("provider_adjustments")
+        )
         kpis["tables"]["remit_adjustments_by_carc"] = remit.pop("table")
+        kpis["tables"]["remit_provider_adjustments"] = remit.pop("provider_table")
         kpis["remittance"] = remit
     review = ClaimsReview(
         config=config,
@@ -300,7 +309,7 @@ def run_claims_review(
     review.summary = build_summary(review)
     review.summary["not_evaluated"] = skipped
     review.summary["input_profile"] = loaded.profile
-    internal = ("balance_findings", "adjustments", "remit_claims")
+    internal = ("balance_findings", "adjustments", "remit_claims", "provider_adjustments")
     review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None
     mods = _active_modifiers(hcpcs_modifiers, *parse_period(config.period or ""))
     if mods is not None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..claims.kpis import KPI_FORMULAS
+from ..claims.standard_kpis import describe, display_value
 from ..rules import CLAIMS_RULES
 
 if TYPE_CHECKING:
@@ -31,8 +31,9 @@ def headline(review: ClaimsReview) -> str:
         f"{f['by_severity']['warning']:,} warnings on {c['rows_with_findings']:,} lines; "
         f"{c['rows_rejected']:,} lines had values that could not be parsed "
         "(listed as CLM-PARSE-01). "
-        f"Clean-claim rate {_pct(s['kpis']['clean_claim_rate'])}, "
-        f"denial rate {_pct(s['kpis']['denial_rate'])}."
+        f"Clean-claim rate (audit-findings proxy) {_pct(s['kpis']['clean_claim_rate'])}, "
+        f"denial rate {_pct(s['kpis']['denial_rate'])} of claims adjudicated "
+        f"({_pct(s['kpis']['denial_rate_dollars'])} of their charges)."
     )
 
 
@@ -94,24 +95,17 @@ def not_evaluated_table(review: ClaimsReview) -> pd.DataFrame:
 
 
 def kpi_table(review: ClaimsReview) -> pd.DataFrame:
+    """The headline KPIs: value, and the standard, formula, inputs and gaps behind it."""
     k = review.kpis
     rows = [
         ("Claims read", f"{k['claims_read']:,}", "distinct claim_id"),
         ("Lines read", f"{k['lines_read']:,}", "rows in the input"),
-        ("Clean-claim rate", _pct(k["clean_claim_rate"]), KPI_FORMULAS["clean_claim_rate"]),
-        ("Denial rate", _pct(k["denial_rate"]), KPI_FORMULAS["denial_rate"]),
-        (
-            "Net collection rate",
-            _pct(k["net_collection_rate"]),
-            KPI_FORMULAS["net_collection_rate"],
-        ),
-        (
-            "Gross days in A/R",
-            "n/a" if k["gross_days_in_ar"] is None else f"{k['gross_days_in_ar']:.1f}",
-            KPI_FORMULAS["gross_days_in_ar"],
-        ),
     ]
-    return pd.DataFrame(rows, columns=["KPI", "value", "formula"]).set_index("KPI")
+    rows += [
+        (d["label"], display_value(name, d["value"]), describe(d))
+        for name, d in k["definitions"].items()
+    ]
+    return pd.DataFrame(rows, columns=["KPI", "value", "definition"]).set_index("KPI")
 
 
 def findings_by_rule(review: ClaimsReview) -> pd.DataFrame:

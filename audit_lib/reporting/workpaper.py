@@ -17,6 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..claims.standard_kpis import describe
 from ..rules import CLAIMS_RULES
 from .tables import rules_table
 from .xlsx import save_workbook
@@ -86,16 +87,16 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         ],
     )
     k = review.kpis
-    formulas = k["formulas"]
-    _rows(ws, [["KPI", "value", "formula"]], header=True)
-    for label, value, fmt, formula in [
+    _rows(ws, [["KPI", "value", "standard, formula, inputs"]], header=True)
+    kpi_rows = [
         ("Claims read", k["claims_read"], "#,##0", "distinct claim_id"),
         ("Lines read", k["lines_read"], "#,##0", "rows in the input"),
-        ("Clean-claim rate", k["clean_claim_rate"], "0.0%", formulas["clean_claim_rate"]),
-        ("Denial rate", k["denial_rate"], "0.0%", formulas["denial_rate"]),
-        ("Net collection rate", k["net_collection_rate"], "0.0%", formulas["net_collection_rate"]),
-        ("Gross days in A/R", k["gross_days_in_ar"], "0.0", formulas["gross_days_in_ar"]),
-    ]:
+    ]
+    kpi_rows += [
+        (d["label"], d["value"], "0.0" if name.endswith("days_in_ar") else "0.0%", describe(d))
+        for name, d in k["definitions"].items()
+    ]
+    for label, value, fmt, formula in kpi_rows:
         ws.append([_cell(ws, label), _cell(ws, value, fmt=fmt), _cell(ws, formula)])
     _rows(ws, [["", "", ""]])
     by = []

@@ -71,12 +71,18 @@ def test_output_files(demo_review):
         "period_source": "parameter",
     }
     assert 0 <= summary["kpis"]["clean_claim_rate"] <= 1
-    assert set(summary["kpis"]["formulas"]) >= {
+    definitions = summary["kpis"]["definitions"]
+    assert set(definitions) >= {
         "clean_claim_rate",
         "denial_rate",
+        "denial_rate_dollars",
         "net_collection_rate",
+        "net_days_in_ar",
         "gross_days_in_ar",
     }
+    for d in definitions.values():  # every KPI names its standard, formula and inputs
+        assert d["standard"] and d["formula"] and d["inputs"]
+        assert d["value"] == summary["kpis"][next(k for k in definitions if definitions[k] is d)]
 
 
 def test_validation_results_are_redacted(demo_review):
@@ -176,7 +182,9 @@ def test_kpis_on_a_known_population(write_claims):
     assert k["claims_read"] == 3 and k["lines_read"] == 3
     assert k["clean_claim_rate"] == round(2 / 3, 6)  # the third has an NPI error
     assert k["claims_adjudicated"] == 2 and k["denial_rate"] == 0.5
-    assert k["net_collection_rate"] == round(64 / 80, 6)
+    # MGMA: payments / (adjudicated charges - contractual) = 64 / (200 - 20); the pending
+    # line is not adjudicated (tests/unit/test_standard_kpis.py)
+    assert k["net_collection_rate"] == round(64 / 180, 6)
     assert k["ar_billed_amount"] == 200.0  # denied and pending lines are not paid
     assert k["gross_days_in_ar"] == round(200 / (300 / 92), 1)
     aging = k["tables"]["ar_aging"].set_index("bucket")
