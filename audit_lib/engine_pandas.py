@@ -17,7 +17,6 @@ from .claims import logic
 
 _CUSTOM = {
     "expect_column_values_to_have_valid_npi_check_digit": logic.npi_check_digit_ok,
-    "expect_column_values_to_be_billable_icd10_cm_codes": logic.icd10cm_billable_ok,
     "expect_column_values_to_be_cpt_or_hcpcs_syntax": lambda s: (
         s.astype("string").str.fullmatch(logic.PX_SYNTAX[1:-1]).fillna(False)
     ),
@@ -39,6 +38,11 @@ def failing_mask(
         present = a.notna() & b.notna()
         bad = a < b if kwargs.get("or_equal") else a <= b
         return (present & bad).fillna(False).astype(bool)
+    if type_ == "expect_column_pair_values_to_be_billable_icd10_cm_codes_on_date":
+        a, b = frame[kwargs["column_A"]], frame[kwargs["column_B"]]
+        present = (a.notna() & b.notna()).to_numpy()
+        ok = logic.icd10cm_billable_ok(a, b).to_numpy()
+        return pd.Series(present & ~ok, index=frame.index)
     s = frame[kwargs["column"]]
     present = s.notna()
     if type_ == "expect_column_values_to_not_be_null":

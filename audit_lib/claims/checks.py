@@ -99,10 +99,11 @@ def claims_checks() -> list[Check]:
         Check(
             "dx_billable",
             "CLM-DX-02",
-            "expect_column_values_to_be_billable_icd10_cm_codes",
-            {"column": "code"},
+            "expect_column_pair_values_to_be_billable_icd10_cm_codes_on_date",
+            {"column_A": "code", "column_B": "dx_date"},
             "diagnosis_{position|int} {code|dx} is not a billable ICD-10-CM code in the "
-            "{$icd10cm_release} release (unknown, or a header that needs more characters)",
+            "{dx_release} release, in force on the date of service (unknown then, or a header "
+            "that needs more characters)",
             "diagnosis_{position|int}",
             batch="diagnoses",
         )

@@ -7,6 +7,7 @@ benchmark's plain-pandas baseline. No loops over rows, no I/O.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,18 +88,54 @@ def normalize_dx(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().str.upper().str.replace(".", "", regex=False)
 
 
-@functools.cache
-def _billable_array() -> pd.Index:
-    from .. import codesets
+def icd10cm_billable_ok(values: pd.Series, dates: pd.Series) -> pd.Series:
+    """True where the code is billable in the ICD-10-CM release in force on its date, or not
+    code-shaped (CLM-DX-01's), or dated outside every shipped release (reported once by the
+    review, not per line: :func:`icd10cm_outside_releases`)."""
+    from ..codesets import icd10cm
 
-    return pd.Index(sorted(codesets.icd10cm_billable_codes()), dtype="string")
-
-
-def icd10cm_billable_ok(values: pd.Series) -> pd.Series:
-    """True where the code is a billable ICD-10-CM code, or not code-shaped (CLM-DX-01's)."""
     codes = normalize_dx(values)
     shaped = codes.str.fullmatch(DX_SYNTAX[1:-1]).fillna(False).astype(bool)
-    return (~shaped) | codes.isin(_billable_array()).fillna(False).astype(bool)
+    index = icd10cm.release_index(dates)
+    ok = icd10cm.billable_on(codes, index)
+    return (~shaped) | pd.Series(index < 0, index=values.index) | ok
+
+
+def diagnosis_dates(lines: pd.DataFrame) -> pd.Series:
+    """The date a line's diagnoses are judged on (RULEBOOK CLM-DX-02): institutional claims
+    their discharge date, else the statement's through date, else the line's last date of
+    service; professional claims the date of service."""
+    dos = lines["service_date"]
+    if "claim_type" not in lines:
+        return dos
+    inst = lines["claim_type"].eq("institutional").fillna(False).astype(bool)
+    through = lines.get("_service_end", dos)
+    for col in ("statement_through", "discharge_date"):
+        if col in lines:
+            through = lines[col].where(lines[col].notna(), through)
+    return dos.where(~inst, through)
+
+
+def icd10cm_outside_releases(diagnoses: pd.DataFrame) -> dict[str, Any] | None:
+    """Diagnoses dated outside every shipped ICD-10-CM release, counted once for the summary
+    (``None`` when there are none)."""
+    from ..codesets import icd10cm
+
+    index = icd10cm.release_index(diagnoses["dx_date"])
+    out = (index < 0) & diagnoses["dx_date"].notna().to_numpy()
+    if not out.any():
+        return None
+    r = icd10cm.releases()
+    d = diagnoses["dx_date"][out]
+    return {
+        "diagnoses": int(out.sum()),
+        "lines": int(diagnoses["_row"][out].nunique()),
+        "earliest": d.min().date().isoformat(),
+        "latest": d.max().date().isoformat(),
+        "shipped": f"{r[0].first_day} to {r[-1].last_day}",
+        "note": "CLM-DX-02 not evaluated on these diagnoses: no shipped ICD-10-CM release "
+        "covers their date",
+    }
 
 
 def display_dx(codes: pd.Series) -> pd.Series:

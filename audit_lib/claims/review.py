@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import codesets
@@ -144,6 +145,37 @@ def _resolve_period(config: AuditConfig, loaded: LoadedTable) -> tuple[AuditConf
     return with_period(config, period, as_of), source
 
 
+def _dated_diagnoses(lines: pd.DataFrame) -> pd.DataFrame:
+    """The diagnoses batch with the date each is judged on and the ICD-10-CM release in force
+    then (CLM-DX-02)."""
+    from ..codesets import icd10cm
+
+    dx = logic.build_long(lines, DIAGNOSIS_COLUMNS, "code")
+    dates = logic.diagnosis_dates(lines)
+    dx["dx_date"] = pd.Series(dates.to_numpy(), index=lines["_row"].to_numpy()).reindex(
+        dx["_row"].to_numpy()
+    ).to_numpy()
+    ids = np.array([r.release for r in icd10cm.releases()] + ["(none shipped)"], dtype=object)
+    dx["dx_release"] = pd.Series(ids[icd10cm.release_index(dx["dx_date"])], dtype="string")
+    return dx
+
+
+def _icd10cm_used(diagnoses: pd.DataFrame) -> dict[str, Any]:
+    """The ICD-10-CM releases the diagnoses were judged against (with their sources and how
+    many diagnoses each judged) and, once, those dated outside every shipped release."""
+    from ..codesets import icd10cm
+
+    used = diagnoses["dx_release"].value_counts()
+    return {
+        "releases_used": [
+            {**vars(r), "diagnoses_judged": int(used[r.release])}
+            for r in icd10cm.releases()
+            if r.release in used.index
+        ],
+        "outside_releases": logic.icd10cm_outside_releases(diagnoses),
+    }
+
+
 def prepare_batches(
     loaded: LoadedTable, config: AuditConfig, code_dates: tuple | None = None
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any], dict[str, str]]:
@@ -152,7 +184,7 @@ def prepare_batches(
     lines = logic.build_claim_lines(loaded.frame, config)
     batches = {
         "claim_lines": lines[[c for c in dict.fromkeys(_GX_LINE_COLUMNS) if c in lines]],
-        "diagnoses": logic.build_long(lines, DIAGNOSIS_COLUMNS, "code"),
+        "diagnoses": _dated_diagnoses(lines),
         "modifiers": logic.build_long(lines, MODIFIER_COLUMNS, "modifier"),
     }
     start, end = parse_period(config.period or "")
@@ -174,7 +206,6 @@ def prepare_batches(
         "as_of": config.as_of.isoformat() if config.as_of else "",
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
-        "icd10cm_release": codesets.icd10cm_release(),
         "amount_tolerance": f"${config.amount_tolerance:.2f}",
     }
     return lines, batches, params, display_params
@@ -311,6 +342,7 @@ def run_claims_review(
     review.summary["input_profile"] = loaded.profile
     internal = ("balance_findings", "adjustments", "remit_claims", "provider_adjustments")
     review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None
+    review.summary["codesets"]["icd10cm"].update(_icd10cm_used(batches["diagnoses"]))
     mods = _active_modifiers(hcpcs_modifiers, *parse_period(config.period or ""))
     if mods is not None:
         review.summary["codesets"]["hcpcs_modifiers"] = {

@@ -9,7 +9,6 @@ import csv
 import functools
 import importlib.metadata
 import importlib.resources
-import re
 from collections.abc import Iterable
 
 __all__ = [
@@ -47,30 +46,24 @@ def valid_modifiers(
     return level2 | _read_codes("cpt_modifier_numbers.csv") | {m.strip().upper() for m in extra}
 
 
-@functools.cache
-def _icd10cm():
-    import warnings
+def icd10cm_billable_codes(release: str | None = None) -> frozenset[str]:
+    """Billable ICD-10-CM codes, without the dot, of one shipped release (default: the latest).
+    Judging a claim uses the release in force on its date of service: :mod:`.icd10cm`."""
+    from . import icd10cm
 
-    with warnings.catch_warnings():  # the package uses a deprecated importlib.resources call
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import simple_icd_10_cm as cm  # loads its data on import: keep it lazy
-    return cm
+    return icd10cm.billable_codes(release)
 
 
-@functools.cache
-def icd10cm_billable_codes() -> frozenset[str]:
-    """Billable (leaf) ICD-10-CM codes, without the dot, from ``simple-icd-10-cm``."""
-    cm = _icd10cm()
-    return frozenset(c for c in cm.get_all_codes(with_dots=False) if cm.is_leaf(c))
-
-
-@functools.cache
 def icd10cm_release() -> str:
-    """The ICD-10-CM release the package ships, read from its data file name."""
-    data = importlib.resources.files(_icd10cm()).joinpath("data")
-    names = sorted(p.name for p in data.iterdir() if p.name.startswith("code-list-"))
-    m = re.match(r"code-list-(\w+)-(\d{4})\.txt", names[-1]) if names else None
-    return f"{m.group(1)} {m.group(2)}" if m else "unknown"
+    """The span of shipped ICD-10-CM releases, e.g. ``FY2019 to FY2026 (2018-10-01 to
+    2026-09-30), by date of service``."""
+    from . import icd10cm
+
+    r = icd10cm.releases()
+    return (
+        f"{r[0].release} to {r[-1].release} ({r[0].first_day} to {r[-1].last_day}), "
+        "by date of service"
+    )
 
 
 def _mce_versions() -> dict[str, str]:
@@ -84,8 +77,8 @@ def versions() -> dict[str, dict[str, str]]:
     return {
         "icd10cm": {
             "release": icd10cm_release(),
-            "package": f"simple-icd-10-cm {importlib.metadata.version('simple-icd-10-cm')}",
-            "source": "CMS/CDC ICD-10-CM code list and tabular (shipped in the package)",
+            "source": "audit_lib/codesets/data/icd10cm_releases.csv and icd10cm_history.csv.gz "
+            "(CMS/CDC code files; each release's source in the releases file)",
         },
         "hcpcs_modifiers": {
             "release": "CMS HCPCS Level II, about CY2022 (375 modifiers) + CPT modifier numbers",

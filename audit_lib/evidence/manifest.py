@@ -50,7 +50,6 @@ PACKAGES = (
     "ipykernel",
     "openpyxl",
     "matplotlib",
-    "simple-icd-10-cm",
     "click",
 )
 
@@ -135,7 +134,7 @@ def _codeset_files() -> dict[str, str]:
     return {
         p.name: sha256_bytes(p.read_bytes())
         for p in sorted(data.iterdir(), key=lambda p: p.name)
-        if p.name.endswith(".csv") and "_demo" not in p.name  # demo edit tables: by config
+        if p.name.endswith((".csv", ".csv.gz")) and "_demo" not in p.name  # demo edits: by config
     }
 
 

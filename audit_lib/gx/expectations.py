@@ -10,10 +10,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.expectation import (
+    ColumnMapExpectation,
+    ColumnPairMapExpectation,
+)
 from great_expectations.expectations.metrics import (
     ColumnMapMetricProvider,
     column_condition_partial,
+)
+from great_expectations.expectations.metrics.map_metric_provider import (
+    ColumnPairMapMetricProvider,
+    column_pair_condition_partial,
 )
 
 from ..claims import logic
@@ -36,20 +43,34 @@ class ExpectColumnValuesToHaveValidNpiCheckDigit(ColumnMapExpectation):
     library_metadata: ClassVar[dict] = {"tags": ["healthcare", "npi"], "contributors": []}
 
 
-class ColumnValuesIcd10CmBillable(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.audit_icd10cm_billable"
+class ColumnPairValuesIcd10CmBillableOnDate(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.audit_icd10cm_billable_on_date"
+    condition_domain_keys = (
+        "batch_id",
+        "table",
+        "column_A",
+        "column_B",
+        "row_condition",
+        "condition_parser",
+        "ignore_row_if",
+    )
+    condition_value_keys = ()
 
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column, **kwargs):
-        return logic.icd10cm_billable_ok(column)
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A, column_B, **kwargs):
+        return logic.icd10cm_billable_ok(column_A, column_B)
 
 
-class ExpectColumnValuesToBeBillableIcd10CmCodes(ColumnMapExpectation):
-    """Billable (leaf) ICD-10-CM codes of the shipped release; dots are ignored. Values that are
-    not ICD-10-CM-shaped pass here: syntax is a separate expectation."""
+class ExpectColumnPairValuesToBeBillableIcd10CmCodesOnDate(ColumnPairMapExpectation):
+    """column_A: ICD-10-CM codes (dots ignored); column_B: the date each is judged on. A code
+    passes when it is billable (a leaf) in the release in force on that date. Values that are
+    not ICD-10-CM-shaped pass here (syntax is a separate expectation), and so do dates outside
+    every shipped release (the review reports those once)."""
 
-    map_metric = "column_values.audit_icd10cm_billable"
-    success_keys = ("mostly",)
+    ignore_row_if: str = "either_value_is_missing"
+    map_metric = "column_pair_values.audit_icd10cm_billable_on_date"
+    success_keys = ("column_A", "column_B", "ignore_row_if", "mostly")
+    args_keys = ("column_A", "column_B")
     library_metadata: ClassVar[dict] = {"tags": ["healthcare", "icd-10-cm"], "contributors": []}
 
 

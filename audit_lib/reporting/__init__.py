@@ -2,6 +2,7 @@
 findings, and nothing they show holds a raw protected value."""
 
 from .tables import (
+    codeset_table,
     comparison_counts,
     comparison_list,
     control_totals_table,
@@ -18,6 +19,7 @@ from .tables import (
 )
 
 __all__ = [
+    "codeset_table",
     "comparison_counts",
     "comparison_list",
     "control_totals_table",

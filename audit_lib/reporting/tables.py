@@ -108,6 +108,29 @@ def kpi_table(review: ClaimsReview) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["KPI", "value", "definition"]).set_index("KPI")
 
 
+def codeset_table(review: ClaimsReview) -> pd.DataFrame:
+    """The code sets the review used: release and source, each ICD-10-CM release that judged
+    a diagnosis, and the diagnoses no shipped release covers (once)."""
+    rows = []
+    for name, v in review.summary["codesets"].items():
+        rows.append((name, v["release"], v.get("package", v.get("source", ""))))
+        for r in v.get("releases_used") or []:
+            rows.append(
+                (f"{name} {r['release']}",
+                 f"{r['first_day']} to {r['last_day']}: {r['diagnoses_judged']:,} diagnoses",
+                 r["source"])
+            )  # fmt: skip
+        out = v.get("outside_releases")
+        if out:
+            rows.append(
+                (f"{name}: not judged",
+                 f"{out['diagnoses']:,} diagnoses on {out['lines']:,} lines dated "
+                 f"{out['earliest']} to {out['latest']}",
+                 f"{out['note']} (shipped: {out['shipped']})")
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=["code set", "release", "source"])
+
+
 def findings_by_rule(review: ClaimsReview) -> pd.DataFrame:
     by = review.summary["findings"]["by_rule"]
     rows = [

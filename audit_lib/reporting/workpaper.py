@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from ..claims.standard_kpis import describe
 from ..rules import CLAIMS_RULES
-from .tables import rules_table
+from .tables import codeset_table, rules_table
 from .xlsx import save_workbook
 
 if TYPE_CHECKING:
@@ -104,9 +104,7 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         stake = f" (amount at stake ${v['amount']:,.2f})" if CLAIMS_RULES[rule_id].amount else ""
         by.append([rule_id, v["count"], v["title"] + stake])
     _rows(ws, [["Rule", "findings", "title"], *by, ["", "", ""]], header=True)
-    cs = [
-        [k, v["release"], v.get("package", v.get("source", ""))] for k, v in s["codesets"].items()
-    ]
+    cs = codeset_table(review).values.tolist()
     _rows(ws, [["Code set", "release", "source"], *cs], header=True)
 
     ws = wb.create_sheet("Findings")

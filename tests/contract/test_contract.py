@@ -37,7 +37,7 @@ def test_import_does_not_load_great_expectations():
     code = (
         "import audit_lib, sys; "
         "assert 'great_expectations' not in sys.modules; "
-        "assert 'simple_icd_10_cm' not in sys.modules; "
+        "assert 'audit_lib.codesets.icd10cm' not in sys.modules; "
         "assert 'papermill' not in sys.modules; "
         "assert 'duckdb' not in sys.modules; "
         "assert 'fhir' not in sys.modules"
@@ -130,6 +130,6 @@ def test_custom_expectations_are_in_the_suite():
     types = {e["type"] for e in __import__("json").loads(claims_suite.suite_json())["expectations"]}
     assert {
         "expect_column_values_to_have_valid_npi_check_digit",
-        "expect_column_values_to_be_billable_icd10_cm_codes",
+        "expect_column_pair_values_to_be_billable_icd10_cm_codes_on_date",
         "expect_column_values_to_be_cpt_or_hcpcs_syntax",
     } <= types

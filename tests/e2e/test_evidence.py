@@ -93,10 +93,12 @@ def test_manifest_records_everything(demo_run):
     assert m["parameters"]["config"]["period"] == "2026Q3"
     assert m["tool"]["version"] and m["tool"]["git_commit"]
     assert m["environment"]["packages"]["great-expectations"]
-    assert m["codesets"]["icd10cm"]["release"] == "April 2026"
+    assert m["codesets"]["icd10cm"]["release"].startswith("FY2019 to FY2026")
     assert set(m["codesets"]["files_sha256"]) == {
         "cpt_modifier_numbers.csv",
         "hcpcs_modifiers.csv",
+        "icd10cm_history.csv.gz",
+        "icd10cm_releases.csv",
         "place_of_service.csv",
     }
     assert m["started_at"] <= m["finished_at"] and m["user"]

@@ -62,7 +62,10 @@ def test_output_files(demo_review):
     assert len(findings) == len(demo_review.findings)
     assert set(findings["severity"]) <= {"error", "warning", "info"}
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["codesets"]["icd10cm"]["release"] == "April 2026"
+    icd = summary["codesets"]["icd10cm"]
+    assert icd["release"].startswith("FY2019 to FY2026")
+    # 2026Q3 is FY2026; a few planted lines dated before the period are judged by FY2025
+    assert [r["release"] for r in icd["releases_used"]] == ["FY2025", "FY2026"]
     assert summary["period"] == {
         "period": "2026Q3",
         "start": "2026-07-01",
