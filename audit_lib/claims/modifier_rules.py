@@ -24,17 +24,30 @@ ANATOMIC = (
 )
 REPEAT_OK = ("76", "77", "91", "59", *X_MODS, *ANATOMIC)
 EM_HCPCS = ("G0402", "G0438", "G0439")
+# General ophthalmological services, which NCCI treats as E/M for modifier 25 (NCCI Policy
+# Manual for Medicare Services, ch. XI: a significant, separately identifiable E&M service,
+# including 92002-92014, on the day of a minor procedure is reported with modifier 25).
+EYE_EXAMS = ("92002", "92004", "92012", "92014")
+# Hospital outpatient visits (OPPS): G0463 clinic visit, G0380-G0384 type B ED visits (type A
+# ED visits 99281-99285 are in the CPT E/M range). I/OCE edit 21: a visit on the day of an S/T
+# procedure takes modifier 25 (RULEBOOK CLM-UB-11, 1.12.9).
+OPPS_VISITS = ("G0463", "G0380", "G0381", "G0382", "G0383", "G0384")
 
 
 def _has(mods: pd.DataFrame, codes) -> pd.Series:
     return mods.isin(list(codes)).any(axis=1)
 
 
-def is_em(codes: pd.Series) -> pd.Series:
-    """E/M: CPT 99202-99499, plus the E/M HCPCS G0402, G0438, G0439."""
+def is_em(codes: pd.Series, institutional: pd.Series | None = None) -> pd.Series:
+    """E/M (visit) codes for modifier 25: the CPT E/M section 99202-99499, the E/M HCPCS
+    G0402, G0438, G0439 and the eye examinations 92002-92014; on institutional claims also
+    the OPPS visits G0463 and G0380-G0384."""
     c = codes.astype("string")
     num = pd.to_numeric(c.where(c.str.fullmatch(r"\d{5}", na=False)), errors="coerce")
-    return (num.between(99202, 99499) | c.isin(EM_HCPCS)).fillna(False).astype(bool)
+    em = num.between(99202, 99499) | c.isin(EM_HCPCS + EYE_EXAMS)
+    if institutional is not None:
+        em |= c.isin(OPPS_VISITS) & institutional
+    return em.fillna(False).astype(bool)
 
 
 def _finding(lines, mask, rule, severity, field, detail, trigger=None) -> pd.DataFrame:
@@ -84,7 +97,10 @@ def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
     f = lines
     mods = f.reindex(columns=list(MODIFIER_COLUMNS)).astype("string").fillna("")
     code = f["procedure_code"].astype("string").fillna("")
-    em = is_em(code)
+    institutional = (
+        f.get("claim_type", pd.Series("", index=f.index)).eq("institutional").fillna(False)
+    ).astype(bool)
+    em = is_em(code, institutional)
     provider = f["rendering_npi"].astype("string").fillna(f["billing_npi"].astype("string"))
     day = pd.to_datetime(f["service_date"]).dt.strftime("%Y-%m-%d").fillna("")
     patient = f["patient_id"].astype("string").fillna("")
@@ -100,9 +116,12 @@ def modifier_findings(lines: pd.DataFrame) -> pd.DataFrame:
     # another service: on the same claim, or for the same patient, provider and date (a date
     # or NPI mistyped on one line is reported by its own rule, not again here)
     service = ~em & code.ne("")
+    claim = f["claim_id"].astype("string").fillna("")
     other = service.groupby([patient, provider.fillna(""), day]).transform("any") | service.groupby(
-        f["claim_id"].astype("string")
+        claim
     ).transform("any")
+    # an outpatient hospital visit goes with a procedure on the same claim and date (I/OCE)
+    other = other.where(~institutional, service.groupby([claim, day]).transform("any"))
     parts.append(
         _finding(f, m25 & em & ~other, "CLM-MOD-25", "warning", "modifier_1",
                  lambda m: "modifier 25 on E/M " + code[m] + " with no other procedure or "

@@ -198,6 +198,7 @@ def prepare_batches(
                 hcpcs_modifiers=_active_modifiers(
                     (code_dates or _code_dates(config))[2], start, end
                 ),
+                period=(start, end),
             )
         ),
         "place_of_service_codes": sorted(codesets.place_of_service_codes()),

@@ -33,17 +33,36 @@ def place_of_service_codes() -> frozenset[str]:
 
 
 def valid_modifiers(
-    extra: Iterable[str] = (), *, hcpcs_modifiers: Iterable[str] | None = None
+    extra: Iterable[str] = (),
+    *,
+    hcpcs_modifiers: Iterable[str] | None = None,
+    period: tuple | None = None,
 ) -> frozenset[str]:
     """HCPCS Level II modifiers plus CPT modifier numbers, plus any configured extras. With
     ``hcpcs_modifiers`` (those of the CMS HCPCS file the user configured, active in the
-    period) the Level II list is theirs instead of the shipped CY2022 one."""
+    period) the Level II list is theirs; otherwise the shipped list, each modifier counted when
+    it is in effect at some time in ``period`` (start, end) by its add and termination dates
+    (HCPCS changes take effect at quarter starts, so a quarter's modifiers are one list)."""
     level2 = (
-        _read_codes("hcpcs_modifiers.csv")
+        _shipped_modifiers(period)
         if hcpcs_modifiers is None
         else frozenset(m.strip().upper() for m in hcpcs_modifiers)
     )
     return level2 | _read_codes("cpt_modifier_numbers.csv") | {m.strip().upper() for m in extra}
+
+
+def _shipped_modifiers(period: tuple | None) -> frozenset[str]:
+    text = importlib.resources.files(__package__).joinpath("data", "hcpcs_modifiers.csv")
+    rows = list(csv.DictReader(text.read_text("utf-8").splitlines()))
+    if period is None:
+        return frozenset(r["code"] for r in rows)
+    start, end = (d.isoformat() if hasattr(d, "isoformat") else str(d) for d in period)
+    return frozenset(
+        r["code"]
+        for r in rows
+        if (not r["add_date"] or r["add_date"] <= end)
+        and (not r["term_date"] or r["term_date"] >= start)
+    )
 
 
 def icd10cm_billable_codes(release: str | None = None) -> frozenset[str]:
@@ -81,7 +100,8 @@ def versions() -> dict[str, dict[str, str]]:
             "(CMS/CDC code files; each release's source in the releases file)",
         },
         "hcpcs_modifiers": {
-            "release": "CMS HCPCS Level II, about CY2022 (375 modifiers) + CPT modifier numbers",
+            "release": "CMS HCPCS Level II, about CY2022 (375 modifiers), plus JZ (added "
+            "2023-01-01), by add date; + CPT modifier numbers",
             "source": "audit_lib/codesets/data/hcpcs_modifiers.csv (Tuva Project copy of CMS file)",
         },
         "mce_age_lists": _mce_versions(),

@@ -212,9 +212,23 @@ def test_medicare_feb_29_files_by_feb_28(tmp_path):
 
 
 def test_extra_modifiers_from_config(tmp_path):
-    frame = make_claims({"procedure_code": "J3301", "modifier_1": "JZ"})
+    frame = make_claims({"procedure_code": "J3301", "modifier_1": "ZZ"})  # a payer's own
     assert _findings(tmp_path, frame)["rule_id"].tolist() == ["CLM-MOD-01"]
-    assert _findings(tmp_path, frame, extra_modifiers=["JZ"]).empty
+    assert _findings(tmp_path, frame, extra_modifiers=["ZZ"]).empty
+
+
+def test_jz_is_a_valid_modifier_from_its_cms_add_date(tmp_path):
+    """JZ (zero drug amount discarded) took effect 2023-01-01 (CMS JW/JZ modifier policy
+    FAQs; required on Part B single-dose drugs from 2023-07-01): valid in 2026Q3, not in
+    2022Q4."""
+    frame = make_claims({"procedure_code": "J3301", "modifier_1": "JZ"})
+    assert _findings(tmp_path, frame).empty
+    old = {"service_date": "2022-11-10", "submission_date": "2022-11-15", "paid_date": "2022-12-01"}
+    frame = make_claims({"procedure_code": "J3301", "modifier_1": "JZ", **old})
+    path = tmp_path / "claims.csv"
+    frame.to_csv(path, index=False, lineterminator="\n")
+    review = run_claims_review(path, config=load_config(period="2022Q4"))
+    assert review.findings["rule_id"].tolist() == ["CLM-MOD-01"]
 
 
 SAME = {"patient_id": "M7000099", "submission_date": "2026-07-15"}
@@ -305,6 +319,7 @@ def test_clean_lines_have_no_findings(tmp_path):
 
 
 P = {"patient_id": "M7000099"}  # one patient for lines that must be grouped
+I = {"claim_type": "institutional", "place_of_service": ""}  # noqa: E741 (an outpatient bill)
 
 
 @pytest.mark.parametrize(
@@ -315,6 +330,16 @@ P = {"patient_id": "M7000099"}  # one patient for lines that must be grouped
         ([{**P, "modifier_1": "25"}], [("CLM-MOD-25", "warning")]),  # E/M alone that day
         ([{**P, "modifier_1": "25"},
           {**P, "procedure_code": "93000", "claim_id": "C1000", "line_number": "2"}], []),
+        # G0463 + 25 is the OPPS coding of a visit with a same-day procedure (I/OCE edit 21,
+        # RULEBOOK CLM-UB-11): an E/M on an institutional claim, not on a professional one
+        ([{**P, **I, "procedure_code": "G0463", "modifier_1": "25"},
+          {**P, **I, "procedure_code": "20610", "claim_id": "C1000", "line_number": "2"}], []),
+        ([{**P, **I, "procedure_code": "G0463", "modifier_1": "25"}],
+         [("CLM-MOD-25", "warning")]),
+        ([{"procedure_code": "G0463", "modifier_1": "25"}], [("CLM-MOD-25", "error")]),
+        # eye examinations 92002-92014 are E/M for modifier 25 (NCCI Policy Manual ch. XI)
+        ([{**P, "procedure_code": "92012", "modifier_1": "25"},
+          {**P, "procedure_code": "20610", "claim_id": "C1000", "line_number": "2"}], []),
         # CLM-MOD-59X
         ([{"procedure_code": "93000", "modifier_1": "59", "modifier_2": "XS"}],
          [("CLM-MOD-59X", "error")]),
@@ -373,8 +398,7 @@ def test_the_configured_hcpcs_file_replaces_the_shipped_modifier_list(tmp_path):
         encoding="utf-8",
     )
     lines = make_claims({"modifier_1": "JZ"}, {"modifier_1": "GA"})
-    shipped = _findings(tmp_path, lines)
-    assert shipped["rule_id"].tolist() == ["CLM-MOD-01"] and shipped["row"].tolist() == [2]
+    assert _findings(tmp_path, lines).empty  # the shipped list: JZ since 2023, GA (CY2022)
     config = tmp_path / "audit.toml"
     config.write_text(f'[codesets]\nhcpcs = "{hcpcs.name}"\n', encoding="utf-8")
     from audit_lib import load_config, run_claims_review

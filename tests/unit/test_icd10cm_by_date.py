@@ -6,6 +6,8 @@ added April 1, 2020; the January 1, 2021 update split M35.8 into M35.81 and M35.
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -51,7 +53,7 @@ def test_shipped_releases_have_cms_published_totals():
     assert {k: len(icd10cm.billable_codes(k)) for k in totals} == totals
     rel = icd10cm.releases()
     assert rel[0].first_day == "2018-10-01" and rel[-1].last_day == "2026-09-30"
-    for a, b in zip(rel, rel[1:], strict=False):
+    for a, b in itertools.pairwise(rel):
         assert pd.Timestamp(a.last_day) + pd.Timedelta(days=1) == pd.Timestamp(b.first_day)
     assert all(x.source for x in rel)
 
