@@ -1063,8 +1063,9 @@ def appraise(
     writes appraisal.json and the sampling workpaper with its Appraisal sheet."""
     import pandas as pd
 
+    from .appraisal import appraise as appraise_sample
     from .reporting.sampling_workpaper import write_sampling_workpaper
-    from .sampling import appraise_stratified, appraise_unrestricted, read_results
+    from .sampling import read_results
 
     _check_input(results)
     r = read_results(results)
@@ -1075,26 +1076,7 @@ def appraise(
     if strata_file is not None:
         u = pd.read_csv(strata_file, dtype={"stratum": str})
         universe = dict(zip(u["stratum"], u["universe_size"], strict=True))
-    elif (
-        universe_size is None
-        and plan is not None
-        and plan.get("design") == "stratified"
-        and "stratum" in r
-    ):
-        universe = plan["universe_by_stratum"]
-    if plan is not None and plan.get("design") == "mus" and universe_size is None:
-        from .sampling import appraise_mus
-
-        doc = appraise_mus(r, interval=plan["sizes_by_stratum"]["interval"])
-    elif universe is not None:
-        doc = appraise_stratified(r.astype({"stratum": str}), universe, sided=sided)
-    else:
-        n_universe = universe_size or (plan or {}).get("frame", {}).get("rows")
-        if n_universe is None:
-            raise ConfigError("give --universe-size (unrestricted) or --strata FILE (stratified).")
-        doc = appraise_unrestricted(
-            r["examined_amount"], r["audited_amount"], universe_size=n_universe, sided=sided
-        )
+    doc = appraise_sample(r, plan, universe_size=universe_size, universe=universe, sided=sided)
     out.mkdir(parents=True, exist_ok=True)
     (out / "appraisal.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
     write_sampling_workpaper(
@@ -1103,14 +1085,16 @@ def appraise(
     if doc["design"] == "mus":
         e = doc["evaluations"]["95"]
         _say(
-            f"projected misstatement {e['projected_misstatement']:,.2f}; 95% upper "
-            f"misstatement limit {e['upper_misstatement_limit']:,.2f} (Stringer) -> {out}"
+            f"projected overstatement {e['projected_misstatement']:,.2f}; 95% upper "
+            f"misstatement limit {e['upper_misstatement_limit']:,.2f} (Stringer), net of "
+            f"understatements {e['net_overstatement_limit']:,.2f} -> {out}"
         )
         return
-    _say(
-        f"point estimate {doc['point_estimate']:,.2f}; 90% lower limit "
-        f"{doc['limits']['90']['lower']:,.2f} ({sided}-sided) -> {out}"
+    figures = "; ".join(
+        f"{purpose.replace('_', ' ')} {v['amount']:,.2f} ({v['basis']})"
+        for purpose, v in doc["repayment"].items()
     )
+    _say(f"point estimate {doc['point_estimate']:,.2f}; to repay, by purpose: {figures} -> {out}")
 
 
 @main.group()

@@ -10,8 +10,8 @@ the frame (rows, dollars, SHA-256 of the ordered keys), design, sizes, seed and 
 
 Designs: simple random (``srs``), stratified by dollar boundaries with an optional certainty
 stratum (``stratified``), and monetary-unit / probability-proportional-to-size with a fixed
-interval and random start (``mus``). Appraisal: the unrestricted and stratified difference
-estimators with Student-t limits at 80/90/95% (RAT-STATS style).
+interval and random start (``mus``). Appraisal (variable estimators, MUS evaluation and the
+figure to repay by purpose) is :mod:`audit_lib.appraisal`, re-exported here.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .appraisal import appraise, appraise_mus, appraise_stratified, appraise_unrestricted
 from .errors import ConfigError
 
 __all__ = [
+    "appraise",
     "appraise_attribute",
     "appraise_mus",
     "appraise_stratified",
@@ -124,6 +126,12 @@ def select_sample(
         }
         if design != "mus"
         else {"all": n_frame},
+        "universe_dollars_by_stratum": {
+            str(k): round(float(v), 2)
+            for k, v in frame.groupby("stratum")["amount"].sum().sort_index().items()
+        }
+        if design != "mus"
+        else {"all": round(float(frame["amount"].sum()), 2)},
         "strata_boundaries": strata or [],
         "certainty_threshold": certainty_threshold,
         "sample_sha256": hashlib.sha256("\n".join(sample["record_key"]).encode()).hexdigest(),
@@ -191,98 +199,6 @@ def _mus(frame, size, seed):
         "interval": round(interval, 2),
         "random_start": round(start, 2),
         "selected": len(picked),
-    }
-
-
-def _limits(point: float, se: float, df: float, sided: str) -> dict[str, dict[str, float]]:
-    from scipy import stats
-
-    out = {}
-    for level in CONFIDENCE_LEVELS:
-        alpha = 1 - level / 100
-        q = 1 - alpha / 2 if sided == "two" else 1 - alpha
-        t = float(stats.t.ppf(q, df)) if df > 0 else float("nan")
-        half = t * se
-        out[str(level)] = {
-            "lower": round(point - half, 2),
-            "upper": round(point + half, 2),
-            "precision_amount": round(half, 2),
-            "precision_percent": round(half / point * 100, 4) if point else None,
-        }
-    return out
-
-
-def appraise_unrestricted(examined, audited, *, universe_size: int, sided: str = "two") -> dict:
-    """Unrestricted (simple random) difference estimator, RAT-STATS style.
-
-    ``d = examined - audited`` per sampled item (zeros included); point = N * mean(d);
-    SE = N * s / sqrt(n) * sqrt(1 - n/N); limits with Student t, n - 1 degrees of freedom.
-    """
-    d = np.asarray(examined, dtype="float64") - np.asarray(audited, dtype="float64")
-    n, big_n = len(d), int(universe_size)
-    if n < 2 or big_n < n:
-        raise ConfigError(f"need at least 2 sampled items and a universe of at least n ({n}).")
-    if sided not in ("one", "two"):
-        raise ConfigError("sidedness must be 'one' or 'two'.")
-    mean = float(d.mean())
-    sd = float(d.std(ddof=1))
-    point = big_n * mean
-    se = big_n * sd / math.sqrt(n) * math.sqrt(1 - n / big_n)
-    limits = _limits(point, se, n - 1, sided)
-    return {
-        "design": "unrestricted",
-        "n": n,
-        "N": big_n,
-        "point_estimate": round(point, 2),
-        "standard_error": round(se, 2),
-        "sidedness": sided,
-        "degrees_of_freedom": n - 1,
-        "mean_difference": round(mean, 4),
-        "sd_difference": round(sd, 4),
-        "limits": limits,
-        "convention": f"{sided}-sided Student t limits, n - 1 degrees of freedom, finite "
-        "population correction; OIG demands the lower limit of the two-sided 90% interval, "
-        "CMS (PIM 8.4.5.1) the lower limit of the one-sided 90% interval",
-        "repay_oig": limits["90"]["lower"] if sided == "two" else None,
-    }
-
-
-def appraise_stratified(
-    results: pd.DataFrame, universe: dict[str, int], *, sided: str = "two"
-) -> dict:
-    """Stratified difference estimator: point = sum N_h mean_h; SE = sqrt(sum N_h^2 s_h^2 / n_h
-    (1 - n_h/N_h)); Student t with Satterthwaite degrees of freedom."""
-    d = results.assign(d=results["examined_amount"] - results["audited_amount"])
-    point = 0.0
-    var = 0.0
-    df_num, df_den = 0.0, 0.0
-    per = {}
-    for stratum, g in d.groupby("stratum"):
-        n_h, big_n = len(g), int(universe[str(stratum)])
-        mean_h = float(g["d"].mean())
-        s2 = float(g["d"].var(ddof=1)) if n_h > 1 else 0.0
-        v = big_n**2 * s2 / n_h * (1 - n_h / big_n)
-        point += big_n * mean_h
-        var += v
-        if n_h > 1:
-            df_num += v
-            df_den += v**2 / (n_h - 1)
-        per[str(stratum)] = {"n": n_h, "N": big_n, "point_estimate": round(big_n * mean_h, 2)}
-    se = math.sqrt(var)
-    df = df_num**2 / df_den if df_den else float(len(d) - len(per))
-    limits = _limits(point, se, df, sided)
-    return {
-        "design": "stratified",
-        "n": len(d),
-        "N": int(sum(universe[str(s)] for s in per)),
-        "point_estimate": round(point, 2),
-        "standard_error": round(se, 2),
-        "sidedness": sided,
-        "degrees_of_freedom": round(df, 3),
-        "strata": per,
-        "limits": limits,
-        "convention": f"{sided}-sided Student t limits, Satterthwaite degrees of freedom",
-        "repay_oig": limits["90"]["lower"] if sided == "two" else None,
     }
 
 
@@ -376,29 +292,6 @@ def illustrative_results(sample: pd.DataFrame, defect_keys: set[str]) -> pd.Data
             "audited_amount": audited,
         }
     ).reset_index(drop=True)
-
-
-def appraise_mus(results: pd.DataFrame, *, interval: float) -> dict:
-    """A monetary-unit sample's evaluation at 80/90/95%: projected misstatement, basic
-    precision and the Stringer upper misstatement limit (:func:`analytics.mus_evaluation`)."""
-    from .analytics import POISSON_FACTORS, mus_evaluation
-
-    sample = pd.DataFrame(
-        {"book": results["examined_amount"], "audited": results["audited_amount"]}
-    )
-    evaluations = {
-        str(c): mus_evaluation(sample, interval=interval, confidence=c)
-        for c in sorted(POISSON_FACTORS)
-    }
-    return {
-        "design": "mus",
-        "n": len(results),
-        "interval": interval,
-        "evaluations": evaluations,
-        "convention": "Stringer (Poisson) bound: projected misstatement + basic precision + "
-        "incremental allowance; items at or above the interval count at their actual "
-        "misstatement",
-    }
 
 
 def write_findings_sample(run_dir, sample: pd.DataFrame, plan: dict[str, Any]) -> None:

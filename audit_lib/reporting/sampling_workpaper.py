@@ -66,14 +66,23 @@ def _appraisal_rows(doc: dict[str, Any]) -> list[list[Any]]:
             ["Sample size / interval", f"{doc['n']} / {doc['interval']:,.2f}", ""],
         ]
         for lvl, e in doc["evaluations"].items():
+            for way in ("overstatement", "understatement"):
+                d = e[way]
+                rows.append(
+                    [
+                        f"{lvl}% upper {way} limit",
+                        d["upper_misstatement_limit"],
+                        f"{d['misstatements']} misstatements: projected "
+                        f"{d['projected_misstatement']:,.2f} + basic precision "
+                        f"{d['basic_precision']:,.2f} + incremental "
+                        f"{d['incremental_allowance']:,.2f}",
+                    ]
+                )
             rows.append(
-                [
-                    f"{lvl}% upper misstatement limit",
-                    e["upper_misstatement_limit"],
-                    f"projected {e['projected_misstatement']:,.2f} + basic precision "
-                    f"{e['basic_precision']:,.2f} + incremental {e['incremental_allowance']:,.2f}",
-                ]
-            )
+                [f"{lvl}% net limits", f"{e['net_overstatement_limit']:,.2f} over / "
+                 f"{e['net_understatement_limit']:,.2f} under",
+                 "each bound less the other direction's projected misstatement"]
+            )  # fmt: skip
         return rows
     if doc.get("design") == "attribute":
         rows = [
@@ -105,9 +114,17 @@ def _appraisal_rows(doc: dict[str, Any]) -> list[list[Any]]:
                 ),
             ]
         )
-    if doc.get("repay_oig") is not None:
+    for name, est in (doc.get("estimators") or {}).items():
+        two = est["limits_two_sided"]["90"]
         rows.append(
-            ["Amount to repay (OIG)", doc["repay_oig"], "lower limit of the two-sided 90% interval"]
+            [f"{name} ({est['estimator']})", est["point_estimate"],
+             f"SE {est['standard_error']:,.2f}; two-sided 90% {two['lower']:,.2f} to "
+             f"{two['upper']:,.2f}; one-sided 90% lower "
+             f"{est['limits_one_sided']['90']['lower']:,.2f}"]
+        )  # fmt: skip
+    for purpose, v in (doc.get("repayment") or {}).items():
+        rows.append(
+            [f"To repay: {purpose.replace('_', ' ')}", v["amount"], f"{v['basis']}. {v['source']}"]
         )
     return rows
 

@@ -273,7 +273,9 @@ def test_sampling_workpaper_round_trip(tmp_path):
     wb = load_workbook(tmp_path / "app" / "sampling_workpaper.xlsx")
     assert wb.sheetnames == ["Plan", "Selections", "Appraisal"]
     measures = [row[0].value for row in wb["Appraisal"].iter_rows(min_row=2)]
-    assert "Point estimate (overpayment)" in measures and "Amount to repay (OIG)" in measures
+    assert "Point estimate (overpayment)" in measures
+    assert {"To repay: cms extrapolation", "To repay: oig self disclosure"} <= set(measures)
+    assert "To repay: oig audit or integrity agreement" in measures
 
 
 def test_mus_sample_is_appraised_with_the_stringer_bound(tmp_path):
@@ -295,6 +297,19 @@ def test_mus_sample_is_appraised_with_the_stringer_bound(tmp_path):
     assert doc["design"] == "mus"
     assert doc["evaluations"]["95"]["upper_misstatement_limit"] == pytest.approx(3.0 * interval)
     assert "Stringer" in r.stderr
+    # the reviewer finds 7 items overstated by 10% and 1 understated (more than the 5 the old
+    # factor table stopped at): evaluated, both directions reported
+    small = s.index[s["amount"] < interval][:8]
+    audited = s["amount"].astype(float).copy()
+    audited[small[:7]] *= 0.9
+    audited[small[7]] *= 1.2
+    s.assign(examined_amount=s["amount"], audited_amount=audited.round(2)).to_csv(
+        out / "results.csv", index=False
+    )
+    r = audit("appraise", "--results", out / "results.csv", "--out", tmp_path / "app2")
+    assert r.returncode == 0, r.stderr
+    e = json.loads((tmp_path / "app2" / "appraisal.json").read_text())["evaluations"]["95"]
+    assert e["overstatement"]["misstatements"] == 7 and e["understatement"]["misstatements"] == 1
 
 
 X12 = Path(__file__).resolve().parents[1] / "fixtures" / "x12" / "linuxforhealth-x12"

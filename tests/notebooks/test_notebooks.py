@@ -137,3 +137,17 @@ def test_sampling_notebook_on_a_file_with_results(tmp_path, write_claims):
     text = nb.read_text()
     half = results["examined_amount"].sum() / 2 / 30 * len(frame)
     assert f"{half:,.2f}" in text  # N x mean difference, shown in the report
+
+
+def test_sampling_notebook_appraises_the_demo_mus_sample_with_the_stringer_bound(tmp_path):
+    """The demo's own monetary-unit sample (more than five planted misstatements) is appraised
+    by the MUS evaluation, not by the unrestricted estimator."""
+    nb = run_notebook(
+        "sampling",
+        {"design": "mus", "size": 60, "out_dir": str(tmp_path / "smp")},
+        tmp_path / "nb",
+    )
+    cells = json.loads(nb.read_text())["cells"]
+    shown = json.dumps([c.get("outputs", []) for c in cells])  # what the report shows
+    assert "Monetary-unit evaluation" in shown and "over upper_misstatement_limit" in shown
+    assert "under upper_misstatement_limit" in shown and "Point estimate" not in shown
