@@ -232,7 +232,12 @@ def _run_refunds(
     control_totals: Path | None = None,
     prior: Path | None = None,
     cms838_certification: Path | None = None,
+    filing_copy: Path | None = None,
 ) -> dict:
+    if filing_copy is not None:
+        from .refunds.pipeline import check_filing_folder
+
+        check_filing_folder(filing_copy, out)
     if overpayments is None and any(
         p is not None for p in (claims, prior_838, control_totals, cms838_certification)
     ):
@@ -258,6 +263,7 @@ def _run_refunds(
             "claims_path": _abs(claims),
             "prior_838_path": _abs(prior_838),
             "cms838_certification_path": _abs(cms838_certification),
+            "filing_copy_dir": _abs(filing_copy),
             "period": period,
             "as_of": as_of,
             "config_path": _abs(config),
@@ -631,7 +637,8 @@ def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) ->
     "--prior-838",
     "prior_838",
     type=click.Path(path_type=Path),
-    help="The previous quarter's credit_balance_report.xlsx (REF-CB-05).",
+    help="The previous quarter's CMS-838 working copies: its run's cms838 folder, one of its "
+    "workbooks, or a CSV of claim_icn (REF-CB-05).",
 )
 @click.option(
     "--cms838-certification",
@@ -640,12 +647,21 @@ def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) ->
     help="The CMS-838 certification pages as filed: provider_ptan, quarter, submitted_date, "
     "certified_by, signer_title, signed_date (REF-CB-03, REF-CB-06).",
 )
+@click.option(
+    "--filing-copy",
+    "filing_copy",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write the CMS-838 filing copy (beneficiary names and MBIs; one workbook per "
+    "provider number) into this folder, outside --out. The run records its hashes, not its "
+    "content.",
+)
 @_review_options
 def refunds(
     overpayments: Path | None,
     claims: Path | None,
     prior_838: Path | None,
     cms838_certification: Path | None,
+    filing_copy: Path | None,
     period: str | None,
     as_of: str | None,
     config: Path | None,
@@ -677,6 +693,7 @@ def refunds(
         control_totals=control_totals,
         prior=prior,
         cms838_certification=cms838_certification,
+        filing_copy=filing_copy,
     )
 
 

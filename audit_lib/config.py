@@ -236,6 +236,9 @@ class AuditConfig:
         approval_threshold: REF-T-11 refund approval threshold in dollars.
         provider_numbers: Medicare provider numbers (PTAN) that file a CMS-838 each quarter,
             besides those in the overpayment log (REF-CB-06).
+        cms838: the certification page's fields the log cannot give (``[cms838]``):
+            ``provider_names`` (a table: provider number = name), ``certifier_name``,
+            ``certifier_title``, ``contact_name``, ``contact_phone``.
         dormancy_years: REF-UP-01 state dormancy period for patient credit balances.
         access: the access-log review's settings (:class:`AccessSettings`).
         input_profile: how the input file is laid out: a shipped profile name
@@ -273,6 +276,7 @@ class AuditConfig:
     )
     approval_threshold: float = 10000.0
     provider_numbers: tuple[str, ...] = ()
+    cms838: dict[str, Any] = field(default_factory=dict)
     dormancy_years: int = 3
     access: AccessSettings = field(default_factory=AccessSettings)
     input_profile: str | None = None
@@ -332,6 +336,7 @@ class AuditConfig:
             "refund_duplicate_window_days": self.refund_duplicate_window_days,
             "credit_balance_policy_days": dict(sorted(self.credit_balance_policy_days.items())),
             "provider_numbers": list(self.provider_numbers),
+            "cms838": dict(sorted(self.cms838.items())),
             "approval_threshold": self.approval_threshold,
             "dormancy_years": self.dormancy_years,
             "access": self.access.to_dict(),

@@ -31,7 +31,7 @@ PROTECTED_COLUMNS = frozenset(
     {"patient_id", "member_id", "patient_dob", "patient_death_date", "patient_name", "address"}
 )
 
-_PREFIX = {"patient_id": "PT", "member_id": "MB"}
+_PREFIX = {"patient_id": "PT", "member_id": "MB", "beneficiary_name": "BN", "mbi": "MBI"}
 
 
 def _default_key_file() -> Path:

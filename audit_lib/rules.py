@@ -360,6 +360,13 @@ REFUNDS_RULES: dict[str, Rule] = {
             "CMS-838 instructions (RULEBOOK 3.2)",
         ),
         _R(
+            "REF-CB-07",
+            "A CMS-838 detail line lacks a field the form requires (a MAC treats an incomplete "
+            "report as not received)",
+            "error",
+            "CMS-838 instructions, detail page columns 1-15 (RULEBOOK 3.2)",
+        ),
+        _R(
             "REF-UP-01",
             "Patient credit balance dormant beyond the state period, not escheated",
             "warning",

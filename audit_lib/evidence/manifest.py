@@ -175,6 +175,12 @@ def write_manifest(
         "inputs": inputs,
         "outputs": outputs,
         "control_totals": summary.get("control_totals"),
+        # the CMS-838 filing copy, when asked for: made outside the run, recorded, not shipped
+        **(
+            {"filing_copies": summary["credit_balance_report"]["filing_copies"]}
+            if (summary.get("credit_balance_report") or {}).get("filing_copies")
+            else {}
+        ),
         # a re-run of the same review gives byte-identical outputs; only these differ
         "varies_between_runs": {
             MANIFEST: ["run_id", "started_at", "finished_at"],

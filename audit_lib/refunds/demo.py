@@ -26,6 +26,39 @@ REASONS = [
 ]
 
 
+SURNAMES = ["Abbott", "Baker", "Castillo", "Dawson", "Ellison", "Fletcher", "Garza",
+            "Holloway", "Ingram", "Jensen", "Kowalski", "Lindqvist", "Moreno", "Nakamura",
+            "Okafor"]  # fmt: skip
+
+
+def _cms838_fields(src: pd.DataFrame, reasons: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """The CMS-838 detail fields of the Medicare rows (synthetic names; the claims' MBIs),
+    from their own random stream so the planted defects stay where they were."""
+    rng = np.random.default_rng(seed + 838)
+    k = len(src)
+    medicare = src["payer_type"].to_numpy() == "medicare"
+    part_a = rng.random(k) < 0.4
+    initials = np.array(list("ABCDEFGHJKLMNPRSTW"))
+    name = (rng.choice(SURNAMES, k).astype(object) + ", " + rng.choice(initials, k)).astype(str)
+    icn = np.array([f"{n:013d}" for n in rng.integers(10**12, 10**13, k)])
+    msp = pd.Series(reasons).str.contains("MSP|COB").to_numpy()
+
+    def only(values):
+        return np.where(medicare, values, "")
+
+    return {
+        "medicare_part": only(np.where(part_a, "A", "B")),
+        "beneficiary_name": only(name),
+        "mbi": only(src["member_id"].to_numpy()),
+        "icn": only(icn),
+        "bill_type": only(np.where(part_a, "0111", "0131")),
+        "admission_date": only(src["service_date"].to_numpy()),
+        "discharge_date": only(src["service_date"].to_numpy()),
+        "cost_report_status": only(np.full(k, "O")),
+        "msp_code": only(np.where(msp, "12", "")),
+    }
+
+
 @dataclass
 class DemoOverpayments:
     overpayments: pd.DataFrame  # text columns, as an extract would hold them
@@ -76,7 +109,9 @@ def generate_demo_overpayments(claims: DemoClaims, *, seed: int, n: int = 300) -
             "line_number": src["line_number"].to_numpy(),
             "received_date": src["paid_date"].to_numpy(),
             "service_date": src["service_date"].to_numpy(),
-            "reason": np.where(self_pay, "patient overpaid copay", rng.choice(REASONS[:5], k)),
+            "reason": (reasons := np.where(
+                self_pay, "patient overpaid copay", rng.choice(REASONS[:5], k)
+            )),
             "related_investigation": "",
             "investigation_start": "",
             "investigation_end": "",
@@ -93,6 +128,7 @@ def generate_demo_overpayments(claims: DemoClaims, *, seed: int, n: int = 300) -
             "escheat_date": "",
         }
     )
+    df = df.assign(**_cms838_fields(src, reasons, seed))
     return _plant(df, rng, as_of)
 
 
@@ -203,6 +239,10 @@ def _plant(df: pd.DataFrame, rng: np.random.Generator, as_of: pd.Timestamp) -> D
     rows["refund_payee_type"] = "payer"
     rows["_truth"] = [[("REF-T-10", "status"), ("REF-T-03", "refund_payee_id")]] * len(rows)
     appended.append(rows)
+
+    idx = pick(3, open_ & mcr)  # a detail line without its ICN: the form is incomplete
+    df.loc[idx, "icn"] = ""
+    plant([("REF-CB-07", "icn")], idx)
 
     df["_truth"] = None
     extra = pd.concat(appended)

@@ -2,7 +2,7 @@
 
 load -> resolve period -> derive (60-day clock, refund tests) -> GX suite -> CMS-838 ->
 findings -> KPIs -> write (findings.csv, summary.json, validation/overpayments.json,
-workpaper.xlsx, credit_balance_report.xlsx).
+workpaper.xlsx, the CMS-838 working copies cms838/<provider number>.xlsx).
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ def run_refunds_review(
     control_totals: str | Path | None = None,
     prior_dir: str | Path | None = None,
     cms838_certification: str | Path | None = None,
+    filing_copy: str | Path | None = None,
 ) -> RefundsReview:
     """Run the refunds review; write its outputs into ``out_dir`` when given.
 
@@ -107,11 +108,16 @@ def run_refunds_review(
         prior_dir: the previous period's refunds run, for new / recurring / resolved.
         cms838_certification: the CMS-838 certification pages as filed (provider_ptan, quarter,
             submitted_date, certified_by, signer_title, signed_date), for REF-CB-03/06.
+        filing_copy: a folder outside ``out_dir`` for the CMS-838 filing copy, with the
+            beneficiary names and MBIs (one workbook per provider number). Made only when
+            given; ``summary.json`` and the manifest record its files' hashes, who and when.
     """
     from ..evidence import compare, population
     from .certification import certification_findings
 
     config = config or load_config()
+    if filing_copy is not None:
+        check_filing_folder(Path(filing_copy), out_dir)
     loaded, claim_keys = _load(overpayments, claims, config)
     if config.period:
         period, period_source = config.period, "parameter"
@@ -158,12 +164,52 @@ def run_refunds_review(
     )
     review.summary = build_summary(review)
     review.summary["credit_balance_report"]["certification"] = cert_info
+    if filing_copy is not None:
+        review.summary["credit_balance_report"]["filing_copies"] = _filing_copies(
+            review, Path(filing_copy)
+        )
     if out_dir is not None:
         write_outputs(review, Path(out_dir))
     return review
 
 
 AMOUNTS = ("overpayment_amount", "refund_amount")
+
+
+def check_filing_folder(folder: Path, out_dir: str | Path | None) -> None:
+    """The filing copy carries names and MBIs: it goes outside the run folder, never in it."""
+    if out_dir is None:
+        return
+    run, dest = Path(out_dir).resolve(), folder.resolve()
+    if dest == run or run in dest.parents:
+        raise ConfigError(
+            f"--filing-copy {folder} is inside the run folder {out_dir}: the filing copy "
+            "holds beneficiary names and MBIs and must stay out of the run and its evidence "
+            "package. Give a folder outside --out."
+        )
+
+
+def _filing_copies(review: RefundsReview, folder: Path) -> list[dict[str, Any]]:
+    """Write the filing copies; return what the run records of them (never their content)."""
+    import datetime as dt
+    import getpass
+
+    from ..evidence.manifest import sha256_file
+    from .cms838_forms import write_filing_copies
+
+    paths = write_filing_copies(
+        review.credit_balances,
+        review.frame,
+        quarter=review.period,
+        ptans=_ptans(review.frame, review.config),
+        folder=folder,
+        info=review.config.cms838,
+    )
+    made_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [
+        {"file": p.name, "sha256": sha256_file(p), "made_by": getpass.getuser(), "made_at": made_at}
+        for p in paths
+    ]
 
 
 def _ptans(frame: pd.DataFrame, config: AuditConfig) -> list[str]:
@@ -232,7 +278,7 @@ def build_summary(review: RefundsReview) -> dict[str, Any]:
 
 def write_outputs(review: RefundsReview, out_dir: Path) -> None:
     from ..reporting.refunds_workpaper import write_refunds_workpaper
-    from .cms838 import write_credit_balance_report
+    from .cms838_forms import write_working_copies
 
     write_review_files(
         out_dir,
@@ -242,11 +288,12 @@ def write_outputs(review: RefundsReview, out_dir: Path) -> None:
         validation=review.validation,
     )
     ptans = _ptans(review.frame, review.config)
-    write_credit_balance_report(
+    working = write_working_copies(
         review.credit_balances,
         quarter=review.period,
-        path=out_dir / "credit_balance_report.xlsx",
         ptans=list(ptans),
+        folder=out_dir / "cms838",
+        info=review.config.cms838,
     )
     if review.comparison is not None:
         from ..evidence.compare import write_comparison
@@ -259,7 +306,7 @@ def write_outputs(review: RefundsReview, out_dir: Path) -> None:
             "findings.csv",
             "summary.json",
             "validation/overpayments.json",
-            "credit_balance_report.xlsx",
             "workpaper.xlsx",
         )
     }
+    review.outputs.update({f"cms838/{p.name}": str(p) for p in working})

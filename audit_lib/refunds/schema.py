@@ -34,6 +34,16 @@ OVERPAYMENTS_SCHEMA = TableSchema(
         C("refund_payee_id", "text"),
         C("status", "choice", choices=STATUSES),
         C("provider_ptan", "text"),
+        # the CMS-838 detail line (DATA_CONTRACT.md): name and MBI only for the filing copy
+        C("medicare_part", "choice", choices=("a", "b")),
+        C("beneficiary_name", "text", protected=True),
+        C("mbi", "text", protected=True),
+        C("icn", "text"),
+        C("bill_type", "text"),
+        C("admission_date", "date"),
+        C("discharge_date", "date"),
+        C("cost_report_status", "choice", choices=("o", "c")),
+        C("msp_code", "text"),
         # extension to DATA_CONTRACT.md: the date a patient credit balance was reported to the
         # state as unclaimed property (REF-UP-01, REF-UP-03)
         C("escheat_date", "date"),

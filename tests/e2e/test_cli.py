@@ -104,7 +104,7 @@ def test_run_writes_reports_for_the_period(tmp_path):
         assert (tmp_path / "2026Q3" / "claims" / name).is_file(), name
     for name in (
         "findings.csv",
-        "credit_balance_report.xlsx",
+        "cms838/PTAN0042.xlsx",
         "refunds_review.html",
         "manifest.json",
     ):

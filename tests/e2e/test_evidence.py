@@ -425,7 +425,7 @@ def test_refunds_end_to_end_with_files(tmp_path):
         "summary.json",
         "validation/overpayments.json",
         "workpaper.xlsx",
-        "credit_balance_report.xlsx",
+        "cms838/PTAN0042.xlsx",
         "refunds_review.html",
         "refunds_review.ipynb",
         "manifest.json",
@@ -475,3 +475,44 @@ def test_re_running_a_review_gives_byte_identical_outputs_but_the_run_fields(fil
         assert old.pop(key) != manifest.pop(key) or key != "run_id"
     assert old == manifest  # outputs, inputs, parameters: all the same
     assert "claims_review.html" not in differ and "claims_review.ipynb" not in differ
+
+
+def test_cms838_filing_copy_is_made_on_request_outside_the_run_and_recorded(tmp_path):
+    """Issue 14: with the identifiers in the log, the run holds a masked working copy; with
+    --filing-copy a workbook per provider number with the names and MBIs goes to that folder,
+    the manifest records its hash, who and when, and neither the run folder nor its evidence
+    package holds a name or an MBI. A filing copy inside --out is refused (exit 2)."""
+    import openpyxl
+
+    from audit_lib.claims.demo import generate_demo_claims
+    from audit_lib.refunds.demo import generate_demo_overpayments
+
+    demo = generate_demo_overpayments(generate_demo_claims(n_claims=1500), seed=20260930)
+    log = tmp_path / "overpayments.csv"
+    demo.overpayments.to_csv(log, index=False)
+    out, filing = tmp_path / "refunds", tmp_path / "filing"
+    base = ("refunds", "--overpayments", log, "--period", "2026Q3")
+    r = audit(*base, "--out", out, "--filing-copy", out / "copy")
+    assert r.returncode == 2 and "inside the run folder" in r.stderr and not out.exists()
+    r = audit(*base, "--out", out, "--filing-copy", filing)
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in filing.iterdir()] == ["CMS-838_PTAN0042_2026Q3.xlsx"]
+    copy = filing / "CMS-838_PTAN0042_2026Q3.xlsx"
+    m = json.loads((out / "manifest.json").read_text())
+    (recorded,) = m["filing_copies"]
+    assert recorded["file"] == copy.name and recorded["sha256"] == hashlib.sha256(
+        copy.read_bytes()
+    ).hexdigest()
+    assert recorded["made_by"] and recorded["made_at"]
+    assert copy.name not in {o["path"] for o in m["outputs"]}
+    mcr = demo.overpayments[demo.overpayments["payer_type"] == "medicare"]
+    names, mbis = set(mcr["beneficiary_name"]) - {""}, set(mcr["mbi"]) - {""}
+    wb = openpyxl.load_workbook(copy)
+    shown = {c for ws in wb.worksheets[1:] for row in ws.iter_rows(min_row=5, values_only=True)
+             for c in row[:2]}  # fmt: skip
+    assert shown & names and shown & mbis  # the filing copy carries them
+    assert audit("package", out, "--out", tmp_path / "evidence.zip").returncode == 0
+    for target in (out, tmp_path / "evidence.zip"):
+        r = audit("scan-phi", target, "--inputs", log)
+        assert r.returncode == 0 and "no raw protected value found" in r.stdout, r.stdout
+    assert audit("scan-phi", filing, "--inputs", log).returncode != 0  # the scan would see them

@@ -34,6 +34,7 @@ PARAMETERS = {
         "claims_path",
         "prior_838_path",
         "cms838_certification_path",
+        "filing_copy_dir",
         "period",
         "as_of",
         "out_dir",

@@ -69,9 +69,10 @@ def test_outputs(review):
         "Credit balances",
         "Sign-off",
     ]
-    cb = openpyxl.load_workbook(out["credit_balance_report.xlsx"])
-    assert cb.sheetnames == ["Certification", "Detail"]
-    assert cb["Detail"].max_row - 2 == summary["credit_balance_report"]["rows"] > 0
+    cb = openpyxl.load_workbook(out["cms838/PTAN0042.xlsx"])  # one workbook per provider
+    assert cb.sheetnames == ["Certification", "Detail Part A", "Detail Part B"]
+    lines = sum(cb[s].max_row - 5 for s in cb.sheetnames[1:])  # title, headers, totals
+    assert lines == summary["credit_balance_report"]["rows"] > 0
     text = out["findings.csv"].read_text() + out["summary.json"].read_text()
     patients = set(review.frame["patient_id"].dropna())
     assert not [p for p in patients if p in text]
