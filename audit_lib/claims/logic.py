@@ -91,14 +91,20 @@ def normalize_dx(values: pd.Series) -> pd.Series:
 def icd10cm_billable_ok(values: pd.Series, dates: pd.Series) -> pd.Series:
     """True where the code is billable in the ICD-10-CM release in force on its date, or not
     code-shaped (CLM-DX-01's), or dated outside every shipped release (reported once by the
-    review, not per line: :func:`icd10cm_outside_releases`)."""
+    review, not per line: :func:`icd10cm_outside_releases`). Codes are normalised, shaped and
+    looked up once per distinct value, then spread back to the rows."""
     from ..codesets import icd10cm
 
-    codes = normalize_dx(values)
-    shaped = codes.str.fullmatch(DX_SYNTAX[1:-1]).fillna(False).astype(bool)
+    position, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    codes = normalize_dx(pd.Series(distinct, dtype="string"))
+    shaped = codes.str.fullmatch(DX_SYNTAX[1:-1]).fillna(False).to_numpy(dtype=bool)
+    masks = codes.map(icd10cm.history()).fillna(0).to_numpy(dtype="int64")
     index = icd10cm.release_index(dates)
-    ok = icd10cm.billable_on(codes, index)
-    return (~shaped) | pd.Series(index < 0, index=values.index) | ok
+    known = position >= 0
+    row_mask = np.where(known, masks[np.where(known, position, 0)], 0)
+    ok = (np.right_shift(row_mask, np.maximum(index, 0)) & 1).astype(bool)
+    row_shaped = np.where(known, shaped[np.where(known, position, 0)], False)
+    return pd.Series(~row_shaped | (index < 0) | ok, index=values.index)
 
 
 def diagnosis_dates(lines: pd.DataFrame) -> pd.Series:

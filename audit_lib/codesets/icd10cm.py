@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Release", "billable_codes", "billable_on", "release_index", "releases"]
+__all__ = ["Release", "billable_codes", "billable_on", "history", "release_index", "releases"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def releases() -> tuple[Release, ...]:
 
 
 @functools.cache
-def _history() -> pd.Series:
+def history() -> pd.Series:
     """Bit mask of releases per code (index: the code without the dot)."""
     text = gzip.decompress(_data("icd10cm_history.csv.gz"))
     frame = pd.read_csv(io.BytesIO(text), dtype={"code": "string", "releases": "int64"})
@@ -73,7 +73,7 @@ def release_index(dates: pd.Series) -> np.ndarray:
 def billable_on(codes: pd.Series, index: np.ndarray) -> pd.Series:
     """True where the code (normalised, no dot) is billable in release ``index`` (from
     :func:`release_index`); False for -1 (the caller decides what an unjudged date means)."""
-    masks = codes.map(_history()).fillna(0).to_numpy(dtype="int64")
+    masks = codes.map(history()).fillna(0).to_numpy(dtype="int64")
     ok = (np.right_shift(masks, np.maximum(index, 0)) & 1).astype(bool) & (index >= 0)
     return pd.Series(ok, index=codes.index)
 
@@ -83,5 +83,5 @@ def billable_codes(release: str | None = None) -> frozenset[str]:
     """The billable codes of one release (default: the latest shipped)."""
     ids = [r.release for r in releases()]
     bit = ids.index(release) if release else len(ids) - 1
-    h = _history()
+    h = history()
     return frozenset(h.index[(h.to_numpy() >> bit) & 1 == 1])
