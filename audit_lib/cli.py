@@ -233,7 +233,15 @@ def _run_refunds(
     prior: Path | None = None,
     cms838_certification: Path | None = None,
     filing_copy: Path | None = None,
+    remits: tuple[Path, ...] = (),
 ) -> dict:
+    from .paths import expand_files
+
+    if remits and claims is None:
+        raise ConfigError(
+            "--remits was given without --claims: give the claims the remittances answer."
+        )
+    remit_files = expand_files(remits) if remits else []
     if filing_copy is not None:
         from .refunds.pipeline import check_filing_folder
 
@@ -264,6 +272,7 @@ def _run_refunds(
             "prior_838_path": _abs(prior_838),
             "cms838_certification_path": _abs(cms838_certification),
             "filing_copy_dir": _abs(filing_copy),
+            "remits_path": [_abs(p) for p in remit_files] or None,
             "period": period,
             "as_of": as_of,
             "config_path": _abs(config),
@@ -276,6 +285,7 @@ def _run_refunds(
             "prior_838": prior_838,
             "control_totals": control_totals,
             "cms838_certification": cms838_certification,
+            **{f"remits_{i + 1}": p for i, p in enumerate(remit_files)},
         },
         main_input="overpayments",
         extra_parameters={"prior_dir": str(prior) if prior else None},
@@ -655,6 +665,13 @@ def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) ->
     "provider number) into this folder, outside --out. The run records its hashes, not its "
     "content.",
 )
+@click.option(
+    "--remits",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="X12 835 files (or a folder) answering --claims: their CLP07 fills the CMS-838 ICN "
+    "(column 3) where the log has none. Repeatable.",
+)
 @_review_options
 def refunds(
     overpayments: Path | None,
@@ -662,6 +679,7 @@ def refunds(
     prior_838: Path | None,
     cms838_certification: Path | None,
     filing_copy: Path | None,
+    remits: tuple[Path, ...],
     period: str | None,
     as_of: str | None,
     config: Path | None,
@@ -694,6 +712,7 @@ def refunds(
         prior=prior,
         cms838_certification=cms838_certification,
         filing_copy=filing_copy,
+        remits=remits,
     )
 
 

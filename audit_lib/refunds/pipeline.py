@@ -56,8 +56,15 @@ class RefundsReview(ResolvedPeriod):
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def _load(overpayments: str | Path | None, claims: str | Path | None, config: AuditConfig):
-    """The overpayment log (or the demo one) and the claim ids to check links against."""
+def _load(
+    overpayments: str | Path | None,
+    claims: str | Path | None,
+    config: AuditConfig,
+    remits: Any = None,
+):
+    """The overpayment log (or the demo one), the claim ids to check links against, and the
+    claims' ICN (the 835 CLP07, with ``remits``) and type of bill by claim id, for the CMS-838
+    detail lines the log leaves without them."""
     if overpayments is None and claims is not None:
         raise ConfigError(
             "a claims file was given without the overpayment log it checks: give the log "
@@ -73,14 +80,49 @@ def _load(overpayments: str | Path | None, claims: str | Path | None, config: Au
         demo = generate_demo_overpayments(demo_claims, seed=config.demo_seed)
         source = f"demo:{demo_claims.period}:seed={config.demo_seed}"
         loaded = parse_frame(demo.overpayments, OVERPAYMENTS_SCHEMA, source=source)
-        return loaded, demo_claims.claims["claim_id"]
+        return loaded, demo_claims.claims["claim_id"], None
     loaded = load_table(overpayments, OVERPAYMENTS_SCHEMA)
-    keys = None
-    if claims is not None:
-        from ..claims.schema import CLAIMS_SCHEMA
+    if claims is None:
+        if remits is not None:
+            raise ConfigError(
+                "--remits was given without --claims: give the claims the 835s answer."
+            )
+        return loaded, None, None
+    from ..claims.load import load_input
 
-        keys = load_table(claims, CLAIMS_SCHEMA).frame["claim_id"]
-    return loaded, keys
+    claim_table, _x12 = load_input(claims, config, remits)
+    frame = claim_table.frame
+    cols = [c for c in ("icn", "bill_type") if c in frame]
+    by_claim = (
+        frame.dropna(subset=["claim_id"]).groupby("claim_id", sort=False)[cols].first()
+        if cols
+        else None
+    )
+    return loaded, frame["claim_id"], by_claim
+
+
+def _fill_from_claims(frame: pd.DataFrame, by_claim: pd.DataFrame | None) -> dict[str, Any]:
+    """Fill the log's empty ``icn`` and ``bill_type`` from the claims (by claim id), in place;
+    return how many of each were filled and from where."""
+    filled: dict[str, Any] = {}
+    if by_claim is None or "claim_id" not in frame:
+        return filled
+    for col in by_claim.columns:
+        current = (
+            frame[col].astype("string")
+            if col in frame
+            else pd.Series(pd.NA, index=frame.index, dtype="string")
+        )
+        empty = current.isna() | current.str.strip().eq("")
+        found = frame["claim_id"].map(by_claim[col].astype("string"))
+        take = empty & found.notna()
+        frame[col] = current.where(~take, found)
+        filled[col] = int(take.sum())
+    filled["source"] = (
+        "the claims given with --claims, by claim_id: icn from the 835s' CLP07 (--remits), "
+        "bill_type from the claims table"
+    )
+    return filled
 
 
 def run_refunds_review(
@@ -94,6 +136,7 @@ def run_refunds_review(
     prior_dir: str | Path | None = None,
     cms838_certification: str | Path | None = None,
     filing_copy: str | Path | None = None,
+    remits: Any = None,
 ) -> RefundsReview:
     """Run the refunds review; write its outputs into ``out_dir`` when given.
 
@@ -111,6 +154,8 @@ def run_refunds_review(
         filing_copy: a folder outside ``out_dir`` for the CMS-838 filing copy, with the
             beneficiary names and MBIs (one workbook per provider number). Made only when
             given; ``summary.json`` and the manifest record its files' hashes, who and when.
+        remits: X12 835 files answering ``claims``: their CLP07 (the Medicare ICN) fills the
+            CMS-838 column 3 where the log has no ``icn``.
     """
     from ..evidence import compare, population
     from .certification import certification_findings
@@ -118,7 +163,8 @@ def run_refunds_review(
     config = config or load_config()
     if filing_copy is not None:
         check_filing_folder(Path(filing_copy), out_dir)
-    loaded, claim_keys = _load(overpayments, claims, config)
+    loaded, claim_keys, by_claim = _load(overpayments, claims, config, remits)
+    filled = _fill_from_claims(loaded.frame, by_claim)
     if config.period:
         period, period_source = config.period, "parameter"
     else:
@@ -164,6 +210,7 @@ def run_refunds_review(
     )
     review.summary = build_summary(review)
     review.summary["credit_balance_report"]["certification"] = cert_info
+    review.summary["credit_balance_report"]["filled_from_claims"] = filled or None
     if filing_copy is not None:
         review.summary["credit_balance_report"]["filing_copies"] = _filing_copies(
             review, Path(filing_copy)

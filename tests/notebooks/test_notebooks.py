@@ -35,6 +35,7 @@ PARAMETERS = {
         "prior_838_path",
         "cms838_certification_path",
         "filing_copy_dir",
+        "remits_path",
         "period",
         "as_of",
         "out_dir",

@@ -147,3 +147,32 @@ def test_kpis():
     assert k["tables"]["deadline_calendar"]["record_key"].tolist() == ["O4"]
     aging = k["tables"]["open_aging"].set_index("bucket")
     assert aging.loc["0-30", "items"] == 1 and aging.loc["91-180", "items"] == 1  # 30 and 91 days
+
+
+def test_icn_comes_from_the_835_when_the_log_has_none(tmp_path):
+    """Issue 14: the CMS-838 column 3 is the Medicare ICN; where the log has no ``icn``, the
+    835 answering the claim gives it (CLP07), by claim id, and the summary says how many."""
+    from audit_lib.claims.demo import generate_demo_claims
+    from audit_lib.refunds.demo import generate_demo_overpayments
+    from audit_lib.refunds.pipeline import run_refunds_review
+    from audit_lib.x12.writer import write_demo_x12
+
+    claims = generate_demo_claims(n_claims=1500)
+    log = generate_demo_overpayments(claims, seed=20260930).overpayments
+    log["icn"] = ""
+    (tmp_path / "log.csv").write_text(log.to_csv(index=False), encoding="utf-8")
+    claims.claims.to_csv(tmp_path / "claims.csv", index=False)
+    remit = write_demo_x12(claims.claims, tmp_path / "x12")["835"]
+    review = run_refunds_review(
+        tmp_path / "log.csv", config=load_config(period="2026Q3"),
+        claims=tmp_path / "claims.csv", remits=remit,
+    )  # fmt: skip
+    cb = review.credit_balances
+    answered = cb["claim_icn"].notna()
+    assert answered.sum() > 0
+    ids = review.frame.set_index("_row").loc[cb.loc[answered, "row"], "claim_id"]
+    assert (cb.loc[answered, "claim_icn"].to_numpy() == ("ICN" + ids).to_numpy()).all()
+    filled = review.summary["credit_balance_report"]["filled_from_claims"]
+    assert filled["icn"] >= answered.sum() and "CLP07" in filled["source"]
+    cb7 = review.findings[review.findings["rule_id"] == "REF-CB-07"]
+    assert set(cb7["field"]) <= {"icn"} and len(cb7) == (~answered).sum()
