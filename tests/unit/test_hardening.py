@@ -193,6 +193,25 @@ def test_a_package_with_a_doubled_entry_is_refused_before_anything_is_read(tmp_p
     assert report.lines[0].startswith("REFUSED") and "run/findings.csv 2 times" in report.lines[0]
 
 
+def test_a_package_entry_marked_encrypted_is_refused_not_a_crash(tmp_path):
+    """Found by the fuzz suite: a flipped bit in the central directory marks an entry
+    encrypted, and reading it raised RuntimeError. The suite never encrypts a package."""
+    from audit_lib.evidence.scan import scan
+    from audit_lib.evidence.verify import verify
+
+    path = _zip_with(tmp_path / "p.zip", [("run/chain.json", b"{}"), ("run/a.csv", b"x\n")])
+    data = bytearray(path.read_bytes())
+    central = data.rindex(b"PK\x01\x02")  # the last central-directory entry: run/a.csv
+    data[central + 8] |= 0x1  # its general-purpose flag: encrypted
+    path.write_bytes(bytes(data))
+    report = verify(path)
+    assert not report.intact and "run/a.csv is marked encrypted" in report.lines[0]
+    inputs = tmp_path / "claims.csv"
+    inputs.write_text("patient_id\nP1\n")
+    with pytest.raises(InputError, match="marked encrypted"):
+        scan(path, [inputs])
+
+
 def test_a_zip_bomb_is_refused_within_a_second_and_100_mb(tmp_path):
     import time
     import tracemalloc
