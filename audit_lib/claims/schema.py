@@ -48,6 +48,9 @@ CLAIMS_SCHEMA = TableSchema(
         C("allowed_amount", "amount"),
         C("paid_amount", "amount"),
         C("patient_responsibility", "amount"),
+        # extension to DATA_CONTRACT.md: what the patient paid on the line, for the MGMA net
+        # collection rate (payer + patient payments); without it the rate is payer-only
+        C("patient_paid_amount", "amount"),
         C("claim_status", "choice", choices=CLAIM_STATUSES),
         C("adjustment_codes", "code"),
         C("paid_date", "date"),

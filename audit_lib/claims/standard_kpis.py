@@ -79,11 +79,11 @@ def net_collection_rate(
     status = lines["claim_status"].astype("string") if "claim_status" in lines else None
     payer_paid = float(paid.where(adjudicated, 0.0).fillna(0.0).sum())
     not_in = []
-    if "patient_paid_amount" in lines:
+    if "patient_paid_amount" in lines and lines["patient_paid_amount"].notna().any():
         patient_paid = float(lines["patient_paid_amount"].where(adjudicated, 0.0).fillna(0).sum())
     else:
         patient_paid = 0.0
-        not_in.append("patient payments (no patient_paid_amount column): payer payments only")
+        not_in.append("patient payments (no patient_paid_amount values): payer payments only")
     claim = lines["claim_id"].astype("string")
     by_835 = pd.Series(False, index=lines.index)
     contractual_835 = 0.0

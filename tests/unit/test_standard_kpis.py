@@ -72,6 +72,16 @@ def test_net_collection_rate_mgma_keeps_denied_charges(worked):
     assert any("payer payments only" in s for s in d["not_in_extract"])
 
 
+def test_patient_payments_count_when_the_extract_gives_them(write_claims):
+    """MGMA counts payer and patient payments: a patient_paid_amount column (parsed as an
+    amount) adds to the numerator: (64 + 16) / (100 - 20)."""
+    frame = make_claims({"patient_paid_amount": "16.00"})
+    k = run_claims_review(write_claims(frame), config=load_config(period="2026Q3")).kpis
+    assert k["net_collection_rate"] == 1.0
+    d = k["definitions"]["net_collection_rate"]
+    assert d["inputs"]["patient_payments"] == 16.0 and not d["not_in_extract"]
+
+
 def test_days_in_ar_net_by_hfma_map_key_and_gross_beside_it(worked):
     """Open at 2026-09-30: the denied lines (200, 50) and the pending one (310); the void one
     is out. Gross: 560 / (810 / 92) = 63.6. Net (HFMA MAP Key, net A/R / average daily net
