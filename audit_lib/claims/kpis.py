@@ -120,7 +120,7 @@ def compute_kpis(
         lines, adjudicated, denied_line
     )
     net_days, gross_days = standard_kpis.days_in_ar(
-        lines, live=live, open_line=open_line, in_period=in_period, days=days
+        lines, live=live, denied=denied_line, open_line=open_line, in_period=in_period, days=days
     )
     definitions = {
         "clean_claim_rate": clean,

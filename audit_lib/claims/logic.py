@@ -97,14 +97,12 @@ def icd10cm_billable_ok(values: pd.Series, dates: pd.Series) -> pd.Series:
 
     position, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
     codes = normalize_dx(pd.Series(distinct, dtype="string"))
-    shaped = codes.str.fullmatch(DX_SYNTAX[1:-1]).fillna(False).to_numpy(dtype=bool)
-    masks = codes.map(icd10cm.history()).fillna(0).to_numpy(dtype="int64")
+    # one slot more than the distinct codes, for a missing value (factorize's -1 picks it)
+    shaped = np.append(codes.str.fullmatch(DX_SYNTAX[1:-1]).fillna(False).to_numpy(bool), False)
+    masks = np.append(codes.map(icd10cm.history()).fillna(0).to_numpy(dtype="int64"), 0)
     index = icd10cm.release_index(dates)
-    known = position >= 0
-    row_mask = np.where(known, masks[np.where(known, position, 0)], 0)
-    ok = (np.right_shift(row_mask, np.maximum(index, 0)) & 1).astype(bool)
-    row_shaped = np.where(known, shaped[np.where(known, position, 0)], False)
-    return pd.Series(~row_shaped | (index < 0) | ok, index=values.index)
+    ok = (np.right_shift(masks[position], np.maximum(index, 0)) & 1).astype(bool)
+    return pd.Series(~shaped[position] | (index < 0) | ok, index=values.index)
 
 
 def diagnosis_dates(lines: pd.DataFrame) -> pd.Series:
@@ -123,12 +121,11 @@ def diagnosis_dates(lines: pd.DataFrame) -> pd.Series:
 
 
 def icd10cm_outside_releases(diagnoses: pd.DataFrame) -> dict[str, Any] | None:
-    """Diagnoses dated outside every shipped ICD-10-CM release, counted once for the summary
-    (``None`` when there are none)."""
+    """Diagnoses dated outside every shipped ICD-10-CM release (``dx_release`` of the
+    diagnoses batch), counted once for the summary (``None`` when there are none)."""
     from ..codesets import icd10cm
 
-    index = icd10cm.release_index(diagnoses["dx_date"])
-    out = (index < 0) & diagnoses["dx_date"].notna().to_numpy()
+    out = (diagnoses["dx_release"].eq(icd10cm.OUTSIDE) & diagnoses["dx_date"].notna()).to_numpy()
     if not out.any():
         return None
     r = icd10cm.releases()

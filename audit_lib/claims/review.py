@@ -155,7 +155,7 @@ def _dated_diagnoses(lines: pd.DataFrame) -> pd.DataFrame:
     dx["dx_date"] = pd.Series(dates.to_numpy(), index=lines["_row"].to_numpy()).reindex(
         dx["_row"].to_numpy()
     ).to_numpy()
-    ids = np.array([r.release for r in icd10cm.releases()] + ["(none shipped)"], dtype=object)
+    ids = np.array([r.release for r in icd10cm.releases()] + [icd10cm.OUTSIDE], dtype=object)
     dx["dx_release"] = pd.Series(ids[icd10cm.release_index(dx["dx_date"])], dtype="string")
     return dx
 

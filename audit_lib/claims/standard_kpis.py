@@ -35,6 +35,7 @@ __all__ = [
     "describe",
     "display_value",
     "net_collection_rate",
+    "number_format",
 ]
 
 # CO-group reasons that bring a charge down to the contracted or scheduled amount: the
@@ -54,6 +55,7 @@ class Kpi:
     inputs: dict[str, Any]
     not_in_extract: list[str] = dataclasses.field(default_factory=list)
     proxy: bool = False
+    unit: str = "rate"  # "rate" (a share) or "days"
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -103,10 +105,11 @@ def net_collection_rate(
         paid_line &= status.isin(["paid", "partial"]).fillna(False).astype(bool)
     known = paid_line & allowed.notna()
     contractual_lines = float((lines["billed_amount"] - allowed)[known].sum())
-    if int((paid_line & allowed.isna()).sum()):
+    no_allowed = int((paid_line & ~known).sum())
+    if no_allowed:
         not_in.append(
-            f"{int((paid_line & allowed.isna()).sum()):,} paid lines without allowed_amount: "
-            "no contractual adjustment taken for them"
+            f"{no_allowed:,} paid lines without allowed_amount: no contractual adjustment "
+            "taken for them"
         )
     charges = float(billed.sum())
     contractual = contractual_835 + contractual_lines
@@ -224,6 +227,7 @@ def days_in_ar(
     lines: pd.DataFrame,
     *,
     live: pd.Series,
+    denied: pd.Series,
     open_line: pd.Series,
     in_period: pd.Series,
     days: int,
@@ -234,8 +238,6 @@ def days_in_ar(
     adjudicated lines), an estimate the inputs show."""
     billed = lines["billed_amount"].fillna(0.0)
     allowed = lines.get("allowed_amount", pd.Series(np.nan, index=lines.index))
-    status = lines.get("claim_status", pd.Series(pd.NA, index=lines.index)).astype("string")
-    denied = status.eq("denied").fillna(False).astype(bool)
     known = live & (allowed.notna() | denied)
     net_known = allowed.where(~denied, 0.0).fillna(0.0)
     realisation = _rate(float(net_known[known].sum()), float(billed[known].sum()))
@@ -257,6 +259,7 @@ def days_in_ar(
             "days_in_period": days,
         },
         ["write-offs and patient balances after the payer's payment"],
+        unit="days",
     )
     ar_net = float(net[open_line].sum())
     revenue_net = float(net[in_period & live].sum())
@@ -284,6 +287,7 @@ def days_in_ar(
             "days_in_period": days,
         },
         not_in,
+        unit="days",
     )
     return net_kpi, gross
 
@@ -314,7 +318,13 @@ def describe(k: dict[str, Any]) -> str:
     return text
 
 
-def display_value(name: str, value: float | None) -> str:
-    if value is None:
+def display_value(k: dict[str, Any]) -> str:
+    """The value as a report shows it (``k`` is a :meth:`Kpi.as_dict`)."""
+    if k["value"] is None:
         return "n/a"
-    return f"{value:.1f}" if name.endswith("days_in_ar") else f"{value:.1%}"
+    return f"{k['value']:.1f}" if k["unit"] == "days" else f"{k['value']:.1%}"
+
+
+def number_format(k: dict[str, Any]) -> str:
+    """The Excel number format of the value."""
+    return "0.0" if k["unit"] == "days" else "0.0%"

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Release", "billable_codes", "billable_on", "history", "release_index", "releases"]
+__all__ = ["OUTSIDE", "Release", "billable_codes", "history", "release_index", "releases"]
+
+#: the release label of a date no shipped release covers (its index: -1)
+OUTSIDE = "(none shipped)"
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,6 @@ def release_index(dates: pd.Series) -> np.ndarray:
     idx = np.searchsorted(firsts, d, side="right") - 1
     outside = np.isnat(d) | (d < firsts[0]) | (d > last)
     return np.where(outside, -1, idx)
-
-
-def billable_on(codes: pd.Series, index: np.ndarray) -> pd.Series:
-    """True where the code (normalised, no dot) is billable in release ``index`` (from
-    :func:`release_index`); False for -1 (the caller decides what an unjudged date means)."""
-    masks = codes.map(history()).fillna(0).to_numpy(dtype="int64")
-    ok = (np.right_shift(masks, np.maximum(index, 0)) & 1).astype(bool) & (index >= 0)
-    return pd.Series(ok, index=codes.index)
 
 
 @functools.cache

@@ -142,15 +142,6 @@ def incomplete_lines(detail: pd.DataFrame) -> pd.DataFrame:
     missing["column 14 MSP code (reason 2)"] = msp
     sources = [src for _c, src, _l in REQUIRED] + ["msp_code"]
     any_missing = missing.any(axis=1)
-    if not any_missing.any():
-        return _finding(
-            detail,
-            any_missing,
-            "REF-CB-07",
-            "error",
-            "",
-            pd.Series("", index=detail.index, dtype="string"),
-        )
     listed = pd.Series("", index=detail.index, dtype="string")
     for label in missing.columns:  # eleven fields, each a vectorized step
         listed = listed + np.where(missing[label], label + "; ", "")

@@ -238,10 +238,7 @@ def check_filing_folder(folder: Path, out_dir: str | Path | None) -> None:
 
 def _filing_copies(review: RefundsReview, folder: Path) -> list[dict[str, Any]]:
     """Write the filing copies; return what the run records of them (never their content)."""
-    import datetime as dt
-    import getpass
-
-    from ..evidence.manifest import sha256_file
+    from ..evidence.manifest import _user, sha256_file, utc_now
     from .cms838_forms import write_filing_copies
 
     paths = write_filing_copies(
@@ -252,9 +249,9 @@ def _filing_copies(review: RefundsReview, folder: Path) -> list[dict[str, Any]]:
         folder=folder,
         info=review.config.cms838,
     )
-    made_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    made_by, made_at = _user(), utc_now()
     return [
-        {"file": p.name, "sha256": sha256_file(p), "made_by": getpass.getuser(), "made_at": made_at}
+        {"file": p.name, "sha256": sha256_file(p), "made_by": made_by, "made_at": made_at}
         for p in paths
     ]
 

@@ -101,10 +101,7 @@ def kpi_table(review: ClaimsReview) -> pd.DataFrame:
         ("Claims read", f"{k['claims_read']:,}", "distinct claim_id"),
         ("Lines read", f"{k['lines_read']:,}", "rows in the input"),
     ]
-    rows += [
-        (d["label"], display_value(name, d["value"]), describe(d))
-        for name, d in k["definitions"].items()
-    ]
+    rows += [(d["label"], display_value(d), describe(d)) for d in k["definitions"].values()]
     return pd.DataFrame(rows, columns=["KPI", "value", "definition"]).set_index("KPI")
 
 

@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..claims.standard_kpis import describe
+from ..claims.standard_kpis import describe, number_format
 from ..rules import CLAIMS_RULES
 from .tables import codeset_table, rules_table
 from .xlsx import save_workbook
@@ -93,8 +93,7 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         ("Lines read", k["lines_read"], "#,##0", "rows in the input"),
     ]
     kpi_rows += [
-        (d["label"], d["value"], "0.0" if name.endswith("days_in_ar") else "0.0%", describe(d))
-        for name, d in k["definitions"].items()
+        (d["label"], d["value"], number_format(d), describe(d)) for d in k["definitions"].values()
     ]
     for label, value, fmt, formula in kpi_rows:
         ws.append([_cell(ws, label), _cell(ws, value, fmt=fmt), _cell(ws, formula)])
