@@ -7,14 +7,15 @@
 
 from ._version import __version__
 from .access.demo import generate_demo_access
-from .access.pipeline import AccessReview, run_access_review
+from .access.pipeline import AccessReview
 from .claims.demo import generate_demo_claims
-from .claims.review import ClaimsReview, load_claims, run_claims_review
+from .claims.review import ClaimsReview, load_claims
 from .config import AuditConfig, load_config, parse_period
 from .errors import AuditError, ConfigError, InputError, MissingColumnsError, NotebookRunError
 from .phi import Masker
-from .refunds.pipeline import RefundsReview, run_refunds_review
+from .refunds.pipeline import RefundsReview
 from .rules import ACCESS_RULES, CLAIMS_RULES, REFUNDS_RULES, Rule
+from .runs import run_access_review, run_claims_review, run_refunds_review, run_review
 
 __all__ = [
     "ACCESS_RULES",
@@ -40,4 +41,5 @@ __all__ = [
     "run_access_review",
     "run_claims_review",
     "run_refunds_review",
+    "run_review",
 ]

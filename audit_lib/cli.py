@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import traceback
 from pathlib import Path
 
@@ -32,346 +31,32 @@ def _progress(message: str) -> None:
 
 
 def _check_input(path: Path) -> None:
-    from .errors import InputError
+    from .runs.preflight import check_table
 
-    if not path.is_file():
-        raise InputError(f"{path} does not exist. Check the path given.", path=path)
-    if path.suffix.lower() not in (".csv", ".parquet", ".xlsx", ".xlsm"):
-        raise InputError(
-            f"{path.name}: unsupported file type {path.suffix or '(none)'}. "
-            "Use .csv, .parquet or .xlsx.",
-            path=path,
-        )
+    check_table(path)
 
 
-def _run_review(
-    *,
-    review: str,
-    notebook: str,
-    counts_key: str,
-    unit: str,
-    out: Path,
-    notebook_params: dict,
-    inputs: dict[str, Path | None],
-    main_input: str,
-    extra_parameters: dict,
-) -> dict:
-    """Execute a review notebook into a staged folder, render the HTML report, seal the run
-    with its manifest, then move it into place (an unfinished run never is)."""
-    from .evidence.chain import signing_key_from_env
-    from .evidence.manifest import (
-        check_out_dir,
-        describe_input,
-        staged_run,
-        utc_now,
-        write_manifest,
-    )
-    from .notebooks import render_html, run_notebook
+def _review(name: str, out: Path, **kw) -> dict:
+    """Run one review sealed (audit_lib.runs.run_review) and say what it found."""
+    from .runs import REVIEWS, run_review
 
-    check_out_dir(out, review, [p for p in inputs.values() if p is not None])
-    signing_key_from_env()  # a bad AUDIT_SIGNING_KEY stops the run before it starts
-    started_clock = time.monotonic()
-    started = utc_now()
-    with staged_run(out) as stage:
-        _progress(f"executing notebooks/{notebook}.ipynb with Papermill")
-        nb = run_notebook(
-            notebook,
-            {**notebook_params, "out_dir": str(stage)},
-            stage,
-            progress=sys.stderr.isatty(),
-            shown_as=out,
-        )
-        _progress(f"rendering {notebook}.html")
-        render_html(nb, stage / f"{notebook}.html")
-        summary = json.loads((stage / "summary.json").read_text("utf-8"))
-        c = summary["counts"][counts_key]
-        described = [
-            describe_input(
-                inputs.get(main_input),
-                name=main_input,
-                rows=c["rows_read"],
-                source=summary["source"],
-            )
-        ]
-        for name, path in inputs.items():
-            if name != main_input and path is not None:
-                rows = len(path.read_bytes().splitlines()) - 1 if path.suffix == ".csv" else None
-                described.append(describe_input(path, name=name, rows=rows, source=""))
-        _progress("hashing inputs and outputs into manifest.json")
-        write_manifest(
-            stage,
-            review=review,
-            summary=summary,
-            inputs=described,
-            parameters={
-                "config": summary["parameters"],
-                **{f"{n}_file": p.name if p else None for n, p in inputs.items()},
-                **extra_parameters,
-            },
-            started=started,
-            finished=utc_now(),
-        )
-    f = summary["findings"]
+    summary = run_review(name, out, progress=_progress, **kw)
+    spec = REVIEWS[name]
+    c, f = summary["counts"][spec.counts_key], summary["findings"]
     _say(
-        f"{review} {summary['period']['period']}: {c['rows_read']:,} {unit} read, "
+        f"{name} {summary['period']['period']}: {c['rows_read']:,} {spec.unit} read, "
         f"{c['rows_checked']:,} checked, {c['rows_rejected']:,} with unparseable values; "
         f"{f['total']:,} findings ({f['by_severity']['error']:,} errors, "
-        f"{f['by_severity']['warning']:,} warnings) in {time.monotonic() - started_clock:.0f}s "
+        f"{f['by_severity']['warning']:,} warnings) in {summary['elapsed_seconds']:.0f}s "
         f"-> {out}"
     )
     return summary
 
 
-def _preflight(
-    config: Path | None,
-    period: str | None,
-    as_of: str | None,
-    inputs: tuple[Path | None, ...],
-    prior: Path | None,
-) -> None:
-    """Bad parameters and missing files fail here, before Jupyter starts."""
-    from .config import load_config
-
-    load_config(config, period=period, as_of=as_of)
-    for path in inputs:
-        if path is not None:
-            _check_input(path)
-    if prior is not None and not (prior / "findings.csv").is_file():
-        raise ConfigError(f"--prior {prior} is not a previous run folder (no findings.csv).")
-
-
-def _abs(path: Path | None) -> str | None:
-    return str(path.resolve()) if path else None
-
-
-def _run_claims(
-    claims: Path | tuple[Path, ...] | None,
-    period: str | None,
-    as_of: str | None,
-    config: Path | None,
-    out: Path,
-    *,
-    control_totals: Path | None = None,
-    prior: Path | None = None,
-    remits: tuple[Path, ...] = (),
-    profile: str | None = None,
-) -> dict:
-    from .paths import expand_files
-    from .x12.importer import x12_source
-
-    if control_totals is not None and not claims:
-        raise ConfigError(
-            "--control-totals was given without --claims: give the claims they reconcile."
-        )
-    if remits and not claims:
-        raise ConfigError(
-            "--remits was given without --claims: give the claims the remittances answer "
-            "(837 files or the claims table) with --claims."
-        )
-    claim_files = expand_files(claims) if claims else []
-    remit_files = expand_files(remits)
-    if profile:
-        from .profiles import load_profile
-
-        load_profile(profile, "claims")  # a bad name or mapping fails before Jupyter starts
-        if not claim_files:
-            raise ConfigError("--profile/--mapping reads the claims files given: give them.")
-        for path in claim_files:
-            if not path.is_file():
-                raise ConfigError(f"{path} does not exist. Check the --claims path.")
-    x12_claims = bool(claims) and not profile and x12_source(list(claims))
-    if remits:
-        x12_source(list(remits), "--remits")
-    if len(claim_files) > 1 and not x12_claims and not profile:
-        raise ConfigError("several --claims files are read only when they are X12 837 files.")
-    checked = () if x12_claims or profile else tuple(claim_files)
-    _preflight(config, period, as_of, (*checked, control_totals), prior)
-    inputs: dict[str, Path | None] = {"claims": claim_files[0] if claim_files else None}
-    inputs.update({f"claims_{i + 2}": p for i, p in enumerate(claim_files[1:])})
-    inputs.update({f"remits_{i + 1}": p for i, p in enumerate(remit_files)})
-    inputs["control_totals"] = control_totals
-    if profile and Path(profile).suffix.lower() == ".toml":
-        inputs["mapping"] = Path(profile)
-    return _run_review(
-        review="claims",
-        notebook="claims_review",
-        counts_key="claims",
-        unit="lines",
-        out=out,
-        notebook_params={
-            "claims_path": (
-                _abs(claim_files[0]) if len(claim_files) == 1 else [_abs(p) for p in claim_files]
-            )
-            if claim_files
-            else None,
-            "remits_path": [_abs(p) for p in remit_files] or None,
-            "profile": (_abs(Path(profile)) if Path(profile).suffix.lower() == ".toml" else profile)
-            if profile
-            else None,
-            "period": period,
-            "as_of": as_of,
-            "config_path": _abs(config),
-            "control_totals_path": _abs(control_totals),
-            "prior_dir": _abs(prior),
-        },
-        inputs=inputs,
-        main_input="claims",
-        extra_parameters={"prior_dir": str(prior) if prior else None},
-    )
-
-
-def _run_refunds(
-    overpayments: Path | None,
-    claims: Path | None,
-    prior_838: Path | None,
-    period: str | None,
-    as_of: str | None,
-    config: Path | None,
-    out: Path,
-    *,
-    control_totals: Path | None = None,
-    prior: Path | None = None,
-    cms838_certification: Path | None = None,
-    filing_copy: Path | None = None,
-    remits: tuple[Path, ...] = (),
-) -> dict:
-    from .paths import expand_files
-
-    if remits and claims is None:
-        raise ConfigError(
-            "--remits was given without --claims: give the claims the remittances answer."
-        )
-    remit_files = expand_files(remits) if remits else []
-    if filing_copy is not None:
-        from .refunds.pipeline import check_filing_folder
-
-        check_filing_folder(filing_copy, out)
-    if overpayments is None and any(
-        p is not None for p in (claims, prior_838, control_totals, cms838_certification)
-    ):
-        raise ConfigError(
-            "--claims/--prior-838/--control-totals/--cms838-certification were given without "
-            "--overpayments: give the overpayment log they are checked against."
-        )
-    _preflight(
-        config,
-        period,
-        as_of,
-        (overpayments, claims, prior_838, control_totals, cms838_certification),
-        prior,
-    )
-    return _run_review(
-        review="refunds",
-        notebook="refunds_review",
-        counts_key="overpayments",
-        unit="overpayments",
-        out=out,
-        notebook_params={
-            "overpayments_path": _abs(overpayments),
-            "claims_path": _abs(claims),
-            "prior_838_path": _abs(prior_838),
-            "cms838_certification_path": _abs(cms838_certification),
-            "filing_copy_dir": _abs(filing_copy),
-            "remits_path": [_abs(p) for p in remit_files] or None,
-            "period": period,
-            "as_of": as_of,
-            "config_path": _abs(config),
-            "control_totals_path": _abs(control_totals),
-            "prior_dir": _abs(prior),
-        },
-        inputs={
-            "overpayments": overpayments,
-            "claims": claims,
-            "prior_838": prior_838,
-            "control_totals": control_totals,
-            "cms838_certification": cms838_certification,
-            **{f"remits_{i + 1}": p for i, p in enumerate(remit_files)},
-        },
-        main_input="overpayments",
-        extra_parameters={"prior_dir": str(prior) if prior else None},
-    )
-
-
-def _run_access(
-    access_log: tuple[Path, ...],
-    workforce: Path | None,
-    patients: Path | None,
-    encounters: Path | None,
-    period: str | None,
-    as_of: str | None,
-    config: Path | None,
-    out: Path,
-    profile: str | None = None,
-) -> dict:
-    if profile:
-        from .profiles import load_profile
-
-        load_profile(profile, "access_log")
-        if not access_log:
-            raise ConfigError("--profile/--mapping reads the --access-log files: give them.")
-    if not access_log and any(p is not None for p in (workforce, patients, encounters)):
-        raise ConfigError(
-            "--workforce/--patients/--encounters were given without --access-log: give the "
-            "access log they are checked against."
-        )
-    if access_log and (workforce is None or patients is None):
-        raise ConfigError(
-            "--access-log needs --workforce and --patients (and, for LOG-R-07, --encounters)."
-        )
-    from .access.load import check_columns
-
-    for path in access_log:
-        if profile:
-            if not path.is_file():
-                raise ConfigError(f"{path} does not exist. Check the --access-log path.")
-        elif path.suffix.lower() not in (".json", ".ndjson", ".xml"):
-            _check_input(path)
-            check_columns(path)
-        elif not path.is_file():
-            raise ConfigError(f"{path} does not exist. Check the --access-log path.")
-    _preflight(config, period, as_of, (workforce, patients, encounters), None)
-    logs = [_abs(p) for p in access_log]
-    inputs: dict[str, Path | None] = {"access_log": access_log[0] if access_log else None}
-    inputs.update({f"access_log_{i + 2}": p for i, p in enumerate(access_log[1:])})
-    inputs.update({"workforce": workforce, "patients": patients, "encounters": encounters})
-    if profile and Path(profile).suffix.lower() == ".toml":
-        inputs["mapping"] = Path(profile)
-    return _run_review(
-        review="access",
-        notebook="access_review",
-        counts_key="access_log",
-        unit="events",
-        out=out,
-        notebook_params={
-            "access_log_path": logs[0] if len(logs) == 1 else (logs or None),
-            "profile": (_abs(Path(profile)) if Path(profile).suffix.lower() == ".toml" else profile)
-            if profile
-            else None,
-            "workforce_path": _abs(workforce),
-            "patients_path": _abs(patients),
-            "encounters_path": _abs(encounters),
-            "period": period,
-            "as_of": as_of,
-            "config_path": _abs(config),
-        },
-        inputs=inputs,
-        main_input="access_log",
-        extra_parameters={},
-    )
-
-
-def _demo_or_inputs(demo: bool, given: bool, option: str, *, dependent: bool = False) -> None:
-    """Demo data only when asked for: a review without its inputs is a usage error.
-    `dependent`: options that need the input were given, and the run says which."""
-    if demo and (given or dependent):
-        raise ConfigError(
-            f"--demo reviews the synthetic demo data; it cannot be given with {option} "
-            "or the files checked against it."
-        )
-    if not demo and not given and not dependent:
-        raise ConfigError(
-            f"no input: give {option} (the file to review), or --demo for the synthetic demo data."
-        )
+def _profile(profile: str | None, mapping: Path | None) -> str | None:
+    if profile and mapping:
+        raise ConfigError("give --profile (a shipped profile) or --mapping (your file), not both.")
+    return str(mapping) if mapping else profile
 
 
 def _say_notes(exc: BaseException) -> None:
@@ -440,104 +125,86 @@ _demo = click.option(
 )
 
 
-def _review_options(fn):
-    """The options every review command shares (period, as-of, config, output, evidence)."""
-    for option in reversed(
-        [
-            _demo,
-            _period,
-            _as_of,
-            _config,
-            click.option(
-                "--out",
-                required=True,
-                type=click.Path(path_type=Path, file_okay=False),
-                help="Output folder.",
-            ),
-            click.option(
-                "--control-totals",
-                type=click.Path(path_type=Path, dir_okay=False),
-                help="CSV of control totals (input, measure, expected) to reconcile the "
-                "population against (EVD-POP-01).",
-            ),
+def _review_options(*, prior: bool = True):
+    """The options every review command shares (demo, period, as-of, config, output), and
+    --prior where the review compares with the previous period."""
+    options = [
+        _demo,
+        _period,
+        _as_of,
+        _config,
+        click.option(
+            "--out",
+            required=True,
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Output folder.",
+        ),
+    ]
+    if prior:
+        options.append(
             click.option(
                 "--prior",
                 type=click.Path(path_type=Path, file_okay=False),
                 help="The previous period's run folder: classify findings new, recurring "
                 "or resolved.",
-            ),
-        ]
-    ):
-        fn = option(fn)
-    return fn
+            )
+        )
+
+    def apply(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return apply
+
+
+def _input_options(review: str):
+    """The review's input options, one per input of its registry declaration."""
+    from .runs.registry import REVIEWS
+
+    def apply(fn):
+        for item in reversed(REVIEWS[review].inputs):
+            fn = click.option(
+                item.option,
+                item.name,
+                multiple=item.repeat,
+                type=click.Path(path_type=str),  # as text: "" must not become "."
+                help=item.help,
+            )(fn)
+        return fn
+
+    return apply
+
+
+def _profile_options(what: str, names: str):
+    def apply(fn):
+        fn = click.option(
+            "--mapping",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help=f"Read the {what} with your own mapping file (a profile TOML; see README).",
+        )(fn)
+        return click.option(
+            "--profile", help=f"Read the {what} in a public or vendor layout: {names}."
+        )(fn)
+
+    return apply
 
 
 @main.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--claims",
-    multiple=True,
-    type=click.Path(path_type=str),  # as text: "" must not become "." (the current folder)
-    help="Claims file (.csv, .parquet, .xlsx), or X12 837 files or a folder of them "
-    "(repeatable; files may also be given as arguments). Omit to use the demo quarter.",
+@click.argument("files", nargs=-1, type=click.Path(path_type=str))
+@_input_options("claims")
+@_profile_options(
+    "claims",
+    "synpuf-carrier, synpuf-outpatient, synpuf-inpatient, rif-carrier, rif-dme, "
+    "rif-outpatient, rif-inpatient, cclf-partb, cclf-parta (audit profiles lists them)",
 )
-@click.option(
-    "--profile",
-    help="Read the claims in a public or vendor layout: synpuf-carrier, synpuf-outpatient, "
-    "synpuf-inpatient, rif-carrier, rif-dme, rif-outpatient, rif-inpatient, cclf-partb, "
-    "cclf-parta (audit profiles lists them).",
-)
-@click.option(
-    "--mapping",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Read the claims with your own mapping file (a profile TOML; see README).",
-)
-@click.option(
-    "--remits",
-    multiple=True,
-    type=click.Path(path_type=str),
-    help="X12 835 remittance files or a folder of them (repeatable): they fill allowed, paid, "
-    "adjustments and status, and are checked for balancing (CLM-AMT-03/04).",
-)
-@_review_options
-def claims(
-    files: tuple[Path, ...],
-    claims: tuple[Path, ...],
-    profile: str | None,
-    mapping: Path | None,
-    remits: tuple[Path, ...],
-    period: str | None,
-    as_of: str | None,
-    config: Path | None,
-    out: Path,
-    control_totals: Path | None,
-    prior: Path | None,
-    demo: bool,
-) -> None:
+@_review_options()
+def claims(files: tuple[str, ...], profile, mapping, out: Path, demo: bool, **kw) -> None:
     """Run the claims review and write findings, summary, GX results, reports, workpaper and
     the manifest that seals them."""
-    if any(not c.strip() for c in (*claims, *remits)):
-        raise ConfigError("--claims or --remits is empty: give the files or a folder.")
-    claims = (*map(Path, claims), *files)
-    remits = tuple(map(Path, remits))
-    if profile and mapping:
-        raise ConfigError("give --profile (a shipped profile) or --mapping (your file), not both.")
-    _demo_or_inputs(
-        demo, bool(claims), "--claims", dependent=bool(remits or control_totals or profile)
-    )
-    if not claims and period is None:
-        period = "2026Q3"
-    _run_claims(
-        claims or None,
-        period,
-        as_of,
-        config,
-        out,
-        control_totals=control_totals,
-        prior=prior,
-        remits=remits,
-        profile=str(mapping) if mapping else profile,
-    )
+    inputs = {n: kw.pop(n) for n in ("claims", "remits", "control_totals")}
+    inputs["claims"] = (*inputs["claims"], *files)
+    _review("claims", out, inputs=inputs, demo=demo, profile=_profile(profile, mapping), **kw)
 
 
 @main.command()
@@ -566,12 +233,15 @@ def run(period: str, out: Path | None, prior: Path | None) -> None:
     reports/<period>/."""
     from .config import parse_period
     from .paths import reports_dir
+    from .runs.registry import SEALED
 
     parse_period(period)
     base = out or (reports_dir() / period.upper())
-    _run_claims(None, period.upper(), None, None, base / "claims", prior=prior)
-    _run_refunds(None, None, None, period.upper(), None, None, base / "refunds")
-    _run_access((), None, None, None, period.upper(), None, None, base / "access")
+    for name in SEALED:
+        _review(
+            name, base / name, demo=True, period=period.upper(),
+            prior=prior if name == "claims" else None,
+        )  # fmt: skip
 
 
 @main.command("demo-data")
@@ -633,30 +303,7 @@ def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) ->
 
 
 @main.command()
-@click.option(
-    "--overpayments",
-    type=click.Path(path_type=Path),
-    help="Overpayment log (.csv, .parquet, .xlsx). Omit to use the demo log.",
-)
-@click.option(
-    "--claims",
-    type=click.Path(path_type=Path),
-    help="Claims file, to check that refunds link to existing claims.",
-)
-@click.option(
-    "--prior-838",
-    "prior_838",
-    type=click.Path(path_type=Path),
-    help="The previous quarter's CMS-838 working copies: its run's cms838 folder, one of its "
-    "workbooks, or a CSV of claim_icn (REF-CB-05).",
-)
-@click.option(
-    "--cms838-certification",
-    "cms838_certification",
-    type=click.Path(path_type=Path),
-    help="The CMS-838 certification pages as filed: provider_ptan, quarter, submitted_date, "
-    "certified_by, signer_title, signed_date (REF-CB-03, REF-CB-06).",
-)
+@_input_options("refunds")
 @click.option(
     "--filing-copy",
     "filing_copy",
@@ -665,118 +312,27 @@ def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) ->
     "provider number) into this folder, outside --out. The run records its hashes, not its "
     "content.",
 )
-@click.option(
-    "--remits",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="X12 835 files (or a folder) answering --claims: their CLP07 fills the CMS-838 ICN "
-    "(column 3) where the log has none. Repeatable.",
-)
-@_review_options
-def refunds(
-    overpayments: Path | None,
-    claims: Path | None,
-    prior_838: Path | None,
-    cms838_certification: Path | None,
-    filing_copy: Path | None,
-    remits: tuple[Path, ...],
-    period: str | None,
-    as_of: str | None,
-    config: Path | None,
-    out: Path,
-    control_totals: Path | None,
-    prior: Path | None,
-    demo: bool,
-) -> None:
+@_review_options()
+def refunds(out: Path, demo: bool, filing_copy: Path | None, **kw) -> None:
     """Run the overpayment and refund review: the 60-day clock, refund tests, the CMS-838
     credit balance report, KPIs, reports and the sealed manifest."""
-    _demo_or_inputs(
-        demo,
-        overpayments is not None,
-        "--overpayments",
-        dependent=any(
-            p is not None for p in (claims, prior_838, control_totals, cms838_certification)
-        ),
-    )
-    if overpayments is None and period is None:
-        period = "2026Q3"
-    _run_refunds(
-        overpayments,
-        claims,
-        prior_838,
-        period,
-        as_of,
-        config,
-        out,
-        control_totals=control_totals,
-        prior=prior,
-        cms838_certification=cms838_certification,
-        filing_copy=filing_copy,
-        remits=remits,
-    )
+    from .runs.registry import REVIEWS
+
+    inputs = {i.name: kw.pop(i.name) for i in REVIEWS["refunds"].inputs}
+    _review("refunds", out, inputs=inputs, demo=demo, filing_copy=filing_copy, **kw)
 
 
 @main.command()
-@click.option(
-    "--access-log",
-    "access_log",
-    multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Access log (.csv, .parquet, .xlsx) or FHIR AuditEvent file(s) (.json, .ndjson, "
-    ".xml; repeatable). Omit to use the demo quarter.",
-)
-@click.option("--workforce", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--patients", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--encounters",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Treatment relationships (without it every access lacks one: LOG-R-07).",
-)
-@click.option(
-    "--profile", help="Read the access log in a vendor layout: epic-access-log (audit profiles)."
-)
-@click.option(
-    "--mapping",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Read the access log with your own mapping file (a profile TOML; see README).",
-)
-@_demo
-@_period
-@_as_of
-@_config
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
-)
-def access(
-    access_log: tuple[Path, ...],
-    workforce: Path | None,
-    patients: Path | None,
-    encounters: Path | None,
-    profile: str | None,
-    mapping: Path | None,
-    demo: bool,
-    period: str | None,
-    as_of: str | None,
-    config: Path | None,
-    out: Path,
-) -> None:
+@_input_options("access")
+@_profile_options("access log", "epic-access-log (audit profiles)")
+@_review_options(prior=False)
+def access(out: Path, demo: bool, profile, mapping, **kw) -> None:
     """Run the HIPAA access-log review: integrity checks, snooping rules, explained cases,
     the report, the workpaper with its review sheet, and the sealed manifest."""
-    if profile and mapping:
-        raise ConfigError("give --profile (a shipped profile) or --mapping (your file), not both.")
-    _demo_or_inputs(
-        demo,
-        bool(access_log),
-        "--access-log",
-        dependent=bool(profile or mapping)
-        or any(p is not None for p in (workforce, patients, encounters)),
-    )
-    if not access_log and period is None:
-        period = "2026Q3"
-    _run_access(
-        access_log, workforce, patients, encounters, period, as_of, config, out,
-        profile=str(mapping) if mapping else profile,
-    )  # fmt: skip
+    from .runs.registry import REVIEWS
+
+    inputs = {i.name: kw.pop(i.name) for i in REVIEWS["access"].inputs}
+    _review("access", out, inputs=inputs, demo=demo, profile=_profile(profile, mapping), **kw)
 
 
 @main.command()
@@ -930,7 +486,7 @@ def verify(target: Path, public_key: Path | None) -> None:
 )
 def reperform(target: Path, inputs_dir: Path | None) -> None:
     """Run the recorded review again and compare the findings byte for byte."""
-    from .evidence.reperform import reperform as run_reperform
+    from .runs.reperform import reperform as run_reperform
 
     report = run_reperform(target, inputs_dir=inputs_dir)
     for line in report.lines:
@@ -1034,30 +590,21 @@ def sample(
 ) -> None:
     """Draw a reproducible statistical sample: sample.csv, sampling_plan.json and the sampling
     workpaper (Plan, and Selections with columns for the audited amounts)."""
-    from .evidence.manifest import sha256_file
-    from .sampling import load_frame, parse_strata, select_sample, write_sample
+    from .runs.sample import draw_sample
 
     _check_input(population)
-    frame = load_frame(population, unit=unit)
-    bounds, method = parse_strata(strata, frame["amount"])
-    chosen, plan = select_sample(
-        frame,
+    _pop, chosen, plan = draw_sample(
+        population,
+        unit=unit,
         size=size,
         seed=seed,
         design=design,
-        strata=bounds,
-        certainty_threshold=certainty,
+        strata=strata,
+        certainty=certainty,
         spares=spares,
+        objective=objective,
+        out=out,
     )
-    plan = {
-        "objective": objective,
-        "unit": unit,
-        "population_file": population.name,
-        "population_sha256": sha256_file(population),
-        "strata_method": method if design == "stratified" else "",
-        **plan,
-    }
-    write_sample(out, chosen, plan)
     _say(
         f"sampled {len(chosen):,} of {plan['frame']['rows']:,} {unit}s ({design}, seed {seed}) "
         f"-> {out} (enter audited amounts in sampling_workpaper.xlsx, then audit appraise)"
@@ -1101,7 +648,7 @@ def appraise(
 
     from .appraisal import appraise as appraise_sample
     from .reporting.sampling_workpaper import write_sampling_workpaper
-    from .sampling import read_results
+    from .runs.sample import read_results
 
     _check_input(results)
     r = read_results(results)

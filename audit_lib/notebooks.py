@@ -28,9 +28,11 @@ _PASS_THROUGH = {
 
 
 def notebooks_dir() -> Path:
-    """The review notebooks: ``AUDIT_NOTEBOOKS_DIR`` or the repository's ``notebooks/``."""
+    """The review notebooks: ``AUDIT_NOTEBOOKS_DIR`` or the ones shipped with the package."""
+    from .paths import bundled_dir
+
     env = os.environ.get("AUDIT_NOTEBOOKS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "notebooks"
+    return Path(env) if env else bundled_dir("notebooks")
 
 
 def run_notebook(

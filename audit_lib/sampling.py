@@ -39,11 +39,9 @@ __all__ = [
     "illustrative_results",
     "load_population",
     "parse_strata",
-    "read_results",
     "select_sample",
     "variable_sample_size",
     "write_findings_sample",
-    "write_sample",
 ]
 
 GENERATOR = "numpy.random.PCG64 raw 64-bit stream (one draw per frame item in record_key order)"
@@ -306,55 +304,6 @@ def write_findings_sample(run_dir, sample: pd.DataFrame, plan: dict[str, Any]) -
         run / "findings_sample.csv", index=False, lineterminator="\n", float_format="%.2f"
     )
     (run / "findings_sample_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
-
-
-def read_results(path) -> pd.DataFrame:
-    """Review results: the sampling workpaper with audited amounts entered (its Selections
-    sheet) or a CSV of record_key, [stratum], examined_amount, audited_amount."""
-    from pathlib import Path
-
-    from .errors import InputError
-
-    path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from .reporting.sampling_workpaper import read_selections
-
-        return read_selections(path)
-    try:
-        r = pd.read_csv(path, dtype={"stratum": str, "record_key": str})
-    except Exception as exc:
-        raise InputError(f"{path.name} is not a readable CSV file: {exc}.", path=path) from None
-    missing = [c for c in ("record_key", "examined_amount", "audited_amount") if c not in r]
-    if missing:
-        raise ConfigError(f"{path.name} is missing column(s) {', '.join(missing)}.")
-    from .outputs import csv_unescape
-
-    return csv_unescape(r)
-
-
-def write_sample(out, chosen: pd.DataFrame, plan: dict[str, Any]) -> dict[str, str]:
-    """sample.csv, sampling_plan.json and sampling_workpaper.xlsx into ``out``."""
-    import json
-    from pathlib import Path
-
-    from .reporting.sampling_workpaper import write_sampling_workpaper
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    from .outputs import csv_safe
-
-    csv_safe(chosen).to_csv(
-        out / "sample.csv", index=False, lineterminator="\n", float_format="%.2f"
-    )
-    (out / "sampling_plan.json").write_text(json.dumps(plan, indent=2) + "\n", "utf-8")
-    write_sampling_workpaper(
-        out / "sampling_workpaper.xlsx",
-        plan=plan,
-        selections=chosen.rename(columns={"amount": "examined_amount"}),
-    )
-    return {
-        n: str(out / n) for n in ("sample.csv", "sampling_plan.json", "sampling_workpaper.xlsx")
-    }
 
 
 def parse_strata(text: str | None, amounts: pd.Series) -> tuple[list[float] | None, str]:

@@ -33,8 +33,8 @@ _PATTERNS = {
     "amount": r"-?\d+(\.\d{1,2})?",
     "date": r"\d{4}-\d{2}-\d{2}",
 }
-_TRUE = ("true", "1", "y", "yes")
-_FALSE = ("false", "0", "n", "no")
+TRUE_WORDS = ("true", "1", "y", "yes")
+FALSE_WORDS = ("false", "0", "n", "no")
 _EXPECTED = {
     "integer": "a whole number",
     "number": "a number",
@@ -153,7 +153,7 @@ def _csv_error(path: Path, data: bytes, message: str) -> InputError:
     )
 
 
-def _read_raw(
+def read_raw(
     path: Path, delimiter: str | None = None, *, trailing_delimiter: bool = False
 ) -> pd.DataFrame:
     """One input file as a frame of its columns; ``delimiter`` (from a profile) reads any
@@ -205,9 +205,9 @@ def _hint(path: Path) -> str:
             head = fh.read(2048)
     except OSError:
         return "."
-    from .x12.importer import _sniff
+    from .x12.importer import sniff_x12
 
-    if _sniff(path):
+    if sniff_x12(path):
         return "; it is an X12 file: give 837 claims with --claims and 835s with --remits."
     first = head.split(b"\n", 1)[0]
     if first.count(b"|") >= 3:
@@ -218,7 +218,7 @@ def _hint(path: Path) -> str:
     return "."
 
 
-def _normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+def normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     names = [str(c).strip().lower() for c in frame.columns]
     seen: dict[str, int] = {}
     for n in names:
@@ -234,7 +234,7 @@ def _normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame
 
 
-def _as_text(values: pd.Series) -> pd.Series:
+def as_text(values: pd.Series) -> pd.Series:
     """Values as trimmed text; empty text becomes missing. Excel/Parquet values are converted
     without guessing: whole floats lose '.0', timestamps at midnight become YYYY-MM-DD."""
     if isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
@@ -287,7 +287,7 @@ def parse_frame(
     for spec in schema.columns:
         if spec.name not in raw.columns:
             continue
-        text = _as_text(raw[spec.name])
+        text = as_text(raw[spec.name])
         present = text.notna()
         if spec.kind in ("text", "code"):
             value = text.str.upper() if spec.kind == "code" else text
@@ -299,8 +299,8 @@ def parse_frame(
             expected = "one of " + ", ".join(spec.choices)
         elif spec.kind == "boolean":  # empty = false (DATA_CONTRACT.md)
             lowered = text.str.lower()
-            bad = present & ~lowered.isin([*_TRUE, *_FALSE])
-            value = lowered.isin(_TRUE).fillna(False).astype("boolean")
+            bad = present & ~lowered.isin([*TRUE_WORDS, *FALSE_WORDS])
+            value = lowered.isin(TRUE_WORDS).fillna(False).astype("boolean")
             expected = "true/false, 1/0, y/n or yes/no"
         else:
             ok = text.str.fullmatch(_PATTERNS[spec.kind]).fillna(False).astype(bool)
@@ -393,7 +393,7 @@ def read_checked(path: str | Path, schema: TableSchema) -> pd.DataFrame:
         InputError: unreadable, wrong type, not UTF-8, missing required columns or no rows.
     """
     p = Path(path)
-    raw = _normalise_columns(_read_raw(p), p)
+    raw = normalise_columns(read_raw(p), p)
     missing = [c for c in schema.required if c not in raw.columns]
     if missing:
         raise MissingColumnsError(p, missing, list(raw.columns))

@@ -25,13 +25,13 @@ import pandas as pd
 
 from ..errors import EmptyInputError, InputError, MissingColumnsError
 from ..tables import (
-    _FALSE,
-    _TRUE,
+    FALSE_WORDS,
+    TRUE_WORDS,
     LoadedTable,
-    _as_text,
-    _normalise_columns,
-    _read_raw,
+    as_text,
+    normalise_columns,
     read_csv_arrow,
+    read_raw,
 )
 from .schema import ACCESS_LOG_SCHEMA
 
@@ -77,8 +77,8 @@ def _read_arrow(path: Path):
 
     if path.suffix.lower() == ".csv":
         return read_csv_arrow(path)
-    raw = _read_raw(path)  # xlsx (and the clear error for other suffixes)
-    return pa.Table.from_pandas(raw.apply(_as_text), preserve_index=False)
+    raw = read_raw(path)  # xlsx (and the clear error for other suffixes)
+    return pa.Table.from_pandas(raw.apply(as_text), preserve_index=False)
 
 
 def register_frame(con, name: str, frame: pd.DataFrame) -> None:
@@ -145,7 +145,7 @@ def _source_view(source, con, label: str | None) -> tuple[Path, dict[str, str]]:
 
 def _names(columns: list[str], path: Path) -> list[str]:
     frame_cols = pd.DataFrame(columns=[str(c) for c in columns])
-    return list(_normalise_columns(frame_cols, path).columns)
+    return list(normalise_columns(frame_cols, path).columns)
 
 
 def _wanted(name: str) -> bool:
@@ -275,8 +275,8 @@ def _parse_sql(name: str, kind: str, choices: tuple[str, ...], duck_type: str):
         if duck_type == "BOOLEAN":
             return f"coalesce({name}, FALSE)", None
         low = f"lower({text})"
-        allowed = ", ".join(f"'{v}'" for v in (*_TRUE, *_FALSE))
-        true = ", ".join(f"'{v}'" for v in _TRUE)
+        allowed = ", ".join(f"'{v}'" for v in (*TRUE_WORDS, *FALSE_WORDS))
+        true = ", ".join(f"'{v}'" for v in TRUE_WORDS)
         return (
             f"coalesce({low} IN ({true}), FALSE)",
             f"{text} IS NOT NULL AND {low} NOT IN ({allowed})",

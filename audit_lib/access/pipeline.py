@@ -36,7 +36,7 @@ from ..tables import LoadedTable, load_table, parse_frame
 from .load import AccessLog, connect, load_access_log, reference_tables
 from .schema import REFERENCE_SCHEMAS
 
-__all__ = ["AccessReview", "detect_alerts", "run_access_review"]
+__all__ = ["AccessReview", "compute_access_review", "detect_alerts", "write_files"]
 
 Source = str | Path | pd.DataFrame | None
 
@@ -82,17 +82,16 @@ def _load_reference(paths: dict[str, Source], demo: Any | None) -> dict[str, Loa
     return out
 
 
-def run_access_review(
+def compute_access_review(
     access_log: Source = None,
     *,
     workforce: Source = None,
     patients: Source = None,
     encounters: Source = None,
     config: AuditConfig | None = None,
-    out_dir: str | Path | None = None,
     memory_limit: str | None = None,
 ) -> AccessReview:
-    """Run the access review; write its outputs into ``out_dir`` when given.
+    """Compute the access review (:func:`audit_lib.run_access_review` writes it).
 
     Args:
         access_log: the access log (CSV, Parquet, XLSX), FHIR AuditEvent files (a ``.json``,
@@ -127,8 +126,6 @@ def run_access_review(
             review = _review(con, access_log, label, demo, workforce, patients, encounters, config)
         finally:
             con.close()
-    if out_dir is not None:
-        write_outputs(review, Path(out_dir))
     return review
 
 
@@ -336,9 +333,9 @@ def build_summary(review: AccessReview, fhir_info: dict | None = None) -> dict[s
     }
 
 
-def write_outputs(review: AccessReview, out_dir: Path) -> None:
-    from ..reporting.access_workpaper import write_access_workpaper
-
+def write_files(review: AccessReview, out_dir: Path) -> None:
+    """The review's data files (findings, summary, validation, cases, case events); the
+    workpaper is the reporting layer's."""
     write_review_files(
         out_dir,
         findings=review.findings,
@@ -354,7 +351,6 @@ def write_outputs(review: AccessReview, out_dir: Path) -> None:
     ev = review.case_events.copy()
     ev["ts_local"] = pd.to_datetime(ev["ts_local"]).dt.strftime("%Y-%m-%d %H:%M:%S")
     csv_safe(ev).to_csv(out_dir / "case_events.csv", **csv)
-    write_access_workpaper(review, out_dir / "workpaper.xlsx")
     review.outputs = {
         n: str(out_dir / n)
         for n in (
@@ -363,6 +359,5 @@ def write_outputs(review: AccessReview, out_dir: Path) -> None:
             "validation/access_log.json",
             "cases.csv",
             "case_events.csv",
-            "workpaper.xlsx",
         )
     }

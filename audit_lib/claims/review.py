@@ -33,7 +33,7 @@ from .kpis import compute_kpis, remittance_kpis
 from .load import load_claims, load_input, to_source_rows
 from .schema import CLAIMS_SCHEMA, DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 
-__all__ = ["ClaimsReview", "load_claims", "run_claims_review"]
+__all__ = ["ClaimsReview", "compute_claims_review", "load_claims", "write_files"]
 
 # columns handed to Great Expectations (it hashes whatever it is given)
 _GX_LINE_COLUMNS = [
@@ -217,23 +217,21 @@ def _note(progress: Callable[[str], None] | None, message: str) -> None:
         progress(message)
 
 
-def run_claims_review(
+def compute_claims_review(
     claims: str | Path | None = None,
     *,
     config: AuditConfig | None = None,
-    out_dir: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
     control_totals: str | Path | None = None,
     prior_dir: str | Path | None = None,
     remits: Any = None,
 ) -> ClaimsReview:
-    """Run the claims review; write ``findings.csv``, ``summary.json``,
-    ``validation/claims.json`` and ``workpaper.xlsx`` into ``out_dir`` when given.
+    """Compute the claims review: findings, KPIs, validation results and the summary.
+    :func:`audit_lib.run_claims_review` writes them (and the workpaper) into a folder.
 
     Args:
         claims: a claims file (CSV, Parquet, XLSX); None runs the synthetic demo quarter.
         config: settings; the period and as-of date are resolved here when unset.
-        out_dir: folder for the output files (created if needed).
         progress: called with a short message before each long step.
         control_totals: optional CSV of expected totals (input, measure, expected) to
             reconcile the population against (EVD-POP-01).
@@ -368,9 +366,6 @@ def run_claims_review(
         "with the package; hand-made demo tables in the same layouts are in "
         "audit_lib/codesets/data)",
     }
-    if out_dir is not None:
-        _note(progress, "writing findings, summary, validation results and workpaper")
-        write_outputs(review, Path(out_dir))
     return review
 
 
@@ -428,9 +423,9 @@ def _gx_version() -> str:
     return importlib.metadata.version("great-expectations")
 
 
-def write_outputs(review: ClaimsReview, out_dir: Path) -> None:
-    from ..reporting.workpaper import write_workpaper
-
+def write_files(review: ClaimsReview, out_dir: Path) -> None:
+    """The review's data files (findings, summary, validation results, the comparison);
+    the workpaper is the reporting layer's."""
     paths = write_review_files(
         out_dir,
         findings=review.findings,
@@ -443,8 +438,4 @@ def write_outputs(review: ClaimsReview, out_dir: Path) -> None:
         from ..evidence.compare import write_comparison
 
         write_comparison(review.findings, review.comparison, out_dir / "comparison.csv")
-    workpaper_path = write_workpaper(review, out_dir / "workpaper.xlsx")
-    review.outputs = {
-        **{k: str(v) for k, v in paths.items()},
-        "workpaper": str(workpaper_path),
-    }
+    review.outputs = {k: str(v) for k, v in paths.items()}

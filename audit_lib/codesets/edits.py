@@ -51,7 +51,7 @@ class EditTables:
         return self.ptp.empty and self.mue.empty
 
 
-def _rows(path: Path) -> list[list[str]]:
+def data_rows(path: Path) -> list[list[str]]:
     if not path.is_file():
         raise InputError(
             f"{path} does not exist. Check the [codesets] paths in the config file.", path=path
@@ -68,7 +68,7 @@ def _rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
-def _header(rows: list[list[str]], needles: tuple[str, ...], path: Path) -> int:
+def header_row(rows: list[list[str]], needles: tuple[str, ...], path: Path) -> int:
     for i, row in enumerate(rows[:200]):
         cells = " | ".join(c.strip().lower() for c in row)
         if all(n in cells for n in needles):
@@ -88,7 +88,7 @@ def _col(header: list[str], *needles: str) -> int | None:
     return None
 
 
-def _dates(values: pd.Series) -> pd.Series:
+def cms_dates(values: pd.Series) -> pd.Series:
     v = values.astype(str).str.strip().str.replace("-", "", regex=False).str.slice(0, 8)
     v = v.where(v.str.fullmatch(r"\d{8}"), None)
     return pd.to_datetime(v, format="%Y%m%d", errors="coerce")
@@ -101,8 +101,8 @@ def _sha(path: Path) -> str:
 def load_ptp(path: str | Path) -> pd.DataFrame:
     """One PTP file: col1, col2, effective, deletion (NaT = none), indicator, claim_type."""
     path = Path(path)
-    rows = _rows(path)
-    h = _header(rows, ("column 1", "column 2"), path)
+    rows = data_rows(path)
+    h = header_row(rows, ("column 1", "column 2"), path)
     header = rows[h]
     cols = {
         "col1": _col(header, "column 1"),
@@ -128,8 +128,8 @@ def load_ptp(path: str | Path) -> pd.DataFrame:
         {
             "col1": frame["col1"].str.upper(),
             "col2": frame["col2"].str.upper(),
-            "effective": _dates(frame["effective"]),
-            "deletion": _dates(frame["deletion"]),
+            "effective": cms_dates(frame["effective"]),
+            "deletion": cms_dates(frame["deletion"]),
             "indicator": pd.to_numeric(frame["indicator"], errors="coerce").astype("Int64"),
             "claim_type": kind,
             "table": path.name,
@@ -140,8 +140,8 @@ def load_ptp(path: str | Path) -> pd.DataFrame:
 def load_mue(path: str | Path) -> pd.DataFrame:
     """One MUE table: code, mue (units), mai (1/2/3), claim_type."""
     path = Path(path)
-    rows = _rows(path)
-    h = _header(rows, ("mue values", "adjudication"), path)
+    rows = data_rows(path)
+    h = header_row(rows, ("mue values", "adjudication"), path)
     header = rows[h]
     code_i = _col(header, "code")
     value_i = _col(header, "mue values")

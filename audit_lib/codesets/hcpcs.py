@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .edits import _dates, _header, _rows
+from .edits import cms_dates, data_rows, header_row
 
 __all__ = ["load_code_dates", "load_hcpcs"]
 
@@ -31,7 +31,7 @@ def _find(header: list[str], *names: str) -> int | None:
 
 def _rows_of(path: Path, rows: list[list[str]], kind: str) -> pd.DataFrame:
     """code, rec (RECID, "" without the column), add, term: the body rows as text."""
-    h = _header(rows, ("hcpc",) if kind == "hcpcs" else ("code",), path)
+    h = header_row(rows, ("hcpc",) if kind == "hcpcs" else ("code",), path)
     header = rows[h]
     code_i = _find(header, "hcpc", "hcpcs", "code")
     if code_i is None:
@@ -55,8 +55,8 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "code": frame["code"].str.upper(),
-                "add_date": _dates(frame["add"]),
-                "term_date": _dates(frame["term"]),
+                "add_date": cms_dates(frame["add"]),
+                "term_date": cms_dates(frame["term"]),
             }
         )
         .drop_duplicates("code", keep="first")
@@ -78,7 +78,7 @@ def load_hcpcs(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     add_date, term_date (NaT = open). Modifiers are the RECID 7 rows (empty when the file has
     none)."""
     path = Path(path)
-    frame = _rows_of(path, _rows(path), "hcpcs")
+    frame = _rows_of(path, data_rows(path), "hcpcs")
     mods = frame[frame["rec"].eq("7") & frame["code"].str.fullmatch(r"[0-9A-Za-z]{2}")]
     return _codes(path, frame), _dated(mods)
 
@@ -87,4 +87,4 @@ def load_code_dates(path: str | Path, *, kind: str) -> pd.DataFrame:
     """code, add_date, term_date (NaT = open) from a HCPCS file (``kind="hcpcs"``) or a CPT
     list (``kind="cpt"``)."""
     path = Path(path)
-    return _codes(path, _rows_of(path, _rows(path), kind))
+    return _codes(path, _rows_of(path, data_rows(path), kind))

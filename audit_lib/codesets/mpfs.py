@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .edits import _rows
+from .edits import data_rows
 
 __all__ = ["BILATERAL_MEANING", "DEMO_MPFS", "load_bilateral_indicators"]
 
@@ -40,7 +40,7 @@ BILATERAL_MEANING = {
 def load_bilateral_indicators(path: str | Path) -> tuple[pd.DataFrame, dict]:
     """(code, bilateral indicator) from a PPRRVU file, and what was read (file, rows, hash)."""
     path = Path(path)
-    rows = _rows(path)
+    rows = data_rows(path)
     top = next(
         (i for i, r in enumerate(rows[:300]) if r and r[0].strip().upper() in ("HCPCS", "CODE")),
         None,

@@ -120,7 +120,7 @@ def environment() -> dict[str, Any]:
     }
 
 
-def _user() -> str:
+def user_name() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -166,7 +166,7 @@ def write_manifest(
         "tool": {"name": "audit-suite", "version": __version__, "git_commit": git_commit()},
         "started_at": started,
         "finished_at": finished,
-        "user": _user(),
+        "user": user_name(),
         "environment": environment(),
         "parameters": parameters,
         "seeds": {"demo_seed": summary.get("parameters", {}).get("demo_seed")},

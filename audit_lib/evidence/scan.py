@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..phi import Masker
-from ..tables import _normalise_columns, _read_raw
+from ..tables import normalise_columns, read_raw
 from .zipsafe import damaged_entry, open_zip
 
 __all__ = ["Hit", "protected_values", "scan"]
@@ -112,14 +112,14 @@ def protected_values(
     is listed in ``skipped``: nothing of it can be in an output). Dates that also
     appear in a public date of any input (or are days with access events) are not counted."""
     found = _Found()
-    from ..x12.importer import _sniff
+    from ..x12.importer import sniff_x12
 
     files = [f for p in map(Path, inputs) for f in (sorted(p.rglob("*")) if p.is_dir() else [p])]
     for path in (f for f in files if f.is_file()):
         if path.suffix.lower() in _NOT_DATA or path.stem.upper() in ("LICENSE", "LICENCE"):
             continue  # a folder's read-me, licence or notes
         try:
-            if _sniff(path):
+            if sniff_x12(path):
                 _x12_values(path, found)
             elif path.suffix.lower() in (".json", ".ndjson", ".xml"):
                 _fhir_values(path, found)
@@ -166,11 +166,11 @@ def _layout_columns() -> tuple[dict[str, str], set[str]]:
 def _read_any(path: Path) -> pd.DataFrame:
     """A table by suffix, or delimited text (pipes: CMS RIF) whatever its suffix."""
     if path.suffix.lower() in (".csv", ".parquet", ".xlsx", ".xlsm"):
-        return _read_raw(path)
+        return read_raw(path)
     with path.open("rb") as fh:
         head = fh.readline()
     delimiter = "|" if head.count(b"|") > head.count(b",") else ","
-    return _read_raw(path, delimiter, trailing_delimiter=_trailing(path, delimiter))
+    return read_raw(path, delimiter, trailing_delimiter=_trailing(path, delimiter))
 
 
 def _trailing(path: Path, delimiter: str) -> bool:
@@ -181,7 +181,7 @@ def _trailing(path: Path, delimiter: str) -> bool:
 
 
 def _table_values(path: Path, found: _Found) -> None:
-    raw = _normalise_columns(_read_any(Path(path)), Path(path)).astype("string")
+    raw = normalise_columns(_read_any(Path(path)), Path(path)).astype("string")
     layout_ids, layout_dates = _layout_columns()
     for c in raw.columns:
         if c in layout_ids:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import AuditError, ConfigError
 from .chain import append_link, read_chain, sign_manifest_link, start_chain
-from .manifest import REVISIONS, SIGNOFFS, _user, read_json, sha256_file, utc_now
+from .manifest import REVISIONS, SIGNOFFS, read_json, sha256_file, user_name, utc_now
 from .verify import verify
 
 ROLES = ("preparer", "reviewer")
@@ -47,7 +47,7 @@ def record_signoff(
         "name": name.strip(),
         "note": note,
         "signed_at": utc_now(),
-        "os_user": _user(),
+        "os_user": user_name(),
         "manifest_sha256": report.manifest_sha256,
     }
     signoffs = read_json(run / SIGNOFFS) if (run / SIGNOFFS).is_file() else []
@@ -80,7 +80,7 @@ def record_signoff(
 def write_signoff_sheet(workpaper: Path, signoffs: list[dict[str, Any]]) -> None:
     from openpyxl import load_workbook
 
-    from ..reporting.xlsx import save_workbook
+    from ..xlsx import save_workbook
 
     wb = load_workbook(workpaper)
     if "Sign-off" in wb.sheetnames:

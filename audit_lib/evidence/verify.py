@@ -87,7 +87,7 @@ class VerifyReport:
         self.failures.append(line)
 
 
-def _run_prefix(tree: Tree) -> str:
+def run_prefix(tree: Tree) -> str:
     return RUN_PREFIX if PACKAGE_MANIFEST in tree.files() else ""
 
 
@@ -117,7 +117,7 @@ def _verify_tree(tree: Tree, report: VerifyReport, public_key: Any | None) -> No
     files = tree.files()
     if PACKAGE_MANIFEST in files:
         _verify_package(tree, files, report)
-    prefix = _run_prefix(tree)
+    prefix = run_prefix(tree)
     run_files = [f[len(prefix) :] for f in files if f.startswith(prefix)]
     if FAILED in run_files:
         report.problem(f"FAILED   {prefix}{FAILED}: this run did not finish; it is not evidence")

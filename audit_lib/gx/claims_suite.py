@@ -17,7 +17,7 @@ import pandas as pd
 from ..claims.checks import INDEX_COLUMNS, claims_checks
 from ..rules import CLAIMS_RULES
 from . import engine
-from .engine import SuiteSpec, _gx
+from .engine import SuiteSpec, gx_module
 
 CLAIMS_SUITE = SuiteSpec(
     name="claims",
@@ -31,11 +31,11 @@ CLAIMS_SUITE = SuiteSpec(
 __all__ = [
     "CLAIMS_SUITE",
     "INDEX_COLUMNS",
-    "_gx",
     "build_claims_suite",
     "check_claims_suite",
     "claims_checks",
     "findings_from_results",
+    "gx_module",
     "redact_results",
     "suite_json",
     "validate",

@@ -73,7 +73,7 @@ class SuiteSpec:
 
 
 # --- suite JSON ---------------------------------------------------------------------------
-def _gx():
+def gx_module():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
 
@@ -84,7 +84,7 @@ def _gx():
 
 def build_suite(spec: SuiteSpec):
     """The ``ExpectationSuite`` of a dataset (GX imported here, not at package import)."""
-    gx = _gx()
+    gx = gx_module()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     checks = spec.checks()
@@ -120,7 +120,10 @@ def suite_json(spec: SuiteSpec, suite=None) -> str:
 
 
 def suite_path(spec: SuiteSpec) -> Path:
-    return Path(__file__).resolve().parents[2] / "expectations" / f"{spec.name}.json"
+    """The suite as committed (``expectations/``) and shipped with the package."""
+    from ..paths import bundled_dir
+
+    return bundled_dir("expectations") / f"{spec.name}.json"
 
 
 def write_suite(spec: SuiteSpec, path: str | Path | None = None) -> Path:
@@ -153,7 +156,7 @@ def validate(
     concatenated). ``on_chunk(batch, frame, result)`` sees each chunk's raw result while the
     chunk is still in memory (to turn failures into findings).
     """
-    gx = _gx()
+    gx = gx_module()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

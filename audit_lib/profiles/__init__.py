@@ -261,14 +261,14 @@ def _read(path: Path, profile: Profile):
     """A source file as an Arrow table of text columns with lower-case names."""
     import pyarrow as pa
 
-    from ..tables import _as_text, _normalise_columns, _read_raw
+    from ..tables import as_text, normalise_columns, read_raw
 
     if path.suffix.lower() == ".parquet" and profile.delimiter == ",":
-        raw = _read_raw(path)
+        raw = read_raw(path)
     else:
         delimiter = profile.delimiter if path.suffix.lower() != ".xlsx" else None
-        raw = _read_raw(path, delimiter, trailing_delimiter=profile.trailing_delimiter)
-    raw = _normalise_columns(raw, path).apply(_as_text)
+        raw = read_raw(path, delimiter, trailing_delimiter=profile.trailing_delimiter)
+    raw = normalise_columns(raw, path).apply(as_text)
     raw["_source_row"] = range(2, len(raw) + 2)
     return pa.Table.from_pandas(raw, preserve_index=False), list(raw.columns)
 

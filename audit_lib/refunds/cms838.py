@@ -223,11 +223,14 @@ def _checks(detail: pd.DataFrame, q_end: pd.Timestamp, prior: set[str] | None) -
     return pd.concat(parts, ignore_index=True)
 
 
-def load_prior_icns(path: str | Path) -> set[str]:
+def load_prior_icns(path: str | Path | list[str | Path]) -> set[str]:
     """Claim ICNs of a previous quarter's CMS-838: a working-copy folder (``cms838/``), one of
-    its workbooks (the "Detail Part" sheets, column 3), or a CSV with ``claim_icn``."""
+    its workbooks (the "Detail Part" sheets, column 3), a CSV with ``claim_icn``, or a list
+    of those files (a folder's workbooks, as a sealed run passes them)."""
     from ..errors import InputError
 
+    if isinstance(path, list | tuple):
+        return set().union(*(load_prior_icns(p) for p in path))
     p = Path(path)
     if p.is_dir():
         books = sorted(p.glob("*.xlsx"))

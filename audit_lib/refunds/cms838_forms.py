@@ -136,7 +136,7 @@ def _workbooks(detail: pd.DataFrame, *, quarter: str, ptans: list[str], folder: 
                info: dict, name_of) -> list[Path]:  # fmt: skip
     from openpyxl import Workbook
 
-    from ..reporting.xlsx import save_workbook
+    from ..xlsx import save_workbook
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

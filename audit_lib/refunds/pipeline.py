@@ -32,7 +32,7 @@ from .kpis import compute_refund_kpis
 from .review import evaluate_overpayments
 from .schema import OVERPAYMENTS_SCHEMA
 
-__all__ = ["RefundsReview", "run_refunds_review"]
+__all__ = ["RefundsReview", "check_filing_folder", "compute_refunds_review", "write_files"]
 
 
 @dataclass
@@ -125,11 +125,10 @@ def _fill_from_claims(frame: pd.DataFrame, by_claim: pd.DataFrame | None) -> dic
     return filled
 
 
-def run_refunds_review(
+def compute_refunds_review(
     overpayments: str | Path | None = None,
     *,
     config: AuditConfig | None = None,
-    out_dir: str | Path | None = None,
     claims: str | Path | None = None,
     prior_838: str | Path | None = None,
     control_totals: str | Path | None = None,
@@ -138,7 +137,7 @@ def run_refunds_review(
     filing_copy: str | Path | None = None,
     remits: Any = None,
 ) -> RefundsReview:
-    """Run the refunds review; write its outputs into ``out_dir`` when given.
+    """Compute the refunds review (:func:`audit_lib.run_refunds_review` writes it).
 
     Args:
         overpayments: the overpayment log (CSV, Parquet, XLSX); None runs the demo log.
@@ -151,7 +150,7 @@ def run_refunds_review(
         prior_dir: the previous period's refunds run, for new / recurring / resolved.
         cms838_certification: the CMS-838 certification pages as filed (provider_ptan, quarter,
             submitted_date, certified_by, signer_title, signed_date), for REF-CB-03/06.
-        filing_copy: a folder outside ``out_dir`` for the CMS-838 filing copy, with the
+        filing_copy: a folder outside the run folder for the CMS-838 filing copy, with the
             beneficiary names and MBIs (one workbook per provider number). Made only when
             given; ``summary.json`` and the manifest record its files' hashes, who and when.
         remits: X12 835 files answering ``claims``: their CLP07 (the Medicare ICN) fills the
@@ -161,8 +160,6 @@ def run_refunds_review(
     from .certification import certification_findings
 
     config = config or load_config()
-    if filing_copy is not None:
-        check_filing_folder(Path(filing_copy), out_dir)
     loaded, claim_keys, by_claim = _load(overpayments, claims, config, remits)
     filled = _fill_from_claims(loaded.frame, by_claim)
     if config.period:
@@ -215,8 +212,6 @@ def run_refunds_review(
         review.summary["credit_balance_report"]["filing_copies"] = _filing_copies(
             review, Path(filing_copy)
         )
-    if out_dir is not None:
-        write_outputs(review, Path(out_dir))
     return review
 
 
@@ -238,7 +233,7 @@ def check_filing_folder(folder: Path, out_dir: str | Path | None) -> None:
 
 def _filing_copies(review: RefundsReview, folder: Path) -> list[dict[str, Any]]:
     """Write the filing copies; return what the run records of them (never their content)."""
-    from ..evidence.manifest import _user, sha256_file, utc_now
+    from ..evidence.manifest import sha256_file, user_name, utc_now
     from .cms838_forms import write_filing_copies
 
     paths = write_filing_copies(
@@ -249,7 +244,7 @@ def _filing_copies(review: RefundsReview, folder: Path) -> list[dict[str, Any]]:
         folder=folder,
         info=review.config.cms838,
     )
-    made_by, made_at = _user(), utc_now()
+    made_by, made_at = user_name(), utc_now()
     return [
         {"file": p.name, "sha256": sha256_file(p), "made_by": made_by, "made_at": made_at}
         for p in paths
@@ -320,8 +315,9 @@ def build_summary(review: RefundsReview) -> dict[str, Any]:
     }
 
 
-def write_outputs(review: RefundsReview, out_dir: Path) -> None:
-    from ..reporting.refunds_workpaper import write_refunds_workpaper
+def write_files(review: RefundsReview, out_dir: Path) -> None:
+    """The review's data files and the CMS-838 working copies; the workpaper is the
+    reporting layer's."""
     from .cms838_forms import write_working_copies
 
     write_review_files(
@@ -343,14 +339,8 @@ def write_outputs(review: RefundsReview, out_dir: Path) -> None:
         from ..evidence.compare import write_comparison
 
         write_comparison(review.findings, review.comparison, out_dir / "comparison.csv")
-    write_refunds_workpaper(review, out_dir / "workpaper.xlsx")
     review.outputs = {
         n: str(out_dir / n)
-        for n in (
-            "findings.csv",
-            "summary.json",
-            "validation/overpayments.json",
-            "workpaper.xlsx",
-        )
+        for n in ("findings.csv", "summary.json", "validation/overpayments.json")
     }
     review.outputs.update({f"cms838/{p.name}": str(p) for p in working})

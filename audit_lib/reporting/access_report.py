@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .charts import _figure
+from .charts import new_figure
 from .tables import show
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def findings_by_rule(review: AccessReview) -> pd.DataFrame:
 def alerts_by_rule_chart(review: AccessReview) -> Figure:
     t = findings_by_rule(review)
     t = t[t["rule_id"].str.startswith("LOG-R-")].sort_values("findings")
-    fig = _figure(8, max(2.5, 0.3 * len(t) + 1))
+    fig = new_figure(8, max(2.5, 0.3 * len(t) + 1))
     ax = fig.subplots()
     if t.empty:
         ax.text(0.5, 0.5, "no alerts", ha="center", va="center")
@@ -120,7 +120,7 @@ def alerts_by_rule_chart(review: AccessReview) -> Figure:
 
 def heatmap_chart(review: AccessReview) -> Figure:
     grid = review.stats["heatmap"]
-    fig = _figure(9, 3.4)
+    fig = new_figure(9, 3.4)
     ax = fig.subplots()
     im = ax.imshow(grid.to_numpy(), aspect="auto", cmap="Blues")
     ax.set_yticks(range(len(grid.index)), grid.index)
@@ -137,7 +137,7 @@ def top_users(review: AccessReview) -> pd.DataFrame:
 
 def top_users_chart(review: AccessReview) -> Figure:
     t = review.stats["top_users"].iloc[::-1]
-    fig = _figure(8, max(2.5, 0.28 * len(t) + 1))
+    fig = new_figure(8, max(2.5, 0.28 * len(t) + 1))
     ax = fig.subplots()
     ax.barh(t["user_id"] + " (" + t["role"] + ")", t["distinct_patients"], color="#175cd3")
     ax.set_xlabel("distinct patients in the period")

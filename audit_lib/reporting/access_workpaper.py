@@ -13,9 +13,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..access.cases import DISPOSITIONS
 from ..rules import ACCESS_RULES
-from .refunds_workpaper import _sheet, rules_sheet
+from ..xlsx import save_workbook
+from .refunds_workpaper import add_sheet, rules_sheet
 from .workpaper import write_signoff_template
-from .xlsx import save_workbook
 
 if TYPE_CHECKING:
     from ..access.pipeline import AccessReview
@@ -65,10 +65,10 @@ def write_access_workpaper(review: AccessReview, path: Path) -> Path:
         ],
         ["Findings", s["findings"]["total"], "findings.csv"],
     ]
-    _sheet(wb, "Summary", ["Item", "Value", "Note"], rows, [36, 22, 90])
+    add_sheet(wb, "Summary", ["Item", "Value", "Note"], rows, [36, 22, 90])
     cases = _text_times(review.cases, ("first_event", "last_event"))
     ws_cols = list(cases.columns)
-    _sheet(
+    add_sheet(
         wb,
         "Review",
         ws_cols,
@@ -89,9 +89,9 @@ def write_access_workpaper(review: AccessReview, path: Path) -> Path:
         dv.add(f"{col}2:{col}{len(cases) + 1}")
         ws.data_validations.dataValidation.append(dv)
     ev = _text_times(review.case_events.head(MAX_EVENT_ROWS), ("ts_local",))
-    _sheet(wb, "Case events", list(ev.columns), ev.values.tolist(), [14, 14, 10, 19, 12, 18, 30])
+    add_sheet(wb, "Case events", list(ev.columns), ev.values.tolist(), [14, 14, 10, 19, 12, 18, 30])
     f = review.findings
-    _sheet(
+    add_sheet(
         wb,
         "Findings",
         list(f.columns),

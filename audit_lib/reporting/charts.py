@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..claims.review import ClaimsReview
 
 
-def _figure(width: float = 8, height: float = 3.6) -> Figure:
+def new_figure(width: float = 8, height: float = 3.6) -> Figure:
     import matplotlib.pyplot  # noqa: F401  (lets Jupyter's inline backend display Figure objects)
     from matplotlib.figure import Figure
 
@@ -21,7 +21,7 @@ def findings_by_rule_chart(review: ClaimsReview) -> Figure:
     from .tables import findings_by_rule
 
     t = findings_by_rule(review).sort_values("findings")
-    fig = _figure(8, max(2.5, 0.28 * len(t) + 1))
+    fig = new_figure(8, max(2.5, 0.28 * len(t) + 1))
     ax = fig.subplots()
     colors = ["#b42318" if s == "error" else "#b54708" for s in t["severity"]]
     ax.barh(t["rule_id"], t["findings"], color=colors)
@@ -32,7 +32,7 @@ def findings_by_rule_chart(review: ClaimsReview) -> Figure:
 
 def denials_by_payer_month_chart(review: ClaimsReview) -> Figure:
     t = review.kpis["tables"]["denials_by_payer_month"]
-    fig = _figure()
+    fig = new_figure()
     ax = fig.subplots()
     if t.empty:
         ax.text(0.5, 0.5, "no denied lines", ha="center", va="center")
@@ -49,7 +49,7 @@ def remit_carc_chart(review: ClaimsReview, top: int = 15) -> Figure:
     (CO-45 write-down, PR-1/2/3 deductible, coinsurance, copay), coloured by CAS group, with the
     part on claims the payer denied hatched."""
     t = review.kpis["tables"].get("remit_adjustments_by_carc")
-    fig = _figure(8, 3.8)
+    fig = new_figure(8, 3.8)
     ax = fig.subplots()
     if t is None or t.empty:
         ax.text(0.5, 0.5, "no 835 adjustments (no --remits given)", ha="center", va="center")
@@ -76,7 +76,7 @@ def remit_carc_chart(review: ClaimsReview, top: int = 15) -> Figure:
 
 def ar_aging_chart(review: ClaimsReview) -> Figure:
     t = review.kpis["tables"]["ar_aging"]
-    fig = _figure()
+    fig = new_figure()
     ax = fig.subplots()
     ax.bar(t["bucket"].astype(str), t["billed_amount"], color="#175cd3")
     ax.set_xlabel(f"days since service (as of {review.as_of.isoformat()})")
@@ -89,7 +89,7 @@ def benford_chart(result: dict, title: str = "Benford first digits") -> Figure:
     """Observed against expected proportions of a :func:`audit_lib.analytics.benford` result;
     digits whose Z exceeds 1.96 are red."""
     t = result["table"]
-    fig = _figure(8, 3.4)
+    fig = new_figure(8, 3.4)
     ax = fig.subplots()
     colors = ["#b42318" if z > 1.96 else "#175cd3" for z in t["z"]]
     ax.bar(t["digits"].astype(str), t["observed"], color=colors, label="observed")

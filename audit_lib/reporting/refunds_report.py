@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .charts import _figure
+from .charts import new_figure
 from .tables import show
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def credit_balance_summary(review: RefundsReview) -> pd.DataFrame:
 
 def aging_chart(review: RefundsReview) -> Figure:
     t = review.kpis["tables"]["open_aging"]
-    fig = _figure()
+    fig = new_figure()
     ax = fig.subplots()
     ax.bar(t["bucket"].astype(str), t["amount"], color="#175cd3")
     ax.set_xlabel("days since identification")
@@ -99,7 +99,7 @@ def aging_chart(review: RefundsReview) -> Figure:
 
 def days_to_return_chart(review: RefundsReview) -> Figure:
     days = pd.Series(review.kpis["tables"]["days_to_return"], dtype="float64").dropna()
-    fig = _figure()
+    fig = new_figure()
     ax = fig.subplots()
     if days.empty:  # no overpayment has both an identified and a return date
         ax.text(0.5, 0.5, "no overpayment with both dates", ha="center", va="center")
@@ -116,7 +116,7 @@ def days_to_return_chart(review: RefundsReview) -> Figure:
 
 def overdue_by_payer_chart(review: RefundsReview) -> Figure:
     t = review.kpis["tables"]["overdue_by_payer"]
-    fig = _figure()
+    fig = new_figure()
     ax = fig.subplots()
     if t.empty:
         ax.text(0.5, 0.5, "nothing overdue", ha="center", va="center")

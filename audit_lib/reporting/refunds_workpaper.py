@@ -10,21 +10,21 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from ..rules import REFUNDS_RULES
-from .workpaper import _cell, _rows, write_signoff_template
-from .xlsx import save_workbook
+from ..xlsx import save_workbook
+from .workpaper import styled_cell, write_rows, write_signoff_template
 
 if TYPE_CHECKING:
     from ..refunds.pipeline import RefundsReview
 
 
-def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
+def add_sheet(wb, title: str, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
     ws = wb.create_sheet(title)
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
-    _rows(ws, [header], header=True)
+    write_rows(ws, [header], header=True)
     for r in rows:
-        ws.append([_cell(ws, v) for v in r])
+        ws.append([styled_cell(ws, v) for v in r])
 
 
 def rules_sheet(wb, catalogue: dict, by_rule: dict, widths: list[int]) -> None:
@@ -33,7 +33,7 @@ def rules_sheet(wb, catalogue: dict, by_rule: dict, widths: list[int]) -> None:
         [r.rule_id, r.title, r.severity, r.source, by_rule[r.rule_id]["count"]]
         for r in catalogue.values()
     ]
-    _sheet(wb, "Rules", ["rule_id", "title", "severity", "source", "findings"], rows, widths)
+    add_sheet(wb, "Rules", ["rule_id", "title", "severity", "source", "findings"], rows, widths)
 
 
 def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:
@@ -70,14 +70,14 @@ def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:
         ],
         ["Findings", s["findings"]["total"], ""],
     ]
-    _sheet(wb, "Summary", ["Item", "Value", "Note"], summary_rows, [36, 22, 90])
+    add_sheet(wb, "Summary", ["Item", "Value", "Note"], summary_rows, [36, 22, 90])
     masked = Masker().mask_series(
         review.frame.set_index("_row")["patient_id"]
         .reindex(review.findings["row"].to_numpy())
         .reset_index(drop=True)
     )
     f = review.findings.assign(patient=masked.to_numpy())
-    _sheet(
+    add_sheet(
         wb, "Findings", list(f.columns), f.values.tolist(), [12, 9, 13, 14, 7, 20, 100, 12, 22, 18]
     )
     rules_sheet(wb, REFUNDS_RULES, s["findings"]["by_rule"], [14, 60, 10, 60, 10])
@@ -93,9 +93,9 @@ def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:
     if review.comparison is not None:
         totals += [["", "", ""], ["Prior period", review.comparison["prior"], ""]]
         totals += [[key, v, ""] for key, v in review.comparison["counts"].items()]
-    _sheet(wb, "Control totals", ["Measure", "Value", ""], totals, [30, 18, 18])
+    add_sheet(wb, "Control totals", ["Measure", "Value", ""], totals, [30, 18, 18])
     cal = k["tables"]["deadline_calendar"]
-    _sheet(
+    add_sheet(
         wb,
         "Deadline calendar",
         ["overpayment", "payer type", "amount", "deadline", "basis"],
@@ -103,7 +103,7 @@ def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:
         [16, 12, 12, 12, 80],
     )
     cb = review.credit_balances.drop(columns=["row"])
-    _sheet(
+    add_sheet(
         wb,
         "Credit balances",
         list(cb.columns),

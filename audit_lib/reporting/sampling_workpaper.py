@@ -13,8 +13,8 @@ from openpyxl import Workbook, load_workbook
 
 from .._version import __version__
 from ..errors import InputError
-from .refunds_workpaper import _sheet
-from .xlsx import save_workbook
+from ..xlsx import save_workbook
+from .refunds_workpaper import add_sheet
 
 __all__ = ["read_selections", "write_sampling_workpaper"]
 
@@ -140,17 +140,17 @@ def write_sampling_workpaper(
     wb = Workbook(write_only=True)
     if plan is not None:
         rows = [*_plan_rows(plan), ["Drawn", plan.get("drawn_at", dt.date.today().isoformat()), ""]]
-        _sheet(wb, "Plan", ["Item", "Value", "Note"], rows, [28, 50, 70])
+        add_sheet(wb, "Plan", ["Item", "Value", "Note"], rows, [28, 50, 70])
     sel = selections.copy()
     for col in SELECTION_COLUMNS:
         if col not in sel:
             sel[col] = ""
     sel = sel[SELECTION_COLUMNS].astype(object).where(sel[SELECTION_COLUMNS].notna(), "")
-    _sheet(
+    add_sheet(
         wb, "Selections", SELECTION_COLUMNS, sel.values.tolist(), [10, 22, 12, 8, 16, 16, 16, 40]
     )
     if appraisal is not None:
-        _sheet(wb, "Appraisal", ["Measure", "Value", "Note"], _appraisal_rows(appraisal),
+        add_sheet(wb, "Appraisal", ["Measure", "Value", "Note"], _appraisal_rows(appraisal),
                [34, 30, 90])  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(wb, path)

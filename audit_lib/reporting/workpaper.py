@@ -19,8 +19,8 @@ from openpyxl.utils import get_column_letter
 
 from ..claims.standard_kpis import describe, number_format
 from ..rules import CLAIMS_RULES
+from ..xlsx import save_workbook
 from .tables import codeset_table, rules_table
-from .xlsx import save_workbook
 
 if TYPE_CHECKING:
     from ..claims.review import ClaimsReview
@@ -29,7 +29,7 @@ _BOLD = Font(bold=True)
 _HEAD = PatternFill("solid", fgColor="DDE3EA")
 
 
-def _cell(
+def styled_cell(
     ws, value: Any, *, bold: bool = False, header: bool = False, fmt: str | None = None
 ) -> WriteOnlyCell:
     if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
@@ -48,9 +48,9 @@ def _cell(
     return c
 
 
-def _rows(ws, rows: list[list[Any]], header: bool = False) -> None:
+def write_rows(ws, rows: list[list[Any]], header: bool = False) -> None:
     for i, r in enumerate(rows):
-        ws.append([_cell(ws, v, header=header and i == 0) for v in r])
+        ws.append([styled_cell(ws, v, header=header and i == 0) for v in r])
 
 
 def write_workpaper(review: ClaimsReview, path: Path) -> Path:
@@ -63,8 +63,8 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 90
-    _rows(ws, [["Claims quarterly review", "", ""]], header=True)
-    _rows(
+    write_rows(ws, [["Claims quarterly review", "", ""]], header=True)
+    write_rows(
         ws,
         [
             ["Period", p["period"], f"{p['start']} to {p['end']} ({p['period_source']})"],
@@ -87,7 +87,7 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         ],
     )
     k = review.kpis
-    _rows(ws, [["KPI", "value", "standard, formula, inputs"]], header=True)
+    write_rows(ws, [["KPI", "value", "standard, formula, inputs"]], header=True)
     kpi_rows = [
         ("Claims read", k["claims_read"], "#,##0", "distinct claim_id"),
         ("Lines read", k["lines_read"], "#,##0", "rows in the input"),
@@ -96,15 +96,17 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         (d["label"], d["value"], number_format(d), describe(d)) for d in k["definitions"].values()
     ]
     for label, value, fmt, formula in kpi_rows:
-        ws.append([_cell(ws, label), _cell(ws, value, fmt=fmt), _cell(ws, formula)])
-    _rows(ws, [["", "", ""]])
+        ws.append(
+            [styled_cell(ws, label), styled_cell(ws, value, fmt=fmt), styled_cell(ws, formula)]
+        )
+    write_rows(ws, [["", "", ""]])
     by = []
     for rule_id, v in s["findings"]["by_rule"].items():
         stake = f" (amount at stake ${v['amount']:,.2f})" if CLAIMS_RULES[rule_id].amount else ""
         by.append([rule_id, v["count"], v["title"] + stake])
-    _rows(ws, [["Rule", "findings", "title"], *by, ["", "", ""]], header=True)
+    write_rows(ws, [["Rule", "findings", "title"], *by, ["", "", ""]], header=True)
     cs = codeset_table(review).values.tolist()
-    _rows(ws, [["Code set", "release", "source"], *cs], header=True)
+    write_rows(ws, [["Code set", "release", "source"], *cs], header=True)
 
     ws = wb.create_sheet("Findings")
     f = review.findings.assign(patient=_patient_tokens(review))
@@ -125,15 +127,15 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         ws.column_dimensions[get_column_letter(i)].width = widths.get(col, 14)
     last = get_column_letter(len(f.columns))
     ws.auto_filter.ref = f"A1:{last}{max(len(f), 1) + 1}"
-    ws.append([_cell(ws, col, header=True) for col in f.columns])
+    ws.append([styled_cell(ws, col, header=True) for col in f.columns])
     for rec in f.itertuples(index=False, name=None):  # writing cells: one call per finding
-        ws.append([_cell(ws, v) for v in rec])
+        ws.append([styled_cell(ws, v) for v in rec])
 
     ws = wb.create_sheet("Rules")
     rt = rules_table(review)
     for i, w in enumerate([14, 60, 24, 70, 10, 14], start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    _rows(ws, [list(rt.columns), *rt.values.tolist()], header=True)
+    write_rows(ws, [list(rt.columns), *rt.values.tolist()], header=True)
 
     ws = wb.create_sheet("Control totals")
     for col, w in zip("ABCDEF", (28, 18, 18, 14, 12, 14), strict=True):
@@ -145,8 +147,8 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
     ]
     rows += [[k, v, "", "", "", ""] for k, v in t["amounts"].items()]
     rows += [[f"{k} first / last", v["min"], v["max"], "", "", ""] for k, v in t["dates"].items()]
-    _rows(ws, rows, header=True)
-    _rows(ws, [["", "", "", "", "", ""]])
+    write_rows(ws, rows, header=True)
+    write_rows(ws, [["", "", "", "", "", ""]])
     recon = [
         ["Reconciliation: measure", "input", "control total", "difference", "tolerance", "status"]
     ]
@@ -158,33 +160,33 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         recon.append(
             ["no control totals file given: population not reconciled", "", "", "", "", ""]
         )
-    _rows(ws, recon, header=True)
+    write_rows(ws, recon, header=True)
 
     carc = review.kpis["tables"].get("remit_adjustments_by_carc")
     if carc is not None:
         ws = wb.create_sheet("835 adjustments")
         for col, w in zip("ABCDEFGHIJ", (8, 8, 12, 8, 8, 14, 16, 10, 9, 50), strict=True):
             ws.column_dimensions[col].width = w
-        _rows(ws, [list(carc.columns), *carc.values.tolist()], header=True)
+        write_rows(ws, [list(carc.columns), *carc.values.tolist()], header=True)
 
     if review.comparison is not None:
         ws = wb.create_sheet("Prior period")
         ws.column_dimensions["A"].width = 12
         ws.column_dimensions["E"].width = 100
         counts = review.comparison["counts"]
-        _rows(ws, [["Compared with", review.comparison["prior"], "", "", ""]], header=True)
-        _rows(ws, [[k, v, "", "", ""] for k, v in counts.items()])
-        _rows(ws, [["status", "rule_id", "record_key", "field", "detail"]], header=True)
+        write_rows(ws, [["Compared with", review.comparison["prior"], "", "", ""]], header=True)
+        write_rows(ws, [[k, v, "", "", ""] for k, v in counts.items()])
+        write_rows(ws, [["status", "rule_id", "record_key", "field", "detail"]], header=True)
         cur = review.findings.assign(status=review.comparison["status"])
         for rec in cur[["status", "rule_id", "record_key", "field", "detail"]].itertuples(
             index=False, name=None
         ):
-            ws.append([_cell(ws, v) for v in rec])
+            ws.append([styled_cell(ws, v) for v in rec])
         res = review.comparison["resolved"]
         for rec in res[["rule_id", "record_key", "field", "detail"]].itertuples(
             index=False, name=None
         ):
-            ws.append([_cell(ws, v) for v in ("resolved", *rec)])
+            ws.append([styled_cell(ws, v) for v in ("resolved", *rec)])
 
     write_signoff_template(wb)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,7 +199,7 @@ def write_signoff_template(wb: Workbook) -> None:
     ws = wb.create_sheet("Sign-off")
     for col, width in zip("ABCDE", (12, 28, 22, 50, 66), strict=True):
         ws.column_dimensions[col].width = width
-    _rows(
+    write_rows(
         ws,
         [
             ["Role", "Name", "Date", "Note", "Bound to manifest SHA-256"],

@@ -54,7 +54,7 @@ _TRANSACTIONS = {
 }
 
 
-def _sniff(path: Path) -> bool:
+def sniff_x12(path: Path) -> bool:
     try:
         with path.open("rb") as fh:
             head = fh.read(256)
@@ -74,7 +74,7 @@ def is_x12(source: Any) -> bool:
     if source is None or isinstance(source, pd.DataFrame):
         return False
     files = expand_files(source)
-    return bool(files) and all(f.is_file() and _sniff(f) for f in files)
+    return bool(files) and all(f.is_file() and sniff_x12(f) for f in files)
 
 
 def x12_source(source: Any, option: str = "--claims") -> bool:
@@ -89,7 +89,7 @@ def x12_source(source: Any, option: str = "--claims") -> bool:
     missing = [f for f in files if not f.is_file()]
     if missing:
         raise InputError(f"{missing[0]} does not exist. Check the {option} path.", path=missing[0])
-    x12 = [f for f in files if _sniff(f)]
+    x12 = [f for f in files if sniff_x12(f)]
     if x12 and len(x12) < len(files):
         other = [f.name for f in files if f not in x12]
         raise InputError(

@@ -102,8 +102,8 @@ def test_no_raw_identifier_of_any_x12_fixture_reaches_an_output(tmp_path):
 
 
 def test_access_review_of_every_fhir_fixture_leaks_no_patient(tmp_path):
+    from audit_lib import run_access_review
     from audit_lib.access.fhir import read_audit_events
-    from audit_lib.access.pipeline import run_access_review
 
     files = [
         f for f in sorted((FIX / "fhir").rglob("*"))

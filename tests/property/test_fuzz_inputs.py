@@ -161,8 +161,7 @@ def refunds_base():
 
 
 def _review(name: str):
-    from audit_lib import run_claims_review
-    from audit_lib.refunds.pipeline import run_refunds_review
+    from audit_lib import run_claims_review, run_refunds_review
 
     return {"claims": run_claims_review, "refunds": run_refunds_review}[name]
 
@@ -206,8 +205,7 @@ def access_base(tmp_path_factory):
 @FUZZ
 @given(m=mutation, which=st.sampled_from(["access_log", "workforce", "patients"]))
 def test_access_review_on_malformed_input_runs_or_refuses(access_base, tmp_path_factory, m, which):
-    from audit_lib import load_config
-    from audit_lib.access.pipeline import run_access_review
+    from audit_lib import load_config, run_access_review
 
     files, log_text, planted = access_base
     base = tmp_path_factory.mktemp("access")
@@ -262,9 +260,9 @@ def package_bytes(tmp_path_factory):
 def test_evidence_commands_on_a_corrupted_package_report_or_refuse(
     package_bytes, tmp_path_factory, at, flip, cut, command
 ):
-    from audit_lib.evidence.reperform import reperform
     from audit_lib.evidence.scan import scan
     from audit_lib.evidence.verify import verify
+    from audit_lib.runs.reperform import reperform
 
     data = bytearray(package_bytes)
     at %= len(data)

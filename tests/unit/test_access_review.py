@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit_lib import load_config
+from audit_lib import load_config, run_access_review
 from audit_lib.access.demo import generate_demo_access
 from audit_lib.access.fhir import read_audit_events
-from audit_lib.access.pipeline import detect_alerts, run_access_review
+from audit_lib.access.pipeline import detect_alerts
 from audit_lib.errors import InputError, MissingColumnsError
 from audit_lib.phi import Masker
 

@@ -270,10 +270,9 @@ def _raise(exc):
 
 
 def test_refunds_with_no_identified_dates_are_findings_and_a_chart_not_a_crash(tmp_path):
-    from audit_lib import load_config
+    from audit_lib import load_config, run_refunds_review
     from audit_lib.claims.demo import generate_demo_claims
     from audit_lib.refunds.demo import generate_demo_overpayments
-    from audit_lib.refunds.pipeline import run_refunds_review
     from audit_lib.reporting import refunds_report
 
     log = generate_demo_overpayments(generate_demo_claims(), seed=20260930).overpayments

@@ -228,8 +228,8 @@ def test_a_few_bad_dates_are_findings_in_the_declared_format(write_claims):
 
 # --- access logs ---------------------------------------------------------------------------
 def test_epic_access_log_profile(tmp_path):
+    from audit_lib import run_access_review
     from audit_lib.access.demo import generate_demo_access
-    from audit_lib.access.pipeline import run_access_review
 
     demo = generate_demo_access(period="2026Q3", seed=7)
     log = demo.access_log.head(300)

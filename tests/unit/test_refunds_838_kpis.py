@@ -152,9 +152,9 @@ def test_kpis():
 def test_icn_comes_from_the_835_when_the_log_has_none(tmp_path):
     """Issue 14: the CMS-838 column 3 is the Medicare ICN; where the log has no ``icn``, the
     835 answering the claim gives it (CLP07), by claim id, and the summary says how many."""
+    from audit_lib import run_refunds_review
     from audit_lib.claims.demo import generate_demo_claims
     from audit_lib.refunds.demo import generate_demo_overpayments
-    from audit_lib.refunds.pipeline import run_refunds_review
     from audit_lib.x12.writer import write_demo_x12
 
     claims = generate_demo_claims(n_claims=1500)

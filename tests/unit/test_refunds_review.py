@@ -9,10 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from audit_lib import load_config
+from audit_lib import load_config, run_refunds_review
 from audit_lib.claims.demo import generate_demo_claims
 from audit_lib.refunds.demo import generate_demo_overpayments
-from audit_lib.refunds.pipeline import run_refunds_review
 
 
 @pytest.fixture(scope="module")

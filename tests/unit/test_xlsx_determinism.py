@@ -10,7 +10,7 @@ import zipfile
 
 from openpyxl import Workbook, load_workbook
 
-from audit_lib.reporting.xlsx import save_workbook
+from audit_lib.xlsx import save_workbook
 
 
 def _book() -> Workbook:

@@ -15,7 +15,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from ..atomic import replacing
+from .atomic import replacing
 
 __all__ = ["save_workbook"]
 

@@ -9,12 +9,14 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..errors import InputError
-from .manifest import MANIFEST, sha256_file
-from .verify import Tree, _run_prefix, verify
+from ..evidence.manifest import MANIFEST, sha256_file
+from ..evidence.verify import Tree, run_prefix, verify
+from .registry import Review, review
 
 
 @dataclass
@@ -23,14 +25,7 @@ class ReperformReport:
     lines: list[str] = field(default_factory=list)
 
 
-def _numbered(files: dict[str, Path], stem: str) -> list[str]:
-    """``stem``, ``stem_2``, ``stem_3``... (or ``stem_1``...) in their numeric order."""
-    names = [k for k in files if k == stem or (k.startswith(stem + "_") and k[-1].isdigit())]
-    return sorted(names, key=lambda k: int(k.rsplit("_", 1)[1]) if k != stem else 1)
-
-
 def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> ReperformReport:
-    from ..claims.review import run_claims_review
     from ..config import load_config
 
     checked = verify(target)
@@ -41,7 +36,7 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
         return report
     report.lines.append(f"{target}: intact (audit verify)")
     tree = Tree(Path(target))
-    prefix = _run_prefix(tree)
+    prefix = run_prefix(tree)
     manifest = tree.json(prefix + MANIFEST)
     recorded = {o["path"]: o["sha256"] for o in manifest["outputs"]}
     files: dict[str, Path] = {}
@@ -70,44 +65,27 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
         from dataclasses import replace
 
         config = replace(config, input_profile=str(files["mapping"]))
+    spec = review(manifest["review"])
     with tempfile.TemporaryDirectory(prefix="audit-reperform-") as tmp:
-        if manifest["review"] == "refunds":
-            from ..refunds.pipeline import run_refunds_review
-
-            run_refunds_review(
-                files.get("overpayments"),
-                config=config,
-                out_dir=tmp,
-                claims=files.get("claims"),
-                prior_838=files.get("prior_838"),
-                cms838_certification=files.get("cms838_certification"),
-                control_totals=files.get("control_totals"),
-            )
-        elif manifest["review"] == "access":
-            from ..access.pipeline import run_access_review
-
-            logs = [files[k] for k in _numbered(files, "access_log")]
-            run_access_review(
-                (logs[0] if len(logs) == 1 else logs) or None,
-                workforce=files.get("workforce"),
-                patients=files.get("patients"),
-                encounters=files.get("encounters"),
-                config=config,
-                out_dir=tmp,
-            )
-        else:
-            claim_names = _numbered(files, "claims")
-            remit_names = _numbered(files, "remits")
-            claim_files = [files[k] for k in claim_names]
-            run_claims_review(
-                (claim_files[0] if len(claim_files) == 1 else claim_files) or None,
-                remits=[files[k] for k in remit_names] or None,
-                config=config,
-                out_dir=tmp,
-                control_totals=files.get("control_totals"),
-            )
+        main, others = _arguments(spec, files)
+        spec.compute_function()(main, **others, config=config, out_dir=tmp)
         report.identical = _compare(tree, prefix, recorded, Path(tmp), report)
     return report
+
+
+def _arguments(spec: Review, files: dict[str, Path]) -> tuple[Any, dict[str, Any]]:
+    """The compute function's arguments from the manifest's input files: the main input,
+    then each other input by its name; several files (``claims``, ``claims_2``...) as a list
+    in their recorded order."""
+    args: dict[str, Any] = {}
+    for item in spec.inputs:
+        names = sorted(
+            (n for n in files if item.is_manifest_name(n)),
+            key=lambda n: int(n.rsplit("_", 1)[1]) if n != item.name else 1,
+        )
+        paths = [files[n] for n in names]
+        args[item.name] = (paths if len(paths) > 1 else paths[0]) if paths else None
+    return args.pop(spec.main.name), args
 
 
 #: what summary.json must reproduce: the numbers a reader compares, not the run's own record

@@ -1,0 +1,1 @@
+"""The notebooks and suites shipped with the package (see README.md here)."""

@@ -1,0 +1,80 @@
+"""Compute a review and write its outputs: the step the review notebooks and ``audit
+reperform`` call. Reviews compute; reporting renders the workpaper; this layer joins them.
+
+A folder holding a sealed run (``manifest.json``) is never written into: its seal and its
+sign-offs would be voided. :func:`audit_lib.runs.run_review` seals a new run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+__all__ = ["check_unsealed", "run_access_review", "run_claims_review", "run_refunds_review"]
+
+
+def check_unsealed(out_dir: str | Path | None) -> Path | None:
+    """``out_dir`` as a path, refused when it holds a sealed run."""
+    if out_dir is None:
+        return None
+    from ..evidence.manifest import MANIFEST
+
+    out = Path(out_dir)
+    if (out / MANIFEST).is_file():
+        raise ConfigError(
+            f"{out} holds a sealed run ({MANIFEST}): writing into it would void its seal and "
+            "its sign-offs. Give another folder, or seal a new run with audit_lib.run_review "
+            "(or the audit command), which replaces a sealed run only once the new one is sealed."
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def run_claims_review(claims: Any = None, *, out_dir: str | Path | None = None, **kw: Any):
+    """:func:`audit_lib.claims.review.compute_claims_review`, its data files and workpaper
+    written into ``out_dir`` when given (never a sealed run's folder). Returns the review."""
+    from ..claims.review import compute_claims_review, write_files
+    from ..reporting.workpaper import write_workpaper
+
+    out = check_unsealed(out_dir)
+    review = compute_claims_review(claims, **kw)
+    if out is not None:
+        if kw.get("progress"):
+            kw["progress"]("writing findings, summary, validation results and workpaper")
+        write_files(review, out)
+        review.outputs["workpaper"] = str(write_workpaper(review, out / "workpaper.xlsx"))
+    return review
+
+
+def run_refunds_review(overpayments: Any = None, *, out_dir: str | Path | None = None, **kw: Any):
+    """:func:`audit_lib.refunds.pipeline.compute_refunds_review`, written into ``out_dir``
+    when given; the CMS-838 filing copy (``filing_copy``) must lie outside it."""
+    from ..refunds.pipeline import check_filing_folder, compute_refunds_review, write_files
+    from ..reporting.refunds_workpaper import write_refunds_workpaper
+
+    if kw.get("filing_copy") is not None:
+        check_filing_folder(Path(kw["filing_copy"]), out_dir)
+    out = check_unsealed(out_dir)
+    review = compute_refunds_review(overpayments, **kw)
+    if out is not None:
+        write_files(review, out)
+        write_refunds_workpaper(review, out / "workpaper.xlsx")
+        review.outputs["workpaper.xlsx"] = str(out / "workpaper.xlsx")
+    return review
+
+
+def run_access_review(access_log: Any = None, *, out_dir: str | Path | None = None, **kw: Any):
+    """:func:`audit_lib.access.pipeline.compute_access_review`, written into ``out_dir``
+    when given."""
+    from ..access.pipeline import compute_access_review, write_files
+    from ..reporting.access_workpaper import write_access_workpaper
+
+    out = check_unsealed(out_dir)
+    review = compute_access_review(access_log, **kw)
+    if out is not None:
+        write_files(review, out)
+        write_access_workpaper(review, out / "workpaper.xlsx")
+        review.outputs["workpaper.xlsx"] = str(out / "workpaper.xlsx")
+    return review
