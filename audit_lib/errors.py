@@ -75,8 +75,9 @@ class MissingColumnsError(InputError):
             listed = ", ".join(repr(m) for m in missing)
             message = (
                 f"{Path(path).name} is missing required column(s) {listed}"
-                f" (found: {shown or 'no columns'}). Rename the columns to the names in "
-                "DATA_CONTRACT.md (matching ignores case and surrounding spaces), or read a CMS "
+                f" (found: {shown or 'no columns'}). Rename the columns to the names of the "
+                "input table (docs/INPUTS.md; matching ignores case and surrounding spaces), "
+                "or read a CMS "
                 "or vendor layout with --profile (audit profiles lists them) or --mapping, and "
                 "run again."
             )

@@ -8,7 +8,6 @@ from typing import Any
 
 from .config import AuditConfig
 
-
 PACKAGE = Path(__file__).resolve().parent
 
 

@@ -82,20 +82,32 @@ def gx_module():
     return gx
 
 
+#: the suite's severities as Great Expectations' FailureSeverity values
+GX_SEVERITY = {"error": "critical", "warning": "warning"}
+
+
 def build_suite(spec: SuiteSpec):
     """The ``ExpectationSuite`` of a dataset (GX imported here, not at package import)."""
     gx = gx_module()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+    from ..rules import get_rule
+
     checks = spec.checks()
     # Built from a list, not with add_expectation_configuration: that "upserts" by column and
-    # type, so a second range check on service_date would silently replace the first.
+    # type, so a second range check on service_date would silently replace the first. Each
+    # expectation carries its rule's severity as GX's own (error -> critical, warning ->
+    # warning) and the rule's title as its description, so Data Docs read as the findings do.
     suite = gx.ExpectationSuite(
         name=spec.name,
-        meta={"dataset": spec.name, "rules": "RULEBOOK.md"},
+        meta={"dataset": spec.name, "rules": "audit_lib/rules/rulebook.toml (docs/RULES.md)"},
         expectations=[
             ExpectationConfiguration(
-                type=c.type, kwargs=dict(c.kwargs), meta=c.meta()
+                type=c.type,
+                kwargs=dict(c.kwargs),
+                meta=c.meta(),
+                description=f"{c.rule_id}: {get_rule(c.rule_id).title}",
+                severity=GX_SEVERITY[c.severity or get_rule(c.rule_id).severity],
             ).to_domain_obj()
             for c in checks
         ],

@@ -28,12 +28,13 @@ def add_sheet(wb, title: str, header: list[str], rows: list[list[Any]], widths: 
 
 
 def rules_sheet(wb, catalogue: dict, by_rule: dict, widths: list[int]) -> None:
-    """The Rules sheet: every rule of the catalogue with its findings count."""
+    """The Rules sheet: every rule of the catalogue with its findings count and definition."""
     rows = [
-        [r.rule_id, r.title, r.severity, r.source, by_rule[r.rule_id]["count"]]
+        [r.rule_id, r.title, r.severity, r.source, by_rule[r.rule_id]["count"], r.definition]
         for r in catalogue.values()
     ]
-    add_sheet(wb, "Rules", ["rule_id", "title", "severity", "source", "findings"], rows, widths)
+    header = ["rule_id", "title", "severity", "source", "findings", "definition"]
+    add_sheet(wb, "Rules", header, rows, [*widths, 100][: len(header)])
 
 
 def write_refunds_workpaper(review: RefundsReview, path: Path) -> Path:

@@ -153,11 +153,13 @@ def rules_table(review: ClaimsReview) -> pd.DataFrame:
             r.source,
             by[r.rule_id]["count"],
             by[r.rule_id]["amount"],
+            r.definition,
         )
         for r in CLAIMS_RULES.values()
     ]
     return pd.DataFrame(
-        rows, columns=["rule_id", "title", "severity", "source", "findings", "amount"]
+        rows,
+        columns=["rule_id", "title", "severity", "source", "findings", "amount", "definition"],
     )
 
 

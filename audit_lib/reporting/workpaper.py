@@ -133,7 +133,7 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
 
     ws = wb.create_sheet("Rules")
     rt = rules_table(review)
-    for i, w in enumerate([14, 60, 24, 70, 10, 14], start=1):
+    for i, w in enumerate([14, 60, 24, 70, 10, 14, 100], start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     write_rows(ws, [list(rt.columns), *rt.values.tolist()], header=True)
 

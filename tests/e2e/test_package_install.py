@@ -54,6 +54,7 @@ def test_the_wheel_carries_the_notebooks_and_suites(installed):
         assert f"audit_lib/bundled/notebooks/{nb}.ipynb" in names
     for suite in ("claims", "overpayments", "access_log"):
         assert f"audit_lib/bundled/expectations/{suite}.json" in names
+    assert {"audit_lib/bundled/docs/RULES.md", "audit_lib/rules/rulebook.toml"} <= names
     # the files themselves, not links to a checkout
     shipped = zipfile.ZipFile(installed["wheel"]).read("audit_lib/bundled/expectations/claims.json")
     assert shipped == (ROOT / "expectations" / "claims.json").read_bytes()
