@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import ConfigError
+
 __all__ = ["benford", "mus_evaluation", "mus_factor", "mus_sample_size"]
 
 #: Nigrini (2012) Table 7.1 MAD bands: upper bounds of close, acceptable, marginal
@@ -48,13 +50,13 @@ def mus_sample_size(
     confidence factor (0 misstatements, at ``risk`` percent of incorrect acceptance) /
     (tolerable - expected x expansion factor), rounded up; interval = book value / n."""
     if risk not in EXPANSION_FACTORS:
-        raise ValueError(f"risk {risk}% is not in the AICPA table {sorted(EXPANSION_FACTORS)}")
+        raise ConfigError(f"risk {risk}% is not in the AICPA table {sorted(EXPANSION_FACTORS)}.")
     cf = mus_factor(0, 100 - risk)
     ef = EXPANSION_FACTORS[risk]
     room = tolerable - expected * ef
     if room <= 0:
-        raise ValueError("expected misstatement x expansion factor leaves no room under the "
-                         "tolerable misstatement: no sample size achieves it")  # fmt: skip
+        raise ConfigError("expected misstatement x expansion factor leaves no room under the "
+                          "tolerable misstatement: no sample size achieves it.")  # fmt: skip
     n = math.ceil(round(book_value * cf / room, 9))
     return {"sample_size": n, "interval": round(book_value / n, 2), "confidence_factor": cf,
             "expansion_factor": ef, "risk_percent": risk, "book_value": book_value,
@@ -240,7 +242,7 @@ def duplicates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     row per duplicated combination with its count, largest groups first."""
     missing = [c for c in columns if c not in frame]
     if missing:
-        raise KeyError(f"no column(s) {', '.join(missing)} to look for duplicates on")
+        raise ConfigError(f"no column(s) {', '.join(missing)} to look for duplicates on.")
     g = frame.groupby(columns, dropna=False).size().rename("count").reset_index()
     return g[g["count"] > 1].sort_values(["count", *columns], ascending=[False] + [True] * len(
         columns)).reset_index(drop=True)  # fmt: skip

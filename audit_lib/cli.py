@@ -7,7 +7,6 @@ see one).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -265,41 +264,9 @@ def run(period: str, out: Path | None, prior: Path | None) -> None:
 )
 def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) -> None:
     """Write synthetic demo data (and the truth of planted defects) as CSV."""
-    from .config import parse_period
+    from .runs.tools import write_demo_data
 
-    parse_period(period)
-    if dataset == "x12":
-        from .claims.demo import generate_demo_claims
-        from .x12.writer import write_demo_x12
-
-        demo = generate_demo_claims(period=period.upper(), seed=seed, n_claims=n_claims)
-        paths = write_demo_x12(demo.claims, out)
-        demo.truth.to_csv(Path(out) / "truth.csv", index=False, lineterminator="\n")
-        _say(f"wrote {', '.join(Path(p).name for p in paths.values())} and truth.csv to {out}")
-        return
-    if dataset == "access":
-        from .access.demo import generate_demo_access, write_demo_access
-
-        demo = generate_demo_access(period=period.upper(), seed=seed)
-        write_demo_access(demo, out)
-        _say(
-            f"wrote {len(demo.access_log):,} synthetic access events, the workforce, patients "
-            f"and encounters, and the planted snooping (truth.csv) to {out}"
-        )
-        return
-    from .claims.demo import generate_demo_claims
-
-    if n_claims <= 0:
-        raise ConfigError(f"--claims must be positive, got {n_claims}.")
-    demo = generate_demo_claims(period=period.upper(), seed=seed, n_claims=n_claims)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    demo.claims.to_csv(out, index=False, lineterminator="\n")
-    truth = out.with_name(out.stem + ".truth.csv")
-    demo.truth.to_csv(truth, index=False, lineterminator="\n")
-    _say(
-        f"wrote {len(demo.claims):,} synthetic claim lines to {out} "
-        f"and the planted defects to {truth}"
-    )
+    _say(write_demo_data(dataset, period=period, seed=seed, n_claims=n_claims, out=out))
 
 
 @main.command()
@@ -353,31 +320,9 @@ def access(out: Path, demo: bool, profile, mapping, **kw) -> None:
 def convert(kind: str, files: tuple[Path, ...], remits: tuple[Path, ...], out: Path) -> None:
     """Convert X12 837 claims (and 835 remittances) to the canonical claims table, for other
     tools. The table holds raw patient data: keep it where the inputs are kept."""
-    from .paths import expand_files
-    from .x12 import importer
+    from .runs.tools import convert_x12
 
-    claim_files = expand_files(files)
-    if not importer.x12_source(claim_files):
-        raise ConfigError("audit convert x12 takes X12 837 files (or a folder of them).")
-    frame, info = importer.read_837(claim_files)
-    matched = 0
-    if remits:
-        remittances, _found, _info = importer.read_835(expand_files(remits))
-        frame, applied = importer.apply_remits(frame, remittances)
-        matched = applied["lines_matched"]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        frame.to_csv(out, index=False, lineterminator="\n")
-    elif out.suffix.lower() == ".parquet":
-        frame.to_parquet(out, index=False)
-    else:
-        raise ConfigError(f"--out {out.name}: write a .parquet or .csv file.")
-    _say(
-        f"wrote {info['lines']:,} claim lines of {info['claims']:,} claims from "
-        f"{len(info['files'])} file(s) to {out}"
-        + (f"; {matched:,} lines matched to 835 remittances" if remits else "")
-        + (f"; {len(info['warnings'])} envelope warning(s)" if info["warnings"] else "")
-    )
+    _say(convert_x12(list(files), list(remits), out))
 
 
 @main.command()
@@ -644,26 +589,16 @@ def appraise(
 ) -> None:
     """Appraise a reviewed sample: point estimate, standard error, limits at 80/90/95%;
     writes appraisal.json and the sampling workpaper with its Appraisal sheet."""
-    import pandas as pd
-
-    from .appraisal import appraise as appraise_sample
-    from .reporting.sampling_workpaper import write_sampling_workpaper
-    from .runs.sample import read_results
+    from .runs.tools import appraise_results
 
     _check_input(results)
-    r = read_results(results)
-    plan_path = plan_file or results.with_name("sampling_plan.json")
-    plan = json.loads(plan_path.read_text("utf-8")) if plan_path.is_file() else None
-    sided = "one" if one_sided else "two"
-    universe = None
-    if strata_file is not None:
-        u = pd.read_csv(strata_file, dtype={"stratum": str})
-        universe = dict(zip(u["stratum"], u["universe_size"], strict=True))
-    doc = appraise_sample(r, plan, universe_size=universe_size, universe=universe, sided=sided)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "appraisal.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    write_sampling_workpaper(
-        out / "sampling_workpaper.xlsx", plan=plan, selections=r, appraisal=doc
+    doc = appraise_results(
+        results,
+        plan_file=plan_file,
+        universe_size=universe_size,
+        strata_file=strata_file,
+        sided="one" if one_sided else "two",
+        out=out,
     )
     if doc["design"] == "mus":
         e = doc["evaluations"]["95"]

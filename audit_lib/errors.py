@@ -28,7 +28,9 @@ __all__ = [
     "MissingColumnsError",
     "NotebookRunError",
     "SuiteOutOfDateError",
+    "X12Error",
     "safe_error_text",
+    "user_error_class",
 ]
 
 
@@ -90,6 +92,10 @@ class EmptyInputError(InputError):
     """The file has no bytes, or a header but no data rows."""
 
 
+class X12Error(InputError):
+    """A malformed X12 file: the message names the segment and position."""
+
+
 class ConfigError(AuditError):
     """A parameter or configuration value is invalid."""
 
@@ -133,3 +139,18 @@ def raised_at(exc: BaseException) -> str:
     f = ours[-1]
     name = f.filename.split("audit_lib", 1)[-1].lstrip("/\\")
     return f"in {'audit_lib/' + name if 'audit_lib' in f.filename else name} line {f.lineno}"
+
+
+def user_error_class(name: str) -> type[AuditError] | None:
+    """The suite's user error (exit 2) a class name stands for, found in the error tree, as
+    the class that re-raises it with its message alone (InputError or ConfigError): how an
+    error raised in a notebook's kernel comes back to the caller as the same error."""
+    stack, found = [AuditError], None
+    while stack:
+        cls = stack.pop()
+        if cls.__name__ == name:
+            found = cls
+        stack += cls.__subclasses__()
+    if found is None or found.exit_code != 2:
+        return None
+    return InputError if issubclass(found, InputError) else ConfigError

@@ -13,18 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, InputError, NotebookRunError
+from .errors import ConfigError, NotebookRunError, user_error_class
 
 __all__ = ["notebooks_dir", "render_html", "run_notebook"]
-
-# errors raised in the kernel that are the user's to fix (exit 2), by class name
-_PASS_THROUGH = {
-    "InputError": InputError,
-    "MissingColumnsError": InputError,
-    "EmptyInputError": InputError,
-    "X12Error": InputError,
-    "ConfigError": ConfigError,
-}
 
 
 def notebooks_dir() -> Path:
@@ -76,7 +67,7 @@ def run_notebook(
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
-        cls = _PASS_THROUGH.get(exc.ename)
+        cls = user_error_class(exc.ename)  # a user error of the suite's error tree (exit 2)
         if cls is not None:  # the suite's own message: it names places, never values
             raise cls(exc.evalue) from None
         if not os.environ.get("AUDIT_DEBUG"):
@@ -128,7 +119,8 @@ def _withhold_error_values(notebook: Path) -> None:
     nb = nbformat.read(str(notebook), as_version=4)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") not in _PASS_THROUGH:
+            user_error = user_error_class(out.get("ename", "")) is not None
+            if out.get("output_type") == "error" and not user_error:
                 out["evalue"] = "(withheld: it may quote the data; AUDIT_DEBUG=1 keeps it)"
                 tail = f"{out.get('ename')}: (message withheld)"
                 out["traceback"] = [*out.get("traceback", [])[:-1], tail]

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .config import AuditConfig, parse_period
+from .errors import AuditError
 from .rules import Rule
 
 SEVERITIES = ("error", "warning", "info")
@@ -67,12 +68,14 @@ class ResolvedPeriod:
 
     @property
     def period(self) -> str:
-        assert self.config.period
+        if not self.config.period:  # resolved before a review result exists
+            raise AuditError("a review result has no period: a defect in audit_lib.")
         return self.config.period
 
     @property
     def as_of(self) -> dt.date:
-        assert self.config.as_of
+        if not self.config.as_of:
+            raise AuditError("a review result has no as-of date: a defect in audit_lib.")
         return self.config.as_of
 
 

@@ -71,7 +71,7 @@ def parse(text: str) -> dict[str, dict[str, str]]:
         elif m := BOLD.match(line):
             header = None
             parts = [p.strip() for p in m.group(3).split("·")]
-            severity, _, inline = parts[-1].partition(":")  # "ERROR: definition" on one line
+            _, _, inline = parts[-1].partition(":")  # "ERROR: definition" on one line
             body: list[str] = [inline.strip()] if inline.strip() else []
             j = i + 1
             while j < len(lines) and lines[j].strip() and not BOLD.match(lines[j]):

@@ -230,7 +230,8 @@ def detect_alerts(
     from .detect import detect
     from .integrity import flag_events
 
-    assert config.period, "detect_alerts needs config.period"
+    if not config.period:
+        raise ConfigError("detect_alerts needs the period: load_config(period=...).")
     tmp = tempfile.TemporaryDirectory(prefix="audit-access-")
     con = connect(
         config.access.site_timezone,

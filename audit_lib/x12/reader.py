@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, X12Error
 
 __all__ = [
     "Interchange",
@@ -38,10 +38,6 @@ __all__ = [
 ]
 
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
-
-
-class X12Error(InputError):
-    """A malformed X12 file: the message names the segment and position."""
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,7 @@ def test_workpaper_sheets_and_formula_safety(tmp_path):
         "source",
         "findings",
         "amount",
+        "definition",
     ]
     assert rules.max_row - 1 == len(CLAIMS_RULES)
     signoff = [[c.value for c in r] for r in wb["Sign-off"].iter_rows()]

@@ -137,3 +137,49 @@ def test_prior_838_may_be_a_folder_of_working_copies(tmp_path):
     pd.DataFrame({"claim_icn": ["1", "2"]}).to_csv(a, index=False)
     pd.DataFrame({"claim_icn": ["3"]}).to_csv(b, index=False)
     assert load_prior_icns([a, b]) == {"1", "2", "3"}
+
+
+# --- errors only from the error tree (issue 15, item 7) -----------------------------------
+
+
+def test_a_kernel_error_comes_back_by_its_place_in_the_error_tree():
+    from audit_lib.errors import user_error_class
+
+    assert user_error_class("X12Error") is InputError
+    assert user_error_class("MissingColumnsError") is InputError
+    assert user_error_class("EmptyInputError") is InputError
+    assert user_error_class("ConfigError") is ConfigError
+    assert user_error_class("SuiteOutOfDateError") is None  # exit 1: not the user's to fix
+    assert user_error_class("ValueError") is None
+    assert user_error_class("NotAnError") is None
+
+
+def test_x12_errors_are_input_errors():
+    from audit_lib.errors import X12Error as TreeX12Error
+    from audit_lib.x12.reader import X12Error
+
+    assert X12Error is TreeX12Error and issubclass(X12Error, InputError)
+
+
+def test_sampling_parameters_a_user_gives_fail_as_config_errors():
+    from audit_lib import analytics
+
+    with pytest.raises(ConfigError, match="not in the AICPA table"):
+        analytics.mus_sample_size(1_000_000, 50_000, risk=3)
+    with pytest.raises(ConfigError, match="leaves no room"):
+        analytics.mus_sample_size(1_000_000, 50_000, expected=40_000, risk=5)
+    with pytest.raises(ConfigError, match="no column"):
+        analytics.duplicates(pd.DataFrame({"a": [1]}), ["b"])
+
+
+def test_more_than_five_mus_misstatements_are_evaluated():
+    """The AICPA factor table stops at 5 misstatements; the Stringer bound does not (the
+    factors come from the chi-square distribution): 7 overstatements evaluate."""
+    from audit_lib import analytics
+
+    sample = pd.DataFrame({"book": [1000.0] * 10, "audited": [500.0] * 7 + [1000.0] * 3})
+    e = analytics.mus_evaluation(sample, interval=10_000.0, confidence=95)
+    assert e["upper_misstatement_limit"] > e["projected_misstatement"] > 0
+    # the Poisson upper limit for 7 events at 95%: chi2(0.95, 16) / 2 = 13.148, printed 13.15
+    # in Poisson factor tables; 5 gives the AICPA table's 10.52
+    assert analytics.mus_factor(7, 95) == 13.15 and analytics.mus_factor(5, 95) == 10.52
