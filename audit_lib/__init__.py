@@ -9,7 +9,7 @@ from ._version import __version__
 from .access.demo import generate_demo_access
 from .access.pipeline import AccessReview
 from .claims.demo import generate_demo_claims
-from .claims.review import ClaimsReview, load_claims
+from .claims.pipeline import ClaimsReview, load_claims
 from .config import AuditConfig, load_config, parse_period
 from .errors import AuditError, ConfigError, InputError, MissingColumnsError, NotebookRunError
 from .phi import Masker

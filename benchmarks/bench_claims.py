@@ -45,7 +45,7 @@ def main() -> int:
     os.environ.setdefault("AUDIT_PHI_KEY", "benchmark-key-0123456789abcdef0123456")
 
     from audit_lib import engine_pandas, load_config
-    from audit_lib.claims.review import (
+    from audit_lib.claims.pipeline import (
         _parse_findings,
         combine_findings,
         load_claims,

@@ -59,7 +59,7 @@ def main() -> int:
 
     from audit_lib import load_config
     from audit_lib.claims.edits import edit_findings
-    from audit_lib.claims.review import load_claims, prepare_batches
+    from audit_lib.claims.pipeline import load_claims, prepare_batches
 
     path = make_file(1_000_000)
     config = load_config(period="2026Q3")

@@ -195,7 +195,7 @@ def _review(con, access_log, label, demo, workforce, patients, encounters, confi
     findings = sort_findings(
         pd.concat([parse, gx_findings, alert_findings(alerts)], ignore_index=True)
     )
-    from .stats import access_stats
+    from .kpis import access_stats
 
     stats = access_stats(con, alerts, cases, identity_min=s.identity_resolution_min)
     review = AccessReview(

@@ -28,8 +28,8 @@ from ..outputs import (
 from ..rules import REFUNDS_RULES
 from ..tables import LoadedTable, load_table, parse_frame
 from .cms838 import build_credit_balance_report, due_date, load_prior_icns
+from .evaluate import evaluate_overpayments
 from .kpis import compute_refund_kpis
-from .review import evaluate_overpayments
 from .schema import OVERPAYMENTS_SCHEMA
 
 __all__ = ["RefundsReview", "check_filing_folder", "compute_refunds_review", "write_files"]

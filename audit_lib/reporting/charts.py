@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ..claims.review import ClaimsReview
+    from ..claims.pipeline import ClaimsReview
 
 
 def new_figure(width: float = 8, height: float = 3.6) -> Figure:

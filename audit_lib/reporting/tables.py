@@ -11,7 +11,7 @@ from ..claims.standard_kpis import describe, display_value
 from ..rules import CLAIMS_RULES
 
 if TYPE_CHECKING:
-    from ..claims.review import ClaimsReview
+    from ..claims.pipeline import ClaimsReview
 
 
 def _pct(v: float | None) -> str:

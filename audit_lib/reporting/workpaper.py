@@ -23,7 +23,7 @@ from ..xlsx import save_workbook
 from .tables import codeset_table, rules_table
 
 if TYPE_CHECKING:
-    from ..claims.review import ClaimsReview
+    from ..claims.pipeline import ClaimsReview
 
 _BOLD = Font(bold=True)
 _HEAD = PatternFill("solid", fgColor="DDE3EA")

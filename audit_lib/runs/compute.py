@@ -33,9 +33,9 @@ def check_unsealed(out_dir: str | Path | None) -> Path | None:
 
 
 def run_claims_review(claims: Any = None, *, out_dir: str | Path | None = None, **kw: Any):
-    """:func:`audit_lib.claims.review.compute_claims_review`, its data files and workpaper
+    """:func:`audit_lib.claims.pipeline.compute_claims_review`, its data files and workpaper
     written into ``out_dir`` when given (never a sealed run's folder). Returns the review."""
-    from ..claims.review import compute_claims_review, write_files
+    from ..claims.pipeline import compute_claims_review, write_files
     from ..reporting.workpaper import write_workpaper
 
     out = check_unsealed(out_dir)

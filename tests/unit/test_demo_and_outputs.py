@@ -199,7 +199,7 @@ def test_kpis_on_a_known_population(write_claims):
 def test_plain_pandas_engine_agrees_with_great_expectations(demo_review):
     """The suite's checks evaluated without GX find the same rows (engine independence)."""
     from audit_lib import engine_pandas
-    from audit_lib.claims.review import _parse_findings, combine_findings, prepare_batches
+    from audit_lib.claims.pipeline import _parse_findings, combine_findings, prepare_batches
     from audit_lib.gx.claims_suite import findings_from_results
 
     lines, batches, params, shown = prepare_batches(demo_review.loaded, demo_review.config)

@@ -161,7 +161,7 @@ def test_ptp_header_is_found_under_a_preamble_and_in_excel(tmp_path):
 
 def test_demo_quarter_against_a_brute_force_oracle():
     from audit_lib import load_config
-    from audit_lib.claims.review import load_claims, prepare_batches
+    from audit_lib.claims.pipeline import load_claims, prepare_batches
 
     config = load_config(period="2026Q3")
     loaded = load_claims(None, config=config)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from audit_lib import InputError, MissingColumnsError, load_config
-from audit_lib.claims.review import load_claims
+from audit_lib.claims.pipeline import load_claims
 from audit_lib.errors import EmptyInputError
 from tests.conftest import make_claims
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from audit_lib import load_config
-from audit_lib.refunds.review import evaluate_overpayments
+from audit_lib.refunds.evaluate import evaluate_overpayments
 
 AS_OF = dt.date(2026, 9, 30)
 BASE = {
@@ -245,7 +245,7 @@ def test_plain_pandas_engine_agrees_with_great_expectations(tmp_path):
     from audit_lib.findings import FINDINGS_COLUMNS, sort_findings
     from audit_lib.gx import engine
     from audit_lib.phi import Masker
-    from audit_lib.refunds.review import _parse_findings
+    from audit_lib.refunds.evaluate import _parse_findings
     from audit_lib.refunds.suite import REFUNDS_SUITE
 
     bads = [c[1] for c in CASES]

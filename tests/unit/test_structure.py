@@ -178,7 +178,6 @@ def test_modules_stay_under_about_400_lines():
         "audit_lib.sampling",
         "audit_lib.access.demo",
         "audit_lib.claims.demo",
-        "audit_lib.claims.review",
         "audit_lib.rules",
         "audit_lib.config",
         "audit_lib.access.detect",
@@ -224,7 +223,7 @@ def test_each_compute_function_takes_the_registry_inputs():
 
 def _compute_of(name: str):
     from audit_lib.access.pipeline import compute_access_review
-    from audit_lib.claims.review import compute_claims_review
+    from audit_lib.claims.pipeline import compute_claims_review
     from audit_lib.refunds.pipeline import compute_refunds_review
     from audit_lib.runs.sample import draw_sample
 

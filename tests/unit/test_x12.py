@@ -235,7 +235,7 @@ def test_demo_quarter_round_trips_through_x12(tmp_path):
 
 def test_a_table_with_remits_gets_the_same_input_checks(tmp_path):
     from audit_lib import load_config
-    from audit_lib.claims.review import load_claims
+    from audit_lib.claims.pipeline import load_claims
     from audit_lib.errors import MissingColumnsError
 
     bad = tmp_path / "claims.csv"

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .. import codesets
@@ -28,10 +27,10 @@ from ..outputs import (
 )
 from ..rules import CLAIMS_RULES
 from ..tables import LoadedTable
-from . import logic
+from . import logic, reference
 from .kpis import compute_kpis, remittance_kpis
 from .load import load_claims, load_input, to_source_rows
-from .schema import CLAIMS_SCHEMA, DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
+from .schema import CLAIMS_SCHEMA, MODIFIER_COLUMNS
 
 __all__ = ["ClaimsReview", "compute_claims_review", "load_claims", "write_files"]
 
@@ -82,43 +81,6 @@ class ClaimsReview(ResolvedPeriod):
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def _edit_tables(config: AuditConfig):
-    """The NCCI/MUE tables configured in ``[codesets] ptp`` and ``mue`` (none by default)."""
-    from ..codesets.edits import load_edit_tables
-
-    return load_edit_tables(config.ptp_files, config.mue_files)
-
-
-def _bilateral_indicators(config: AuditConfig):
-    """The MPFS bilateral surgery indicators (``[codesets] mpfs``), or (None, None)."""
-    if not config.mpfs_file:
-        return None, None
-    from ..codesets.mpfs import load_bilateral_indicators
-
-    return load_bilateral_indicators(config.mpfs_file)
-
-
-def _active_modifiers(m: pd.DataFrame | None, start, end) -> list[str] | None:
-    """The Level II modifiers of the configured HCPCS file (``m``) active at some time in the
-    period (None without a file, or when the file has no modifier rows)."""
-    if m is None or m.empty:
-        return None
-    active = (m["add_date"].isna() | (m["add_date"] <= pd.Timestamp(end))) & (
-        m["term_date"].isna() | (m["term_date"] >= pd.Timestamp(start))
-    )
-    return m.loc[active, "code"].tolist()
-
-
-def _code_dates(config: AuditConfig):
-    """(HCPCS codes, CPT codes, HCPCS modifiers) with add/termination dates, from the files in
-    ``[codesets] hcpcs`` and ``cpt`` (None where not configured); each file read once."""
-    from ..codesets.hcpcs import load_code_dates, load_hcpcs
-
-    hcpcs, modifiers = load_hcpcs(config.hcpcs_file) if config.hcpcs_file else (None, None)
-    cpt = load_code_dates(config.cpt_file, kind="cpt") if config.cpt_file else None
-    return hcpcs, cpt, modifiers
-
-
 def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:
     return parse_error_findings(loaded.parse_errors, lines, prefix="CLM", dataset="claims")
 
@@ -145,46 +107,16 @@ def _resolve_period(config: AuditConfig, loaded: LoadedTable) -> tuple[AuditConf
     return with_period(config, period, as_of), source
 
 
-def _dated_diagnoses(lines: pd.DataFrame) -> pd.DataFrame:
-    """The diagnoses batch with the date each is judged on and the ICD-10-CM release in force
-    then (CLM-DX-02)."""
-    from ..codesets import icd10cm
-
-    dx = logic.build_long(lines, DIAGNOSIS_COLUMNS, "code")
-    dates = logic.diagnosis_dates(lines)
-    dx["dx_date"] = pd.Series(dates.to_numpy(), index=lines["_row"].to_numpy()).reindex(
-        dx["_row"].to_numpy()
-    ).to_numpy()
-    ids = np.array([r.release for r in icd10cm.releases()] + [icd10cm.OUTSIDE], dtype=object)
-    dx["dx_release"] = pd.Series(ids[icd10cm.release_index(dx["dx_date"])], dtype="string")
-    return dx
-
-
-def _icd10cm_used(diagnoses: pd.DataFrame) -> dict[str, Any]:
-    """The ICD-10-CM releases the diagnoses were judged against (with their sources and how
-    many diagnoses each judged) and, once, those dated outside every shipped release."""
-    from ..codesets import icd10cm
-
-    used = diagnoses["dx_release"].value_counts()
-    return {
-        "releases_used": [
-            {**vars(r), "diagnoses_judged": int(used[r.release])}
-            for r in icd10cm.releases()
-            if r.release in used.index
-        ],
-        "outside_releases": logic.icd10cm_outside_releases(diagnoses),
-    }
-
-
 def prepare_batches(
     loaded: LoadedTable, config: AuditConfig, code_dates: tuple | None = None
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any], dict[str, str]]:
     """Derived columns, the three batches, suite parameters and message parameters.
-    ``code_dates`` is :func:`_code_dates` of ``config`` when the caller has read it already."""
+    ``code_dates`` is :func:`reference.code_dates` of ``config`` when the caller has read it
+    already."""
     lines = logic.build_claim_lines(loaded.frame, config)
     batches = {
         "claim_lines": lines[[c for c in dict.fromkeys(_GX_LINE_COLUMNS) if c in lines]],
-        "diagnoses": _dated_diagnoses(lines),
+        "diagnoses": reference.dated_diagnoses(lines),
         "modifiers": logic.build_long(lines, MODIFIER_COLUMNS, "modifier"),
     }
     start, end = parse_period(config.period or "")
@@ -195,8 +127,8 @@ def prepare_batches(
         "valid_modifiers": sorted(
             codesets.valid_modifiers(
                 config.extra_modifiers,
-                hcpcs_modifiers=_active_modifiers(
-                    (code_dates or _code_dates(config))[2], start, end
+                hcpcs_modifiers=reference.active_modifiers(
+                    (code_dates or reference.code_dates(config))[2], start, end
                 ),
                 period=(start, end),
             )
@@ -248,7 +180,7 @@ def compute_claims_review(
     loaded, x12 = load_input(claims, config, remits)
     config, period_source = _resolve_period(config, loaded)
     _note(progress, f"deriving columns for {loaded.rows_read:,} lines")
-    code_dates = _code_dates(config)
+    code_dates = reference.code_dates(config)
     lines, batches, params, display_params = prepare_batches(loaded, config, code_dates)
     _note(progress, "validating the Great Expectations suite")
     redacted = claims_suite.redact_results(claims_suite.validate(batches, params))
@@ -260,7 +192,7 @@ def compute_claims_review(
     )
     remit_findings = x12.get("balance_findings", pd.DataFrame())
     _note(progress, "applying the CMS edit tables (NCCI, MUE)")
-    tables = _edit_tables(config)
+    tables = reference.edit_tables(config)
     from .edits import edit_findings, px02_findings
     from .modifier_rules import (
         age_findings,
@@ -277,7 +209,7 @@ def compute_claims_review(
         min_em_lines=config.mod25_min_em_lines,
         alpha=config.mod25_alpha,
     )
-    mpfs, mpfs_info = _bilateral_indicators(config)
+    mpfs, mpfs_info = reference.bilateral_indicators(config)
     bilateral_found, bilateral_stats = bilateral_findings(
         lines, mpfs, config.bilateral_50_payer_types
     )
@@ -341,8 +273,8 @@ def compute_claims_review(
     review.summary["input_profile"] = loaded.profile
     internal = ("balance_findings", "adjustments", "remit_claims", "provider_adjustments")
     review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None
-    review.summary["codesets"]["icd10cm"].update(_icd10cm_used(batches["diagnoses"]))
-    mods = _active_modifiers(hcpcs_modifiers, *parse_period(config.period or ""))
+    review.summary["codesets"]["icd10cm"].update(reference.icd10cm_used(batches["diagnoses"]))
+    mods = reference.active_modifiers(hcpcs_modifiers, *parse_period(config.period or ""))
     if mods is not None:
         review.summary["codesets"]["hcpcs_modifiers"] = {
             "release": f"the configured CMS HCPCS file: {len(mods)} Level II modifiers active "
