@@ -119,25 +119,27 @@ def write_review_files(
     validation: dict[str, Any],
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
-    """findings.csv, summary.json and validation/<suite>.json (deterministic text)."""
+    """findings.csv, summary.json and validation/<suite>.json (deterministic text), returned
+    by their paths in the run folder (the names the manifest and the registry use)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "validation").mkdir(exist_ok=True)
+    validation_name = f"validation/{suite}.json"
     paths = {
-        "findings": out_dir / "findings.csv",
-        "summary": out_dir / "summary.json",
-        "validation": out_dir / "validation" / f"{suite}.json",
+        "findings.csv": out_dir / "findings.csv",
+        "summary.json": out_dir / "summary.json",
+        validation_name: out_dir / validation_name,
     }
     csv_safe(findings).to_csv(
-        paths["findings"], index=False, lineterminator="\n", float_format="%.2f"
+        paths["findings.csv"], index=False, lineterminator="\n", float_format="%.2f"
     )
-    paths["summary"].write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", "utf-8")
+    paths["summary.json"].write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", "utf-8")
     doc = {
         "suite": suite,
         **(meta or {}),
         "note": "Protected values redacted: failing rows are listed by input row number only.",
         "batches": validation,
     }
-    paths["validation"].write_text(
+    paths[validation_name].write_text(
         json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n", "utf-8"
     )
     return paths

@@ -337,7 +337,7 @@ def build_summary(review: AccessReview, fhir_info: dict | None = None) -> dict[s
 def write_files(review: AccessReview, out_dir: Path) -> None:
     """The review's data files (findings, summary, validation, cases, case events); the
     workpaper is the reporting layer's."""
-    write_review_files(
+    paths = write_review_files(
         out_dir,
         findings=review.findings,
         summary=review.summary,
@@ -352,13 +352,5 @@ def write_files(review: AccessReview, out_dir: Path) -> None:
     ev = review.case_events.copy()
     ev["ts_local"] = pd.to_datetime(ev["ts_local"]).dt.strftime("%Y-%m-%d %H:%M:%S")
     csv_safe(ev).to_csv(out_dir / "case_events.csv", **csv)
-    review.outputs = {
-        n: str(out_dir / n)
-        for n in (
-            "findings.csv",
-            "summary.json",
-            "validation/access_log.json",
-            "cases.csv",
-            "case_events.csv",
-        )
-    }
+    review.outputs = {k: str(v) for k, v in paths.items()}
+    review.outputs.update({n: str(out_dir / n) for n in ("cases.csv", "case_events.csv")})

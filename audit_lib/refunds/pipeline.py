@@ -320,7 +320,7 @@ def write_files(review: RefundsReview, out_dir: Path) -> None:
     reporting layer's."""
     from .cms838_forms import write_working_copies
 
-    write_review_files(
+    paths = write_review_files(
         out_dir,
         findings=review.findings,
         summary=review.summary,
@@ -339,8 +339,5 @@ def write_files(review: RefundsReview, out_dir: Path) -> None:
         from ..evidence.compare import write_comparison
 
         write_comparison(review.findings, review.comparison, out_dir / "comparison.csv")
-    review.outputs = {
-        n: str(out_dir / n)
-        for n in ("findings.csv", "summary.json", "validation/overpayments.json")
-    }
+    review.outputs = {k: str(v) for k, v in paths.items()}
     review.outputs.update({f"cms838/{p.name}": str(p) for p in working})

@@ -32,20 +32,28 @@ def check_unsealed(out_dir: str | Path | None) -> Path | None:
     return out
 
 
+def _compute_and_write(compute, write_files, write_workpaper, main, out_dir, kw) -> Any:
+    """The review computed, then (with ``out_dir``) its data files and workpaper written."""
+    out = check_unsealed(out_dir)
+    review = compute(main, **kw)
+    if out is not None:
+        if kw.get("progress"):
+            kw["progress"]("writing findings, summary, validation results and workpaper")
+        write_files(review, out)
+        write_workpaper(review, out / "workpaper.xlsx")
+        review.outputs["workpaper.xlsx"] = str(out / "workpaper.xlsx")
+    return review
+
+
 def run_claims_review(claims: Any = None, *, out_dir: str | Path | None = None, **kw: Any):
     """:func:`audit_lib.claims.pipeline.compute_claims_review`, its data files and workpaper
     written into ``out_dir`` when given (never a sealed run's folder). Returns the review."""
     from ..claims.pipeline import compute_claims_review, write_files
     from ..reporting.workpaper import write_workpaper
 
-    out = check_unsealed(out_dir)
-    review = compute_claims_review(claims, **kw)
-    if out is not None:
-        if kw.get("progress"):
-            kw["progress"]("writing findings, summary, validation results and workpaper")
-        write_files(review, out)
-        review.outputs["workpaper"] = str(write_workpaper(review, out / "workpaper.xlsx"))
-    return review
+    return _compute_and_write(
+        compute_claims_review, write_files, write_workpaper, claims, out_dir, kw
+    )
 
 
 def run_refunds_review(overpayments: Any = None, *, out_dir: str | Path | None = None, **kw: Any):
@@ -56,13 +64,9 @@ def run_refunds_review(overpayments: Any = None, *, out_dir: str | Path | None =
 
     if kw.get("filing_copy") is not None:
         check_filing_folder(Path(kw["filing_copy"]), out_dir)
-    out = check_unsealed(out_dir)
-    review = compute_refunds_review(overpayments, **kw)
-    if out is not None:
-        write_files(review, out)
-        write_refunds_workpaper(review, out / "workpaper.xlsx")
-        review.outputs["workpaper.xlsx"] = str(out / "workpaper.xlsx")
-    return review
+    return _compute_and_write(
+        compute_refunds_review, write_files, write_refunds_workpaper, overpayments, out_dir, kw
+    )
 
 
 def run_access_review(access_log: Any = None, *, out_dir: str | Path | None = None, **kw: Any):
@@ -71,10 +75,6 @@ def run_access_review(access_log: Any = None, *, out_dir: str | Path | None = No
     from ..access.pipeline import compute_access_review, write_files
     from ..reporting.access_workpaper import write_access_workpaper
 
-    out = check_unsealed(out_dir)
-    review = compute_access_review(access_log, **kw)
-    if out is not None:
-        write_files(review, out)
-        write_access_workpaper(review, out / "workpaper.xlsx")
-        review.outputs["workpaper.xlsx"] = str(out / "workpaper.xlsx")
-    return review
+    return _compute_and_write(
+        compute_access_review, write_files, write_access_workpaper, access_log, out_dir, kw
+    )

@@ -78,7 +78,7 @@ class Review:
     notebook: str
     parameters: tuple[str, ...]
     suites: tuple[str, ...]
-    outputs: tuple[str, ...]
+    outputs: tuple[str, ...]  # what its compute step writes (the notebook adds its HTML)
     requires: tuple[str, ...] = ()  # inputs the main input cannot be reviewed without
     requires_note: str = ""
 
@@ -195,7 +195,7 @@ REFUNDS = Review(
         "findings.csv",
         "summary.json",
         "validation/overpayments.json",
-        "cms838_detail.csv",
+        "cms838/*.xlsx",  # the CMS-838 working copy of each provider number
         "workpaper.xlsx",
     ),
 )

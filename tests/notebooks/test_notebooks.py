@@ -10,66 +10,27 @@ import pytest
 
 from audit_lib.errors import ConfigError, InputError
 from audit_lib.notebooks import notebooks_dir, run_notebook
+from audit_lib.runs.registry import REVIEWS
 from tests.conftest import make_claims
 
 pytestmark = pytest.mark.notebook
 
-# the parameters each notebook declares (run_notebook refuses any other name)
-PARAMETERS = {
-    "claims_review": {
-        "claims_path",
-        "remits_path",
-        "period",
-        "as_of",
-        "out_dir",
-        "config_path",
-        "control_totals_path",
-        "prior_dir",
-        "findings_sample_size",
-        "findings_sample_seed",
-        "profile",
-    },
-    "refunds_review": {
-        "overpayments_path",
-        "claims_path",
-        "prior_838_path",
-        "cms838_certification_path",
-        "filing_copy_dir",
-        "remits_path",
-        "period",
-        "as_of",
-        "out_dir",
-        "config_path",
-        "control_totals_path",
-        "prior_dir",
-        "findings_sample_size",
-        "findings_sample_seed",
-    },
-    "access_review": {
-        "access_log_path",
-        "profile",
-        "workforce_path",
-        "patients_path",
-        "encounters_path",
-        "period",
-        "as_of",
-        "out_dir",
-        "config_path",
-    },
-    "sampling": {
-        "population_path",
-        "unit",
-        "design",
-        "size",
-        "seed",
-        "strata",
-        "certainty",
-        "spares",
-        "objective",
-        "results_path",
-        "out_dir",
-    },
-}
+# the parameters each notebook declares (run_notebook refuses any other name): the review
+# registry's contract, which the CLI and run_review pass
+PARAMETERS = {r.notebook: r.notebook_parameters() for r in REVIEWS.values()}
+
+
+def test_the_contract_names_what_the_cli_passes():
+    """Spot checks of the registry's contract against what the reviews are known to take."""
+    assert {"claims_path", "remits_path", "control_totals_path", "profile"} <= PARAMETERS[
+        "claims_review"
+    ]
+    assert {"overpayments_path", "prior_838_path", "filing_copy_dir"} <= PARAMETERS[
+        "refunds_review"
+    ]
+    assert {"access_log_path", "workforce_path", "encounters_path"} <= PARAMETERS["access_review"]
+    assert "prior_dir" not in PARAMETERS["access_review"]
+    assert {"population_path", "results_path", "design", "seed"} <= PARAMETERS["sampling"]
 
 
 @pytest.mark.parametrize("notebook", list(PARAMETERS))

@@ -46,7 +46,7 @@ def test_counts_reconcile(demo_review):
 
 
 def test_output_files(demo_review):
-    out = Path(demo_review.outputs["findings"]).parent
+    out = Path(demo_review.outputs["findings.csv"]).parent
     findings = pd.read_csv(out / "findings.csv", dtype=str, keep_default_na=False)
     assert list(findings.columns) == [
         "rule_id",
@@ -89,7 +89,7 @@ def test_output_files(demo_review):
 
 
 def test_validation_results_are_redacted(demo_review):
-    out = Path(demo_review.outputs["validation"])
+    out = Path(demo_review.outputs["validation/claims.json"])
     doc = json.loads(out.read_text())
     text = out.read_text()
     for key in (

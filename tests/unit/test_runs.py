@@ -43,6 +43,23 @@ def test_a_run_from_python_is_sealed_and_verifies(tmp_path, write_claims):
     assert (alone / "findings.csv").read_bytes() == (out / "findings.csv").read_bytes()
 
 
+@pytest.mark.parametrize("name", ["claims", "refunds", "access"])
+def test_each_review_writes_the_outputs_its_declaration_names(tmp_path, name):
+    """Demo data; the outputs are keyed by their path in the run, as the manifest names them."""
+    from fnmatch import fnmatch
+
+    from audit_lib.runs.registry import REVIEWS
+
+    spec = REVIEWS[name]
+    review = spec.compute_function()(None, config=load_config(period="2026Q3"), out_dir=tmp_path)
+    for pattern in spec.outputs:
+        matched = [k for k in review.outputs if fnmatch(k, pattern)]
+        assert matched, (name, pattern, sorted(review.outputs))
+        assert all((tmp_path / k).is_file() for k in matched)
+    for suite in spec.suites:
+        assert f"validation/{suite}.json" in review.outputs
+
+
 def test_a_sealed_run_is_never_written_into(tmp_path, write_claims):
     path = write_claims(make_claims({}))
     run = tmp_path / "run"
