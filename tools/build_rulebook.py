@@ -71,8 +71,10 @@ def parse(text: str) -> dict[str, dict[str, str]]:
         elif m := BOLD.match(line):
             header = None
             parts = [p.strip() for p in m.group(3).split("·")]
-            _, _, inline = parts[-1].partition(":")  # "ERROR: definition" on one line
-            body: list[str] = [inline.strip()] if inline.strip() else []
+            # "CLAIMS · row · ERROR", "row · ERROR: definition" or "... · ERROR · definition"
+            sev = next((k for k, p in enumerate(parts) if re.match(r"(ERROR|WARN|INFO)", p)), -1)
+            inline = " · ".join([parts[sev].partition(":")[2], *parts[sev + 1 :]]).strip(" ·")
+            body: list[str] = [inline] if inline else []
             j = i + 1
             while j < len(lines) and lines[j].strip() and not BOLD.match(lines[j]):
                 body.append(lines[j].strip())
@@ -85,7 +87,7 @@ def parse(text: str) -> dict[str, dict[str, str]]:
                 {
                     "section": section,
                     # "CLAIMS · row · ERROR", or "row · ERROR" under a dataset's heading
-                    "dataset": parts[0] if len(parts) >= 3 else "",
+                    "dataset": parts[0] if sev >= 2 else "",
                     "definition": _clean(f"{m.group(2)}. {definition}"),
                     "rulebook_source": _clean(CONFIDENCE.sub("", source)),
                     "confidence": conf[-1] if conf else "",
