@@ -29,12 +29,6 @@ def _progress(message: str) -> None:
         _say(f"  ... {message}")
 
 
-def _check_input(path: Path) -> None:
-    from .runs.preflight import check_table
-
-    check_table(path)
-
-
 def _review(name: str, out: Path, **kw) -> dict:
     """Run one review sealed (audit_lib.runs.run_review) and say what it found."""
     from .runs import REVIEWS, run_review
@@ -50,6 +44,13 @@ def _review(name: str, out: Path, **kw) -> dict:
         f"-> {out}"
     )
     return summary
+
+
+def _inputs(review: str, kw: dict) -> dict:
+    """The review's inputs, taken out of the command's options (named as the registry does)."""
+    from .runs.registry import REVIEWS
+
+    return {i.name: kw.pop(i.name) for i in REVIEWS[review].inputs}
 
 
 def _profile(profile: str | None, mapping: Path | None) -> str | None:
@@ -201,7 +202,7 @@ def _profile_options(what: str, names: str):
 def claims(files: tuple[str, ...], profile, mapping, out: Path, demo: bool, **kw) -> None:
     """Run the claims review and write findings, summary, GX results, reports, workpaper and
     the manifest that seals them."""
-    inputs = {n: kw.pop(n) for n in ("claims", "remits", "control_totals")}
+    inputs = _inputs("claims", kw)
     inputs["claims"] = (*inputs["claims"], *files)
     _review("claims", out, inputs=inputs, demo=demo, profile=_profile(profile, mapping), **kw)
 
@@ -283,9 +284,7 @@ def demo_data(dataset: str, period: str, seed: int, n_claims: int, out: Path) ->
 def refunds(out: Path, demo: bool, filing_copy: Path | None, **kw) -> None:
     """Run the overpayment and refund review: the 60-day clock, refund tests, the CMS-838
     credit balance report, KPIs, reports and the sealed manifest."""
-    from .runs.registry import REVIEWS
-
-    inputs = {i.name: kw.pop(i.name) for i in REVIEWS["refunds"].inputs}
+    inputs = _inputs("refunds", kw)
     _review("refunds", out, inputs=inputs, demo=demo, filing_copy=filing_copy, **kw)
 
 
@@ -296,9 +295,7 @@ def refunds(out: Path, demo: bool, filing_copy: Path | None, **kw) -> None:
 def access(out: Path, demo: bool, profile, mapping, **kw) -> None:
     """Run the HIPAA access-log review: integrity checks, snooping rules, explained cases,
     the report, the workpaper with its review sheet, and the sealed manifest."""
-    from .runs.registry import REVIEWS
-
-    inputs = {i.name: kw.pop(i.name) for i in REVIEWS["access"].inputs}
+    inputs = _inputs("access", kw)
     _review("access", out, inputs=inputs, demo=demo, profile=_profile(profile, mapping), **kw)
 
 
@@ -535,9 +532,10 @@ def sample(
 ) -> None:
     """Draw a reproducible statistical sample: sample.csv, sampling_plan.json and the sampling
     workpaper (Plan, and Selections with columns for the audited amounts)."""
+    from .runs.preflight import check_table
     from .runs.sample import draw_sample
 
-    _check_input(population)
+    check_table(population)
     _pop, chosen, plan = draw_sample(
         population,
         unit=unit,
@@ -589,9 +587,10 @@ def appraise(
 ) -> None:
     """Appraise a reviewed sample: point estimate, standard error, limits at 80/90/95%;
     writes appraisal.json and the sampling workpaper with its Appraisal sheet."""
+    from .runs.preflight import check_table
     from .runs.tools import appraise_results
 
-    _check_input(results)
+    check_table(results)
     doc = appraise_results(
         results,
         plan_file=plan_file,

@@ -66,14 +66,10 @@ def check_given(
 
 def check_files(spec: Review, given: dict[str, list[Path]], profile: str | None) -> None:
     """Each file exists; table inputs are tables. A profile reads the main input."""
-    if profile:
+    if profile:  # (check_given has made sure the files it reads were given)
         from ..profiles import load_profile
 
         load_profile(profile, spec.main.name)  # a bad name or mapping fails here
-        if not given.get(spec.main.name):
-            raise ConfigError(
-                f"--profile/--mapping reads the {spec.main.option} files given: give them."
-            )
     for item in spec.inputs:
         for path in given.get(item.name, []):
             if item.table and not (profile and item is spec.main):

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import ConfigError, InputError
 from . import preflight
-from .registry import Review, review
+from .registry import SEALED, Review, review
 
 __all__ = ["run_review"]
 
@@ -52,7 +52,7 @@ def _files(spec: Review, inputs: Mapping[str, Source]) -> dict[str, list[Path]]:
     return given
 
 
-def _abs(path: Path | None) -> str | None:
+def _abs(path: str | Path | None) -> str | None:
     return str(Path(path).resolve()) if path else None
 
 
@@ -108,7 +108,7 @@ def run_review(
     from ..evidence.manifest import check_out_dir, staged_run, utc_now
 
     spec = review(name)
-    if name not in ("claims", "refunds", "access"):
+    if name not in SEALED:
         raise ConfigError(f"the {name} review is not run sealed: use audit sample / appraise.")
     out, raw = Path(out), dict(inputs or {})
     given = _files(spec, raw)
@@ -125,19 +125,18 @@ def run_review(
     load_config(config, period=period, as_of=as_of)  # bad settings fail before Jupyter starts
     preflight.check_prior(Path(prior) if prior else None)
     named = _manifest_inputs(spec, given)
-    if profile and Path(profile).suffix.lower() == ".toml":
+    mapping = bool(profile) and Path(profile).suffix.lower() == ".toml"  # the user's own file
+    if mapping:
         named.append(("mapping", Path(profile)))
     check_out_dir(out, name, [p for _, p in named])
     signing_key_from_env()  # a bad AUDIT_SIGNING_KEY stops the run before it starts
     common = {
         "period": period,
         "as_of": as_of,
-        "config_path": _abs(Path(config)) if config else None,
-        "prior_dir": _abs(Path(prior)) if prior else None,
-        "filing_copy_dir": _abs(Path(filing_copy)) if filing_copy else None,
-        "profile": (_abs(Path(profile)) if Path(profile).suffix.lower() == ".toml" else profile)
-        if profile
-        else None,
+        "config_path": _abs(config),
+        "prior_dir": _abs(prior),
+        "filing_copy_dir": _abs(filing_copy),
+        "profile": _abs(profile) if mapping else profile,
     }
     params = _notebook_parameters(spec, given, common)
     say = progress or (lambda _message: None)
@@ -183,7 +182,7 @@ def _seal(spec: Review, stage: Path, summary: dict, named, prior, started, say) 
             rows = len(path.read_bytes().splitlines()) - 1 if path.suffix == ".csv" else None
             described.append(describe_input(path, name=name, rows=rows, source=""))
     files = {n: p for n, p in named}
-    keys = _file_keys(spec, [main] + [n for n, _ in named if n != main])
+    keys = _file_keys(spec, [n for n, _ in named])
     extra = {"prior_dir": str(prior) if prior else None} if "prior_dir" in spec.parameters else {}
     say("hashing inputs and outputs into manifest.json")
     write_manifest(
