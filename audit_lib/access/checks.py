@@ -13,7 +13,7 @@ Batches (each with its own ``_row`` and ``record_key``):
 from __future__ import annotations
 
 from ..checks import Check, flag
-from ..gx.engine import SuiteSpec
+from ..gx.suites import SuiteSpec
 from ..rules import ACCESS_RULES
 from .schema import ACCESS_LOG_SCHEMA, REFERENCE_SCHEMAS
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ..claims.checks import INDEX_COLUMNS, claims_checks
 from ..rules import CLAIMS_RULES
 from . import engine
-from .engine import SuiteSpec, gx_module
+from .suites import SuiteSpec, gx_module
 
 CLAIMS_SUITE = SuiteSpec(
     name="claims",

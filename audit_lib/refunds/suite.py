@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..gx.engine import SuiteSpec
+from ..gx.suites import SuiteSpec
 from ..rules import REFUNDS_RULES
 from .checks import INDEX_COLUMNS, refunds_checks
 

@@ -1,5 +1,6 @@
-"""The commands' work beyond a review: demo data, the X12 conversion and the appraisal of a
-reviewed sample. The CLI parses options and calls these; Python callers may too."""
+"""The commands' work beyond a review: demo data, the X12 conversion, the appraisal of a
+reviewed sample and signing a sealed run. The CLI parses options and calls these; Python
+callers may too."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["appraise_results", "convert_x12", "write_demo_data"]
+__all__ = ["appraise_results", "convert_x12", "sign_run", "write_demo_data"]
 
 
 def write_demo_data(dataset: str, *, period: str, seed: int, n_claims: int, out: Path) -> str:
@@ -112,3 +113,17 @@ def appraise_results(
         out / "sampling_workpaper.xlsx", plan=plan, selections=r, appraisal=doc
     )
     return doc
+
+
+def sign_run(run_dir: Path, signing_key: Path) -> list[dict]:
+    """Sign the manifest of a run sealed without a key, once it re-hashes intact; return the
+    evidence chain's links."""
+    from ..evidence.chain import load_private_key, sign_manifest_link
+    from ..evidence.verify import verify
+
+    key = load_private_key(signing_key)
+    report = verify(run_dir)
+    if not report.intact or report.manifest_sha256 is None:
+        problems = "; ".join(report.failures)
+        raise ConfigError(f"{run_dir} is not intact, so it cannot be signed: {problems}")
+    return sign_manifest_link(run_dir, report.manifest_sha256, key)
