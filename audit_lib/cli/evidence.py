@@ -30,12 +30,22 @@ from .options import SIGNING_KEY
     is_flag=True,
     help="Internal use: also write a token-to-patient map NEXT TO the package.",
 )
-def package(run_dir: Path, out: Path | None, include_inputs: bool, reveal: bool) -> None:
+@click.option(
+    "--wheel",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The audit-suite wheel that made the run: carried in the package (tool/) so it can "
+    "be re-performed with its own code. Refused if it holds other code.",
+)
+def package(
+    run_dir: Path, out: Path | None, include_inputs: bool, reveal: bool, wheel: Path | None
+) -> None:
     """Build one evidence zip from a run folder: index.html, README, the run, a file listing."""
     from ..evidence.manifest import sha256_file
     from ..evidence.package import build_package
 
-    target = build_package(run_dir, out=out, include_inputs=include_inputs, reveal=reveal)
+    target = build_package(
+        run_dir, out=out, include_inputs=include_inputs, reveal=reveal, wheel=wheel
+    )
     say(f"wrote {target} (SHA-256 {sha256_file(target)}): record this hash in your workpapers")
 
 

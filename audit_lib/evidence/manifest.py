@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import getpass
 import hashlib
 import importlib.metadata
@@ -106,6 +107,54 @@ def git_commit() -> str:
     return rev + ("+dirty" if dirty else "")
 
 
+#: what a built wheel of audit-suite holds under audit_lib/: the code and its package data
+CODE_SUFFIXES = (".py", ".toml", ".json", ".ipynb", ".md", ".csv", ".gz", ".txt")
+
+
+@functools.cache
+def code_sha256() -> str:
+    """SHA-256 of the code that runs: every module and package-data file of ``audit_lib``
+    (notebooks, suites, code sets, profiles, the rulebook), each as its path and content hash,
+    in path order. A wheel and the checkout it was built from give the same value, so a run
+    made from an installed package names its code as exactly as a git commit does."""
+    root = Path(__file__).resolve().parents[1]
+    files = []
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__" and not d.startswith(".")]
+        files += [Path(folder, n) for n in names if n.endswith(CODE_SUFFIXES)]
+    return _code_digest((p.relative_to(root).as_posix(), p.read_bytes) for p in files)
+
+
+def wheel_code_sha256(wheel: str | Path) -> str:
+    """:func:`code_sha256` of the ``audit_lib`` a built wheel would install."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as z:
+        names = [n for n in z.namelist() if n.startswith("audit_lib/") and not n.endswith("/")]
+        return _code_digest(
+            (n.removeprefix("audit_lib/"), functools.partial(z.read, n))
+            for n in names
+            if n.endswith(CODE_SUFFIXES) and "/__pycache__/" not in n
+        )
+
+
+def _code_digest(items) -> str:
+    digest = hashlib.sha256()
+    for rel, read in sorted(items, key=lambda item: item[0]):
+        digest.update(rel.encode("utf-8") + b"\0" + hashlib.sha256(read()).digest())
+    return digest.hexdigest()
+
+
+def tool() -> dict[str, str]:
+    """The tool's identity as a manifest records it."""
+    return {
+        "name": "audit-suite",
+        "version": __version__,
+        "git_commit": git_commit(),
+        "code_sha256": code_sha256(),
+    }
+
+
 def environment() -> dict[str, Any]:
     versions = {}
     for name in PACKAGES:
@@ -163,7 +212,7 @@ def write_manifest(
         "manifest_version": 1,
         "review": review,
         "run_id": uuid.uuid4().hex,
-        "tool": {"name": "audit-suite", "version": __version__, "git_commit": git_commit()},
+        "tool": tool(),
         "started_at": started,
         "finished_at": finished,
         "user": user_name(),

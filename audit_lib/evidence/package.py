@@ -33,8 +33,7 @@ What this is
   run/manifest.json. Start with index.html.
 
 Verify it (nothing changed since it was made)
-  pip install audit-suite=={version}   (or a checkout of commit {commit})
-  audit verify {zipname}
+  audit verify {zipname}        (with audit-suite installed: see "The code that made it")
   Exit code 0 and "intact" mean every file matches its recorded SHA-256. Any added, removed
   or changed file is named. A sign-off made before a change is reported VOID.
   Without the tool: compare `sha256sum` of each file with PACKAGE_MANIFEST.json and
@@ -48,6 +47,12 @@ Re-perform it (the same inputs give the same findings)
   first. The review is run again with the recorded parameters and the new findings.csv is
   compared byte for byte with run/findings.csv. {inputs_note}
 
+The code that made it
+  audit-suite {version}, commit {commit}, code fingerprint {code}
+  (SHA-256 of every module and data file of audit_lib: notebooks, suites, code sets, rules).
+  {wheel_note}
+  `audit reperform` first says whether the installed code is the run's; re-perform with it.
+
 Protected health information
   Patients appear only as keyed tokens (PT-...). The key is not in this package.
   Findings name claim lines by claim_id:line_number and input row.
@@ -60,7 +65,10 @@ def build_package(
     out: str | Path | None = None,
     include_inputs: bool = False,
     reveal: bool = False,
+    wheel: str | Path | None = None,
 ) -> Path:
+    """One evidence zip of a sealed run; ``wheel``: the audit-suite wheel that made the run,
+    carried in the package (``tool/``) so the run can be re-performed with its own code."""
     run = Path(run_dir)
     report = verify(run)
     if not report.intact:
@@ -85,11 +93,14 @@ def build_package(
                     path=src,
                 )
             entries[f"inputs/{item['file']}"] = src.read_bytes()
+    wheel_note = _carry_wheel(wheel, manifest["tool"], entries)
     entries["README.txt"] = README.format(
         review=manifest["review"],
         period=(manifest.get("period") or {}).get("period"),
         version=manifest["tool"]["version"],
         commit=manifest["tool"]["git_commit"],
+        code=manifest["tool"].get("code_sha256", "not recorded (a run of an earlier version)"),
+        wheel_note=wheel_note,
         zipname=target.name,
         zip_sha_hint="printed by `audit package`",
         inputs_note="The inputs are inside this package (inputs/)."
@@ -110,6 +121,38 @@ def build_package(
     if reveal:
         write_reveal_map(run, manifest, target)
     return target
+
+
+def _carry_wheel(wheel: str | Path | None, tool: dict[str, Any], entries: dict) -> str:
+    """Put the run's own wheel in the package (after checking it holds the run's code) and
+    say in the README how to install it; without one, say where the code is to be found."""
+    from .manifest import wheel_code_sha256
+
+    if wheel is None:
+        return (
+            f"Install audit-suite {tool['version']} from the wheel your organisation keeps (or "
+            "check out the commit), then compare the fingerprint:\n"
+            '    python -c "from audit_lib.evidence.manifest import code_sha256; '
+            'print(code_sha256())"\n'
+            "  (`audit package --wheel FILE` carries the wheel in the package.)"
+        )
+    path = Path(wheel)
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        raise InputError(f"--wheel {path} is not a wheel file; give the audit_suite-*.whl.")
+    recorded = tool.get("code_sha256")
+    if recorded is not None and wheel_code_sha256(path) != recorded:
+        raise InputError(
+            f"--wheel {path.name} does not hold the code that made this run (its fingerprint "
+            f"differs from the manifest's {recorded[:16]}...): give the wheel of audit-suite "
+            f"{tool['version']} built from commit {tool['git_commit']}.",
+            path=path,
+        )
+    entries[f"tool/{path.name}"] = path.read_bytes()
+    return (
+        f"The wheel travels in this package: tool/{path.name} (SHA-256 "
+        f"{sha256_bytes(entries[f'tool/{path.name}'])}). Install it in a fresh environment:\n"
+        f"    python -m venv audit-env && audit-env/bin/pip install tool/{path.name}"
+    )
 
 
 def write_reveal_map(run: Path, manifest: dict[str, Any], target: Path) -> Path:
@@ -255,7 +298,7 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}}cod
 <h1>Evidence package: {html.escape(manifest["review"])} review, {html.escape(str(p.get("period")))}</h1>
 <p>Period {html.escape(str(p.get("start")))} to {html.escape(str(p.get("end")))}, as of {html.escape(str(p.get("as_of")))}.
 Run by <b>{html.escape(manifest["user"])}</b> from {html.escape(manifest["started_at"])} to {html.escape(manifest["finished_at"])}
-with audit-suite {html.escape(t["version"])} (commit <code>{html.escape(t["git_commit"])}</code>).
+with audit-suite {html.escape(t["version"])} (commit <code>{html.escape(t["git_commit"])}</code>, code fingerprint <code>{html.escape(t.get("code_sha256", "not recorded"))}</code>).
 Manifest SHA-256 <code>{html.escape(str(manifest_sha))}</code>. Verify with <code>audit verify</code>; see README.txt.</p>
 <h2>Reports and files</h2>
 <p><a href="run/{html.escape(manifest["review"])}_review.html">Report (HTML)</a> · <a href="run/workpaper.xlsx">Workpaper (Excel)</a> ·

@@ -38,6 +38,7 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
     tree = Tree(Path(target))
     prefix = run_prefix(tree)
     manifest = tree.json(prefix + MANIFEST)
+    report.lines.append(_same_code(manifest.get("tool") or {}))
     recorded = {o["path"]: o["sha256"] for o in manifest["outputs"]}
     files: dict[str, Path] = {}
     for item in manifest["inputs"]:
@@ -71,6 +72,27 @@ def reperform(target: str | Path, *, inputs_dir: str | Path | None = None) -> Re
         spec.compute_function()(main, **others, config=config, out_dir=tmp)
         report.identical = _compare(tree, prefix, recorded, Path(tmp), report)
     return report
+
+
+def _same_code(recorded: dict[str, str]) -> str:
+    """Whether this is the code that made the run (its fingerprint, else its version): a
+    different one may find differently for that reason alone, which the auditor must know."""
+    from ..evidence.manifest import tool
+
+    now = tool()
+    if recorded.get("code_sha256") == now["code_sha256"]:
+        return f"code: audit-suite {now['version']}, the same code as the run's"
+    if "code_sha256" not in recorded:  # a run made before the fingerprint was recorded
+        return (
+            f"code: audit-suite {now['version']} (the run's: {recorded.get('version')}, "
+            f"commit {recorded.get('git_commit')}; no code fingerprint recorded)"
+        )
+    return (
+        f"code: DIFFERENT from the run's (run: audit-suite {recorded.get('version')}, code "
+        f"{recorded['code_sha256'][:16]}...; now: {now['version']}, "
+        f"{now['code_sha256'][:16]}...): install the run's version to re-perform it exactly "
+        "(the evidence package's README says how)"
+    )
 
 
 def _arguments(spec: Review, files: dict[str, Path]) -> tuple[Any, dict[str, Any]]:

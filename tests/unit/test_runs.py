@@ -200,3 +200,19 @@ def test_more_than_five_mus_misstatements_are_evaluated():
     # the Poisson upper limit for 7 events at 95%: chi2(0.95, 16) / 2 = 13.148, printed 13.15
     # in Poisson factor tables; 5 gives the AICPA table's 10.52
     assert analytics.mus_factor(7, 95) == 13.15 and analytics.mus_factor(5, 95) == 10.52
+
+
+def test_reperform_says_whether_the_code_is_the_runs():
+    """Issue 15: a re-performance names the code it runs against the run's recorded
+    fingerprint (a different code may find differently for that reason alone)."""
+    from audit_lib.evidence.manifest import tool
+    from audit_lib.runs import reperform as rp
+
+    now = tool()
+    assert len(now["code_sha256"]) == 64 and now["version"]
+    assert "the same code as the run's" in rp._same_code(dict(now))
+    other = {**now, "code_sha256": "0" * 64, "version": "0.0.9"}
+    line = rp._same_code(other)
+    assert line.startswith("code: DIFFERENT") and "0.0.9" in line and "0000000000000000" in line
+    older = {k: v for k, v in now.items() if k != "code_sha256"}
+    assert "no code fingerprint recorded" in rp._same_code(older)
