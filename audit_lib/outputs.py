@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pandas as pd
 from .config import AuditConfig, parse_period
 from .errors import AuditError
 from .rules import Rule
+from .tables import LoadedTable
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -60,11 +62,19 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-class ResolvedPeriod:
-    """``period`` and ``as_of`` of a finished review, as resolved in its ``config`` (mixed
-    into the claims, refunds and access review results)."""
+@dataclass(kw_only=True)
+class ReviewResult:
+    """What every review computes: its config (with the period and as-of date resolved), the
+    input it read, its findings and redacted validation results; ``summary`` and ``outputs``
+    are filled in as the review is written."""
 
     config: AuditConfig
+    source: str
+    period_source: str
+    findings: pd.DataFrame
+    validation: dict[str, Any]
+    summary: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def period(self) -> str:
@@ -77,6 +87,18 @@ class ResolvedPeriod:
         if not self.config.as_of:
             raise AuditError("a review result has no as-of date: a defect in audit_lib.")
         return self.config.as_of
+
+
+@dataclass(kw_only=True)
+class TableReview(ReviewResult):
+    """A review of one loaded table (claims, overpayments): its KPIs, control totals and
+    their reconciliation, and the comparison with the prior period's run."""
+
+    loaded: LoadedTable
+    kpis: dict[str, Any]
+    control_totals: dict[str, Any] = field(default_factory=dict)
+    reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
 
 
 def period_block(period: str, as_of: dt.date, period_source: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ say how many (rows read = rows checked + rows left out).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..config import AuditConfig, load_config, parse_period, period_of, with_per
 from ..errors import ConfigError
 from ..findings import FINDINGS_COLUMNS, parse_error_findings, sort_findings
 from ..outputs import (
-    ResolvedPeriod,
+    ReviewResult,
     csv_safe,
     jsonable,
     period_block,
@@ -41,25 +41,18 @@ __all__ = ["AccessReview", "compute_access_review", "detect_alerts", "write_file
 Source = str | Path | pd.DataFrame | None
 
 
-@dataclass
-class AccessReview(ResolvedPeriod):
+@dataclass(kw_only=True)
+class AccessReview(ReviewResult):
     """Everything one access review produced. Patients appear only as tokens in ``cases``,
     ``case_events`` and ``findings``; ``alerts`` holds raw patient ids (not written)."""
 
-    config: AuditConfig
-    source: str
-    period_source: str
     log: AccessLog
     reference: dict[str, LoadedTable]
     counts: dict[str, Any]
-    findings: pd.DataFrame
     alerts: pd.DataFrame
     cases: pd.DataFrame
     case_events: pd.DataFrame
-    validation: dict[str, Any]
     stats: dict[str, Any]
-    summary: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
 
 
 def _load_reference(paths: dict[str, Source], demo: Any | None) -> dict[str, LoadedTable]:

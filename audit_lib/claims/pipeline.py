@@ -7,7 +7,7 @@ Reporting reads the :class:`ClaimsReview` and never recomputes anything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from ..config import AuditConfig, load_config, parse_period, period_of, with_per
 from ..errors import ConfigError
 from ..findings import combine, parse_error_findings
 from ..outputs import (
-    ResolvedPeriod,
+    TableReview,
     jsonable,
     period_block,
     summarize_findings,
@@ -61,24 +61,12 @@ _GX_LINE_COLUMNS = [
 ]
 
 
-@dataclass
-class ClaimsReview(ResolvedPeriod):
+@dataclass(kw_only=True)
+class ClaimsReview(TableReview):
     """Everything one review produced. ``lines`` holds raw protected values: display it only
     through :mod:`audit_lib.reporting`, which masks them."""
 
-    config: AuditConfig
-    source: str
-    period_source: str
-    loaded: LoadedTable
     lines: pd.DataFrame
-    findings: pd.DataFrame
-    kpis: dict[str, Any]
-    validation: dict[str, Any]
-    control_totals: dict[str, Any] = field(default_factory=dict)
-    reconciliation: list[dict[str, Any]] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_findings(loaded: LoadedTable, lines: pd.DataFrame) -> pd.DataFrame:

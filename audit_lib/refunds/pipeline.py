@@ -7,7 +7,7 @@ workpaper.xlsx, the CMS-838 working copies cms838/<provider number>.xlsx).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +19,14 @@ from ..errors import ConfigError
 from ..evidence.population import compute_control_totals
 from ..findings import FINDINGS_COLUMNS, fingerprints, sort_findings
 from ..outputs import (
-    ResolvedPeriod,
+    TableReview,
     jsonable,
     period_block,
     summarize_findings,
     write_review_files,
 )
 from ..rules import REFUNDS_RULES
-from ..tables import LoadedTable, load_table, parse_frame
+from ..tables import load_table, parse_frame
 from .cms838 import build_credit_balance_report, due_date, load_prior_icns
 from .evaluate import evaluate_overpayments
 from .kpis import compute_refund_kpis
@@ -35,25 +35,13 @@ from .schema import OVERPAYMENTS_SCHEMA
 __all__ = ["RefundsReview", "check_filing_folder", "compute_refunds_review", "write_files"]
 
 
-@dataclass
-class RefundsReview(ResolvedPeriod):
+@dataclass(kw_only=True)
+class RefundsReview(TableReview):
     """Everything one refunds review produced. ``frame`` holds raw patient ids: display it
     only through :mod:`audit_lib.reporting`."""
 
-    config: AuditConfig
-    source: str
-    period_source: str
-    loaded: LoadedTable
     frame: pd.DataFrame
-    findings: pd.DataFrame
-    kpis: dict[str, Any]
-    validation: dict[str, Any]
     credit_balances: pd.DataFrame
-    control_totals: dict[str, Any] = field(default_factory=dict)
-    reconciliation: list[dict[str, Any]] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
 
 
 def _load(
