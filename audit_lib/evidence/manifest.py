@@ -118,11 +118,13 @@ def code_sha256() -> str:
     in path order. A wheel and the checkout it was built from give the same value, so a run
     made from an installed package names its code as exactly as a git commit does."""
     root = Path(__file__).resolve().parents[1]
-    files = []
-    for folder, subfolders, names in os.walk(root, followlinks=True):
-        subfolders[:] = [d for d in subfolders if d != "__pycache__" and not d.startswith(".")]
-        files += [Path(folder, n) for n in names if n.endswith(CODE_SUFFIXES)]
-    return _code_digest((p.relative_to(root).as_posix(), p.read_bytes) for p in files)
+    files = {
+        rel: path
+        for folder, _, names in os.walk(root, followlinks=True)
+        for path in (Path(folder, n) for n in names)
+        if _is_code(rel := path.relative_to(root).as_posix())
+    }
+    return _code_digest((rel, path.read_bytes) for rel, path in files.items())
 
 
 def wheel_code_sha256(wheel: str | Path) -> str:
@@ -130,12 +132,20 @@ def wheel_code_sha256(wheel: str | Path) -> str:
     import zipfile
 
     with zipfile.ZipFile(wheel) as z:
-        names = [n for n in z.namelist() if n.startswith("audit_lib/") and not n.endswith("/")]
         return _code_digest(
-            (n.removeprefix("audit_lib/"), functools.partial(z.read, n))
-            for n in names
-            if n.endswith(CODE_SUFFIXES) and "/__pycache__/" not in n
+            (rel, functools.partial(z.read, name))
+            for name in z.namelist()
+            if name.startswith("audit_lib/") and _is_code(rel := name.removeprefix("audit_lib/"))
         )
+
+
+def _is_code(rel: str) -> bool:
+    """A file the fingerprint counts, by its path under audit_lib/: code or package data, not
+    a compiled module or a hidden folder's file (an editor's or Jupyter's checkpoints)."""
+    folders = rel.split("/")[:-1]
+    return rel.endswith(CODE_SUFFIXES) and not any(
+        f == "__pycache__" or f.startswith(".") for f in folders
+    )
 
 
 def _code_digest(items) -> str:

@@ -138,7 +138,9 @@ def _carry_wheel(wheel: str | Path | None, tool: dict[str, Any], entries: dict) 
         )
     path = Path(wheel)
     if not path.is_file() or not zipfile.is_zipfile(path):
-        raise InputError(f"--wheel {path} is not a wheel file; give the audit_suite-*.whl.")
+        raise InputError(
+            f"--wheel {path} is not a wheel file; give the audit_suite-*.whl.", path=path
+        )
     recorded = tool.get("code_sha256")
     if recorded is not None and wheel_code_sha256(path) != recorded:
         raise InputError(
