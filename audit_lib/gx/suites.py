@@ -26,6 +26,7 @@ __all__ = [
     "gx_module",
     "suite_json",
     "suite_path",
+    "suite_text",
     "write_suite",
 ]
 
@@ -109,7 +110,11 @@ def build_suite(spec: SuiteSpec):
 
 def suite_json(spec: SuiteSpec, suite=None) -> str:
     """Stable serialisation: sorted keys, no ids, no GX version (those change run to run)."""
-    suite = suite if suite is not None else build_suite(spec)
+    return suite_text(suite if suite is not None else build_suite(spec))
+
+
+def suite_text(suite) -> str:
+    """A GX suite's stable serialisation (:func:`suite_json`)."""
     doc = suite.to_json_dict()
     doc.pop("id", None)
     doc.get("meta", {}).pop("great_expectations_version", None)

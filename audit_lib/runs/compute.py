@@ -32,14 +32,21 @@ def check_unsealed(out_dir: str | Path | None) -> Path | None:
     return out
 
 
-def _compute_and_write(compute, write_files, write_workpaper, main, out_dir, kw) -> Any:
-    """The review computed, then (with ``out_dir``) its data files and workpaper written."""
+def _compute_and_write(compute, write_files, write_workpaper, main, out_dir, kw, suite) -> Any:
+    """The review computed, then (with ``out_dir``) its data files, its suite's Data Docs and
+    its workpaper written."""
     out = check_unsealed(out_dir)
     review = compute(main, **kw)
     if out is not None:
+        from ..gx.data_docs import write_data_docs
+
         if kw.get("progress"):
             kw["progress"]("writing findings, summary, validation results and workpaper")
         write_files(review, out)
+        docs = write_data_docs(
+            out, suite, review.validation, run_name=review.period, as_of=review.as_of
+        )
+        review.outputs.update({name: str(path) for name, path in docs.items()})
         write_workpaper(review, out / "workpaper.xlsx")
         review.outputs["workpaper.xlsx"] = str(out / "workpaper.xlsx")
     return review
@@ -52,7 +59,7 @@ def run_claims_review(claims: Any = None, *, out_dir: str | Path | None = None, 
     from ..reporting.workpaper import write_workpaper
 
     return _compute_and_write(
-        compute_claims_review, write_files, write_workpaper, claims, out_dir, kw
+        compute_claims_review, write_files, write_workpaper, claims, out_dir, kw, "claims"
     )
 
 
@@ -65,7 +72,13 @@ def run_refunds_review(overpayments: Any = None, *, out_dir: str | Path | None =
     if kw.get("filing_copy") is not None:
         check_filing_folder(Path(kw["filing_copy"]), out_dir)
     return _compute_and_write(
-        compute_refunds_review, write_files, write_refunds_workpaper, overpayments, out_dir, kw
+        compute_refunds_review,
+        write_files,
+        write_refunds_workpaper,
+        overpayments,
+        out_dir,
+        kw,
+        "overpayments",
     )
 
 
@@ -76,5 +89,11 @@ def run_access_review(access_log: Any = None, *, out_dir: str | Path | None = No
     from ..reporting.access_workpaper import write_access_workpaper
 
     return _compute_and_write(
-        compute_access_review, write_files, write_access_workpaper, access_log, out_dir, kw
+        compute_access_review,
+        write_files,
+        write_access_workpaper,
+        access_log,
+        out_dir,
+        kw,
+        "access_log",
     )

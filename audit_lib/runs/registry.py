@@ -102,6 +102,14 @@ class Review:
         return getattr(import_module(module), function)
 
 
+#: the GX Data Docs site and checkpoint every suite's review writes (audit_lib.gx.data_docs)
+DATA_DOCS = (
+    "data_docs/index.html",
+    "data_docs/checkpoint.json",
+    "data_docs/expectations/*.json",
+    "data_docs/expectations/*.html",
+    "data_docs/validations/*/*/*/*.html",
+)
 #: notebook parameters every review notebook takes besides its inputs
 COMMON = ("period", "as_of", "out_dir", "config_path")
 #: and the ones of the claims and refunds notebooks (a findings sample for testing)
@@ -142,7 +150,13 @@ CLAIMS = Review(
     notebook="claims_review",
     parameters=(*COMMON, *TESTING, "profile"),
     suites=("claims",),
-    outputs=("findings.csv", "summary.json", "validation/claims.json", "workpaper.xlsx"),
+    outputs=(
+        "findings.csv",
+        "summary.json",
+        "validation/claims.json",
+        *DATA_DOCS,
+        "workpaper.xlsx",
+    ),
 )
 
 REFUNDS = Review(
@@ -195,6 +209,7 @@ REFUNDS = Review(
         "findings.csv",
         "summary.json",
         "validation/overpayments.json",
+        *DATA_DOCS,
         "cms838/*.xlsx",  # the CMS-838 working copy of each provider number
         "workpaper.xlsx",
     ),
@@ -231,6 +246,7 @@ ACCESS = Review(
         "findings.csv",
         "summary.json",
         "validation/access_log.json",
+        *DATA_DOCS,
         "cases.csv",
         "case_events.csv",
         "workpaper.xlsx",

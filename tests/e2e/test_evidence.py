@@ -74,6 +74,17 @@ def test_manifest_records_everything(demo_run):
     m = json.loads((demo_run / "manifest.json").read_text())
     assert (demo_run / "manifest.sha256").read_text().split()[0] == sha(demo_run / "manifest.json")
     outputs = {o["path"]: o for o in m["outputs"]}
+    stamp = "20260930T000000.000000Z"
+    batches = ("claim_lines", "diagnoses", "modifiers")
+    docs = {
+        "data_docs/index.html",
+        "data_docs/checkpoint.json",
+        "data_docs/expectations/claims.html",
+        *(f"data_docs/expectations/claims.{b}.json" for b in batches),
+        *(f"data_docs/validations/claims/2026Q3/{stamp}/{b}.html" for b in batches),
+        *(f"data_docs/static/{f}" for f in
+          ("styles/data_docs_default_styles.css", "images/logo-long.png", "images/favicon.ico")),
+    }  # fmt: skip
     assert set(outputs) == {
         "findings.csv",
         "summary.json",
@@ -83,6 +94,7 @@ def test_manifest_records_everything(demo_run):
         "workpaper.xlsx",
         "findings_sample.csv",
         "findings_sample_plan.json",
+        *docs,
     }
     for rel, o in outputs.items():
         assert o["sha256"] == sha(demo_run / rel) and o["bytes"] == (demo_run / rel).stat().st_size
