@@ -14,6 +14,7 @@ from ..checks import flag as _flag
 from ..checks import pair as _pair
 from ..errors import AuditError
 from ..rules import CLAIMS_RULES
+from .institutional import institutional_checks
 from .logic import DX_SYNTAX, EXTERNAL_CAUSE, NPI_FORMAT
 from .schema import CLAIMS_SCHEMA
 
@@ -22,6 +23,7 @@ INDEX_COLUMNS = {
     "claim_lines": ["_row"],
     "diagnoses": ["_row", "position"],
     "modifiers": ["_row", "position"],
+    "institutional_lines": ["_row"],  # the claim lines of institutional claims only
 }
 
 
@@ -320,6 +322,7 @@ def claims_checks() -> list[Check]:
             "service_date",
         )
     )
+    c.extend(institutional_checks())
     # what identifies a finding across quarters when the checked value is a derived flag
     triggers = {
         "key_unique": "{record_key}",

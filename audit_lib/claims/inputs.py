@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .institutional import NEEDS as INSTITUTIONAL_NEEDS
+
 __all__ = ["not_evaluated", "without_not_evaluated"]
 
+# what regrouping a claim needs (rulebook §1.12.5)
+_REGROUP = ("drg_code", "bill_type", "discharge_date", "admission_date", "patient_dob",
+            "patient_status", "diagnosis_1")  # fmt: skip
 # rule -> the columns it needs (every one)
 _NEEDS: dict[str, tuple[str, ...]] = {
     "CLM-KEY-01": ("claim_id", "line_number"),
@@ -47,6 +52,10 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "CLM-MUE-02": ("procedure_code", "units"),
     "CLM-MUE-03": ("procedure_code", "units"),
     "EVD-POP-02": ("service_date",),
+    **INSTITUTIONAL_NEEDS,  # the UB-04 / 837I rules (rulebook §1.12)
+    "CLM-DRG-01": (*_REGROUP,),
+    "CLM-DRG-02": ("drg_code", "bill_type"),
+    "CLM-DRG-05": (*_REGROUP,),
 }
 # rules that check each of several columns on its own: (rule, field) -> columns needed
 _PER_FIELD: dict[tuple[str, str], tuple[str, ...]] = {

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import AuditConfig
+from .institutional import institutional_flags
 from .schema import DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 
 # --- syntax (RULEBOOK 1.1-1.3) -------------------------------------------------------------
@@ -273,8 +274,9 @@ def duplicate_flags(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_all_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every claims column, absent optional ones empty in their parsed type."""
-    from .schema import CLAIMS_SCHEMA
+    """A copy with every claims column, absent optional ones empty in their parsed type; the
+    institutional columns only as the input has them (their rules say not evaluated)."""
+    from .schema import CLAIMS_SCHEMA, INSTITUTIONAL_COLUMNS
 
     f = frame.copy()
     empty = {
@@ -285,7 +287,7 @@ def with_all_columns(frame: pd.DataFrame) -> pd.DataFrame:
         "boolean": lambda: pd.Series(False, index=f.index, dtype="boolean"),
     }
     for spec in CLAIMS_SCHEMA.columns:
-        if spec.name not in f:
+        if spec.name not in f and spec.name not in INSTITUTIONAL_COLUMNS:
             make = empty.get(spec.kind)
             f[spec.name] = make() if make else pd.Series(pd.NA, index=f.index, dtype="string")
     return f
@@ -312,9 +314,9 @@ def build_claim_lines(frame: pd.DataFrame, config: AuditConfig) -> pd.DataFrame:
     f["_dx_repeats_first"] = repeats
     # CLM-REQ-01 on procedure_code: an institutional line with a revenue code may carry none
     # (room and board, pharmacy, supplies); CLM-UB-04 says where a HCPCS code is required
-    revenue_line = f["claim_type"].eq("institutional").fillna(False).astype(bool) & f[
-        "revenue_code"
-    ].notna()
+    revenue_line = (
+        f["claim_type"].eq("institutional").fillna(False).astype(bool) & f["revenue_code"].notna()
+    )
     f["_procedure_missing"] = f["procedure_code"].isna() & ~revenue_line
     basis = service_basis_date(f)
     f["_service_end"] = f.get("service_date_to", pd.Series(pd.NaT, index=f.index)).fillna(
@@ -333,6 +335,9 @@ def build_claim_lines(frame: pd.DataFrame, config: AuditConfig) -> pd.DataFrame:
     f["_allowed_cents_tol"] = f["_allowed_amount_cents"] + tol
     f["_billed_cents_tol"] = f["_billed_amount_cents"] + tol
     f = f.join(duplicate_flags(f))
+    flags = institutional_flags(f)
+    for col in flags.columns:  # column by column: a join would copy the whole frame
+        f[col] = flags[col]
     return f
 
 

@@ -28,6 +28,7 @@ from ..outputs import (
 from ..rules import CLAIMS_RULES
 from ..tables import LoadedTable
 from . import logic, reference
+from .institutional import institutional_batch
 from .kpis import compute_kpis, remittance_kpis
 from .load import load_claims, load_input, to_source_rows
 from .schema import CLAIMS_SCHEMA, MODIFIER_COLUMNS
@@ -98,7 +99,7 @@ def _resolve_period(config: AuditConfig, loaded: LoadedTable) -> tuple[AuditConf
 def prepare_batches(
     loaded: LoadedTable, config: AuditConfig, code_dates: tuple | None = None
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any], dict[str, str]]:
-    """Derived columns, the three batches, suite parameters and message parameters.
+    """Derived columns, the four batches, suite parameters and message parameters.
     ``code_dates`` is :func:`reference.code_dates` of ``config`` when the caller has read it
     already."""
     lines = logic.build_claim_lines(loaded.frame, config)
@@ -106,6 +107,8 @@ def prepare_batches(
         "claim_lines": lines[[c for c in dict.fromkeys(_GX_LINE_COLUMNS) if c in lines]],
         "diagnoses": reference.dated_diagnoses(lines),
         "modifiers": logic.build_long(lines, MODIFIER_COLUMNS, "modifier"),
+        # the hospital rules see the institutional lines only (a tenth of the demo's)
+        "institutional_lines": institutional_batch(lines),
     }
     start, end = parse_period(config.period or "")
     params = {
@@ -201,6 +204,9 @@ def compute_claims_review(
     bilateral_found, bilateral_stats = bilateral_findings(
         lines, mpfs, config.bilateral_50_payer_types
     )
+    from .drg import drg_findings
+
+    drg_found, drg_stats = drg_findings(lines)
 
     findings = combine_findings(
         _parse_findings(loaded, lines),
@@ -215,6 +221,7 @@ def compute_claims_review(
                 age_found,
                 rate_found,
                 bilateral_found,
+                drg_found,
             ],
             ignore_index=True,
         ),
@@ -258,6 +265,7 @@ def compute_claims_review(
     )
     review.summary = build_summary(review)
     review.summary["not_evaluated"] = skipped
+    review.summary["drg"] = drg_stats
     review.summary["input_profile"] = loaded.profile
     internal = ("balance_findings", "adjustments", "remit_claims", "provider_adjustments")
     review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None

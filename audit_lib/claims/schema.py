@@ -9,6 +9,9 @@ PAYER_TYPES = ("medicare", "medicaid", "commercial", "self_pay", "other")
 CLAIM_STATUSES = ("paid", "denied", "partial", "pending", "void")
 DIAGNOSIS_COLUMNS = tuple(f"diagnosis_{i}" for i in range(1, 13))
 MODIFIER_COLUMNS = tuple(f"modifier_{i}" for i in range(1, 5))
+POA_COLUMNS = tuple(f"poa_{i}" for i in range(1, 13))
+PCS_CODE_COLUMNS = tuple(f"pcs_code_{i}" for i in range(1, 26))
+PCS_DATE_COLUMNS = tuple(f"pcs_date_{i}" for i in range(1, 26))
 AMOUNT_COLUMNS = ("billed_amount", "allowed_amount", "paid_amount", "patient_responsibility")
 DATE_COLUMNS = (
     "service_date",
@@ -18,6 +21,31 @@ DATE_COLUMNS = (
     "patient_dob",
     "patient_death_date",
 )
+
+#: institutional claims (UB-04 / 837I; DATA_CONTRACT.md, institutional part). Optional: a rule
+#: that reads one reports not evaluated when the input lacks it, and they are not added empty
+#: to a table that lacks them (a million professional lines carry no 80 empty columns)
+INSTITUTIONAL_SPECS = (
+    C("bill_type", "code"),
+    C("statement_from", "date"),
+    C("statement_through", "date"),
+    C("admission_date", "date"),
+    C("discharge_date", "date"),
+    C("admission_type", "code"),
+    C("admission_source", "code"),
+    C("patient_status", "code"),
+    C("drg_code", "code"),
+    *(C(p, "code") for p in POA_COLUMNS),
+    *(C(p, "code") for p in PCS_CODE_COLUMNS),
+    *(C(p, "date") for p in PCS_DATE_COLUMNS),
+    C("condition_codes", "code"),
+    C("occurrence_codes", "code"),
+    C("value_codes", "code"),
+    C("attending_npi", "text"),
+    C("operating_npi", "text"),
+    C("facility_ccn", "text"),
+)
+INSTITUTIONAL_COLUMNS = tuple(c.name for c in INSTITUTIONAL_SPECS)
 
 CLAIMS_SCHEMA = TableSchema(
     name="claims",
@@ -56,5 +84,6 @@ CLAIMS_SCHEMA = TableSchema(
         C("paid_date", "date"),
         C("frequency_code", "code"),
         C("revenue_code", "code"),
+        *INSTITUTIONAL_SPECS,
     ),
 )

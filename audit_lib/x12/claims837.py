@@ -33,9 +33,11 @@ from typing import Any
 
 import pandas as pd
 
+from .institutional837 import INSTITUTIONAL_COLUMNS, hi_composite, institutional_fields
 from .reader import Interchange, Segment, X12Error, segment_error
+from .reader import x12_date as _date
 
-__all__ = ["claims_from_837", "guide_of"]
+__all__ = ["INSTITUTIONAL_COLUMNS", "claims_from_837", "guide_of"]
 
 # SBR09 claim filing indicator -> payer_type
 _FILING = {
@@ -45,8 +47,6 @@ _FILING = {
     **dict.fromkeys(("CI", "BL", "HM", "12", "13", "14", "15", "17", "AM"), "commercial"),
     **dict.fromkeys(("DS", "CH", "VA", "WC", "OF", "LM", "TV", "ZZ", "10", "11", "FI"), "other"),
 }
-_PRINCIPAL = {"ABK", "BK"}
-_OTHER_DX = {"ABF", "BF"}
 # implementation guide (GS08 without its addenda) -> (release, claim type)
 GUIDES = {
     "004010X096": ("4010", "institutional"),
@@ -77,14 +77,6 @@ def guide_of(ic: Interchange, version: str, what: str = "837") -> tuple[str, str
             path=ic.path,
         )
     return ("5010" if release == "005010" else "4010" if release == "004010" else "?"), None
-
-
-def _date(value: str) -> str:
-    """CCYYMMDD (or CCYYMMDD-CCYYMMDD: the first) -> YYYY-MM-DD; anything else as given."""
-    v = value.split("-")[0]
-    if len(v) == 8 and v.isdigit():
-        return f"{v[:4]}-{v[4:6]}-{v[6:]}"
-    return value
 
 
 def _required(ic: Interchange, seg: Segment, *positions: int, names: dict[int, str]) -> None:
@@ -207,6 +199,8 @@ def _nm1(ic: Interchange, seg: Segment, s: _State) -> None:
         s.patient.update(last=seg.get(3), first=seg.get(4))
     elif s.claim is None and role == "PR":
         s.payer = {"payer_id": seg.get(9) or seg.get(3)}
+    elif role in ("71", "72") and s.claim is not None and s.line is None:  # 2310A/B (837I)
+        s.claim["attending_npi" if role == "71" else "operating_npi"] = npi
     elif role == "82" and s.claim is not None:
         if s.line is not None:
             s.line["rendering_npi"] = npi
@@ -220,6 +214,13 @@ def _claim(ic: Interchange, seg: Segment, s: _State, claim_type, comp) -> dict[s
         names={1: "patient control number", 2: "total charge", 5: "facility code / frequency"},
     )  # fmt: skip
     facility = seg.get(5).split(comp)
+    if len(facility) == 1 and len(facility[0]) > 2:  # e.g. 13>A>1 under ISA16 ':'
+        ic.warnings.append(
+            f"{ic.path.name}: segment {seg.number} CLM05 {seg.get(5)!r} holds no component "
+            f"separator {comp!r} (ISA16 declares it), so its facility or place of service, "
+            "bill type and frequency could not be read; the file's composites are written "
+            "with another separator. Ask the sender to correct ISA16."
+        )
     qualifier = facility[1] if len(facility) > 1 else ""
     inferred = claim_type is None
     if inferred:  # the guide is not named: the facility code qualifier tells (or the lines)
@@ -245,6 +246,14 @@ def _claim(ic: Interchange, seg: Segment, s: _State, claim_type, comp) -> dict[s
         "patient_death_date": who.get("death", ""),
         "submission_date": s.submission,
         "diagnoses": [],
+        "poa": [],
+        "procedures": [],
+        "codes": {"BG": [], "BH": [], "BE": []},
+        "admission_date": "",
+        "cl1": ("", "", ""),
+        "drg_code": "",
+        "attending_npi": "",
+        "operating_npi": "",
         "statement": ("", ""),
         "claim_date": "",
         "lines": [],
@@ -260,11 +269,9 @@ def _claim_segment(ic: Interchange, seg: Segment, s: _State, comp, close_line) -
         return
     if sid == "HI":
         for element in seg.elements[1:]:
-            parts = element.split(comp)
-            if len(parts) >= 2 and parts[0] in _PRINCIPAL:
-                claim["diagnoses"].insert(0, parts[1])
-            elif len(parts) >= 2 and parts[0] in _OTHER_DX:
-                claim["diagnoses"].append(parts[1])
+            hi_composite(element.split(comp), claim)
+    elif sid == "CL1" and line is None:
+        claim["cl1"] = (seg.get(1), seg.get(2), seg.get(3))
     elif sid == "REF" and line is None and seg.get(1) == "EA" and seg.get(2).strip():
         claim["patient_id"] = seg.get(2).strip()  # the medical record number
     elif sid == "REF" and line is not None and seg.get(1) == "6R":
@@ -275,9 +282,11 @@ def _claim_segment(ic: Interchange, seg: Segment, s: _State, comp, close_line) -
             start, _, end = value.partition("-")
             line["service_date"] = _date(start)
             line["service_date_to"] = _date(end) if end else ""
-        elif line is None and qualifier == "434" and fmt == "RD8":
+        elif line is None and qualifier == "434" and fmt in ("RD8", "D8"):
             start, _, end = value.partition("-")
-            claim["statement"] = (_date(start), _date(end))
+            claim["statement"] = (_date(start), _date(end or start))
+        elif line is None and qualifier == "435":  # admission date (D8, or DT with the hour)
+            claim["admission_date"] = _date(value[:8])
         elif line is None and qualifier == "472":
             claim["claim_date"] = _date(value)
     elif sid == "LX":
@@ -299,7 +308,10 @@ def _service(ic: Interchange, seg: Segment, line: dict[str, Any], comp: str) -> 
     else:
         _required(ic, seg, 1, 3, names={1: "revenue code", 3: "line charge"})
         proc, charge, units, pos = seg.get(2), seg.get(3), seg.get(5), ""
-        line["revenue_code"] = seg.get(1)
+        revenue = seg.get(1).strip()
+        line["revenue_code"] = (
+            revenue.zfill(4) if len(revenue) == 3 and revenue.isdigit() else revenue
+        )
         line["diagnosis_pointers"] = ""
     parts = proc.split(comp) if proc else []
     line["procedure_code"] = parts[1] if len(parts) > 1 else ""
@@ -321,6 +333,8 @@ def _rows(claim: dict[str, Any]) -> list[dict[str, Any]]:
     dx = claim["diagnoses"][:12]
     base = {k: claim[k] for k in _CLAIM_FIELDS}
     base.update({f"diagnosis_{i + 1}": dx[i] if i < len(dx) else "" for i in range(12)})
+    if claim["claim_type"] == "institutional":
+        base.update(institutional_fields(claim))
     rows = []
     for ln in claim["lines"]:
         row = dict(base)

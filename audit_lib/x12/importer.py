@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import InputError
 from ..paths import expand_files
 from .apply835 import apply_remits
-from .claims837 import claims_from_837, guide_of
+from .claims837 import INSTITUTIONAL_COLUMNS, claims_from_837, guide_of
 from .reader import Interchange, decode_x12, read_x12
 from .remit835 import Remittances, balance_findings, remits_from_835
 
@@ -64,8 +64,11 @@ def sniff_x12(path: Path) -> bool:
     sep = {"ISA": 3, "GS": 2, "ST": 2}.get(text[:3] if text[:3] == "ISA" else text[:2])
     # the element separator follows the segment id: not a letter, digit, space, or the
     # delimiter of a table (a CSV whose first column is named "ST" is not X12)
-    return sep is not None and len(text) > sep and not text[sep].isalnum() and (
-        text[sep] not in ' ,;"\t\r\n'
+    return (
+        sep is not None
+        and len(text) > sep
+        and not text[sep].isalnum()
+        and (text[sep] not in ' ,;"\t\r\n')
     )
 
 
@@ -162,12 +165,15 @@ def read_837(source: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
         )
     frame = pd.concat(frames, ignore_index=True)
     frame, info["repeated_claim_ids"] = _claim_identity(frame)
-    for col in CLAIM_COLUMNS:
+    # the hospital columns when an 837I claim was read (a professional file gains none)
+    hospital = INSTITUTIONAL_COLUMNS if frame["claim_type"].eq("institutional").any() else ()
+    columns = [*CLAIM_COLUMNS, *hospital]
+    for col in columns:
         if col not in frame:
             frame[col] = ""
     info["claims"] = int(frame["claim_id"].nunique())
     info["lines"] = len(frame)
-    return frame[list(CLAIM_COLUMNS)].astype("string"), info
+    return frame[columns].astype("string"), info
 
 
 def _claim_identity(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:

@@ -35,6 +35,7 @@ __all__ = [
     "decode_x12",
     "read_x12",
     "segment_error",
+    "x12_date",
 ]
 
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
@@ -264,3 +265,11 @@ def read_x12(path: str | Path, *, data: bytes | None = None) -> Interchange:
     if not transactions:
         raise InputError(f"{path.name}: no transaction set (ST...SE) found.", path=path)
     return Interchange(path, seps, transactions, n, warnings)
+
+
+def x12_date(value: str) -> str:
+    """CCYYMMDD (or CCYYMMDD-CCYYMMDD: the first) -> YYYY-MM-DD; anything else as given."""
+    v = value.split("-")[0]
+    if len(v) == 8 and v.isdigit():
+        return f"{v[:4]}-{v[4:6]}-{v[6:]}"
+    return value

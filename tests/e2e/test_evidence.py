@@ -75,7 +75,7 @@ def test_manifest_records_everything(demo_run):
     assert (demo_run / "manifest.sha256").read_text().split()[0] == sha(demo_run / "manifest.json")
     outputs = {o["path"]: o for o in m["outputs"]}
     stamp = "20260930T000000.000000Z"
-    batches = ("claim_lines", "diagnoses", "modifiers")
+    batches = ("claim_lines", "diagnoses", "modifiers", "institutional_lines")
     docs = {
         "data_docs/index.html",
         "data_docs/checkpoint.json",

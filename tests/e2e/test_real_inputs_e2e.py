@@ -53,10 +53,18 @@ def _keys(findings: pd.DataFrame) -> set[tuple[str, str, str, str]]:
 
 def test_the_demo_quarter_gives_the_same_findings_from_x12_as_from_its_table(demo_both_ways):
     _, table, x12 = demo_both_ways
-    assert _keys(x12.findings) == _keys(table.findings)
+    # the rules the table's columns do not let the review evaluate (the hospital rules: the
+    # demo table has no bill_type) are compared apart, below
+    skipped = {s["rule_id"] for s in table.summary["not_evaluated"] if not s["field"]}
+    evaluated = x12.findings[~x12.findings["rule_id"].isin(skipped)]
+    assert _keys(evaluated) == _keys(table.findings)
     assert len(table.findings) > 700  # every rule's planted defects, not an empty agreement
-    # what X12 adds: the 835 balancing of the demo's planted amount defects
-    assert set(x12.findings["rule_id"]) - set(table.findings["rule_id"]) <= X12_ONLY
+    # what X12 adds: the 835 balancing of the demo's planted amount defects, and on the 837I
+    # the writer's type of bill 0131 without a CL1 discharge status or an attending NPI
+    # (CLM-UB-06/08: the demo writer does not write them; the demo table lacks them)
+    extra = set(x12.findings["rule_id"]) - set(table.findings["rule_id"])
+    assert extra <= X12_ONLY | {"CLM-UB-06", "CLM-UB-08"}
+    assert {"CLM-UB-06", "CLM-UB-08"} <= skipped
     # the claims and their payers, read from SBR09: Medicare and commercial timely filing
     by_payer = x12.lines.groupby("payer_type").size().to_dict()
     assert by_payer == table.lines.groupby("payer_type").size().to_dict()
