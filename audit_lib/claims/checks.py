@@ -65,7 +65,11 @@ def claims_checks() -> list[Check]:
             "line_number",
         )
     )
-    for col in ("billing_npi", "rendering_npi"):
+    # every NPI column (rulebook CLM-NPI-02); the UB-04 attending and operating physicians
+    # (FL76/77) on the institutional lines
+    npis = [(col, "claim_lines") for col in ("billing_npi", "rendering_npi")]
+    npis += [(col, "institutional_lines") for col in ("attending_npi", "operating_npi")]
+    for col, batch in npis:
         c.append(
             Check(
                 f"npi_format:{col}",
@@ -74,6 +78,7 @@ def claims_checks() -> list[Check]:
                 {"column": col, "regex": NPI_FORMAT},
                 f"{col} {{{col}}} is not 10 digits starting with 1 or 2",
                 col,
+                batch=batch,
             )
         )
         c.append(
@@ -84,6 +89,7 @@ def claims_checks() -> list[Check]:
                 {"column": col},
                 f"{col} {{{col}}} fails the NPI check digit (Luhn with prefix 80840)",
                 col,
+                batch=batch,
             )
         )
     c.append(

@@ -76,6 +76,7 @@ RULES = {
 }
 NEEDS = {rule: columns for rule, (_, columns) in RULES.items()}
 RULE_FLAGS = tuple(flag for flag, _ in RULES.values())
+NPI_COLUMNS = ("attending_npi", "operating_npi")
 
 
 def _text(f: pd.DataFrame, col: str) -> pd.Series:
@@ -261,7 +262,14 @@ def institutional_batch(lines: pd.DataFrame) -> pd.DataFrame:
     columns = ["_row", "record_key", "claim_type", "billed_amount", "_tob", *shown]
     columns += [c for flag in RULE_FLAGS for c in (flag, f"{flag}_reason")]
     inst = lines["claim_type"].eq("institutional").fillna(False).to_numpy(dtype=bool)
-    return lines.loc[inst, [c for c in columns if c in lines]]
+    batch = lines.loc[inst, [c for c in columns if c in lines]]
+    for col in NPI_COLUMNS:  # checked as NPIs (CLM-NPI-01/02): empty when the input has none
+        batch[col] = (
+            lines.loc[inst, col].astype("string").str.strip().replace("", pd.NA)
+            if col in lines
+            else pd.Series(pd.NA, index=batch.index, dtype="string")
+        )
+    return batch
 
 
 def institutional_checks() -> list[Check]:

@@ -82,8 +82,10 @@ def attending_parts(
     revenue = f["revenue_code"].astype("string").str.strip()
     ambulance_only = revenue.str.startswith("054").fillna(False).groupby(claim).transform("all")
     surgical = pd.Series(False, index=f.index)
-    for col in pcs_columns:
-        surgical |= f[col].astype("string").str[:1].isin(SURGICAL_PCS_SECTIONS)
+    for col in pcs_columns:  # ICD-10-PCS codes only (an ICD-9 "15.3" is not section 1)
+        pcs = f[col].astype("string")
+        valid = pcs.str.fullmatch(r"[0-9A-HJ-NP-Z]{7}").fillna(False)
+        surgical |= valid & pcs.str[:1].isin(SURGICAL_PCS_SECTIONS)
     code = f["procedure_code"].astype("string")
     numeric = pd.to_numeric(code.where(code.str.fullmatch(r"\d{5}").fillna(False)), "coerce")
     surgery_line = numeric.between(10004, 69990).fillna(False) & outpatient

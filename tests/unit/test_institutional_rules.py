@@ -134,6 +134,11 @@ UB08 = [
     case("no-operating", "IP1", {"pcs_code_1": "0DTJ4ZZ", "pcs_date_1": "2026-08-02"}),
 ]
 UB08_REASONS = ["no attending physician NPI", "without an operating physician NPI"]
+# rulebook CLM-NPI-02 applies to every NPI column, the attending and operating ones too:
+# 1234567893 passes the Luhn check with prefix 80840 (CMS NPI check digit), 1234567890 fails
+ICD9_PX_OK = case("icd9-procedure", "IP1", {"pcs_code_1": "15.3", "pcs_date_1": "2026-08-02"})
+NPI_BAD = case("attending-check-digit", "IP1", {"attending_npi": "1234567890"})
+NPI_FORM = case("operating-form", "IP1", {"operating_npi": "B99937"})
 UB06 = [
     case("status-08", "IP1", {"patient_status": "08"}),  # reserved (Noridian JF)
     case("status-41", "IP1", {"patient_status": "41"}),  # expired: hospice bills only (ResDAC)
@@ -173,7 +178,8 @@ def test_clean_hospital_claims_raise_no_finding(cases):
     f = cases.findings
     clean = f[f["record_key"].str.split(":").str[0].isin(["IP1", "OP1"])]
     assert clean.empty, clean[["rule_id", "record_key", "detail"]].to_string()
-    for name in (TOB3, INTERIM_OK, NEWBORN_OK, PHARMACY_OK):  # the passing variants
+    # the passing variants; an ICD-9 procedure (4010 HI*BQ) is not an ICD-10-PCS surgery
+    for name in (TOB3, INTERIM_OK, NEWBORN_OK, PHARMACY_OK, ICD9_PX_OK):
         assert found(cases, name, "none") == [], name
     skipped = {s["rule_id"] for s in cases.summary["not_evaluated"]}
     assert not skipped & {*UB_RULES, "CLM-POA-01"}  # every column is there: all evaluated
@@ -227,3 +233,15 @@ def test_ub12_names_fields_never_values(cases):
     assert found(cases, UB12_ID, "CLM-UB-12") == ["2"]
     text = detail(cases, UB12_ID, "CLM-UB-12")
     assert "patient_id" in text and "P9" not in text and "P1" not in text
+
+
+def test_attending_and_operating_npis_are_checked_as_npis(cases):
+    """Every line of the claim carries the attending NPI: each is reported (as billing_npi)."""
+    assert found(cases, NPI_BAD, "CLM-NPI-02") == ["1", "2"]
+    assert "attending_npi 1234567890 fails the NPI check digit" in detail(
+        cases, NPI_BAD, "CLM-NPI-02"
+    )
+    f = cases.findings
+    on_claim = f[f["record_key"].str.startswith(f"IP1-{NPI_FORM}:")]
+    assert set(on_claim["rule_id"]) == {"CLM-NPI-01"}  # not 10 digits: no check digit to test
+    assert set(on_claim["field"]) == {"operating_npi"}
