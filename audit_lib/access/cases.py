@@ -138,10 +138,11 @@ def build_cases(
     cases["first_event"] = ts.groupby(case_events["case_id"]).min().reindex(cases.index)
     cases["last_event"] = ts.groupby(case_events["case_id"]).max().reindex(cases.index)
     cases["days"] = ts.dt.normalize().groupby(case_events["case_id"]).nunique().reindex(cases.index)
-    single = per_event["patient"].agg(lambda p: p.iloc[0] if p.nunique() == 1 else None)
-    cases["patient"] = single.reindex(cases.index)
-    cases["patient"] = cases["patient"].fillna(
-        cases["n_patients"].astype(int).astype(str) + " patients"
+    # the patient's token where the case has one patient, else "N patients" (object dtype: a
+    # case list where no case has one patient must not leave an all-null arrow column)
+    single = per_event["patient"].first().reindex(cases.index).astype(object)
+    cases["patient"] = single.where(
+        cases["n_patients"] == 1, cases["n_patients"].astype(int).astype(str) + " patients"
     )
     ids = per_event["event_id"].agg(
         lambda e: " ".join(e.iloc[:10]) + (f" ... and {len(e) - 10} more" if len(e) > 10 else "")

@@ -83,15 +83,29 @@ def sign(run_dir: Path, signing_key: Path | None) -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="The organisation's public key (STEM.pub): check every signature of the chain.",
 )
-def verify(target: Path, public_key: Path | None) -> None:
+@click.option(
+    "--tsa-ca",
+    "tsa_ca",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The time-stamping service's root certificate (PEM): every link must carry an "
+    "RFC 3161 timestamp that verifies with it.",
+)
+def verify(target: Path, public_key: Path | None, tsa_ca: Path | None) -> None:
     """Re-hash a run folder or evidence zip; exit 0 only when it is intact.
 
     Without --key a run can only be hash-consistent; with it, every link of the evidence chain
-    (manifest, sign-offs, revisions) must carry a valid signature by that key."""
+    (manifest, sign-offs, revisions) must carry a valid signature by that key. With --tsa-ca,
+    every link must carry an RFC 3161 timestamp from the organisation's service (AUDIT_TSA_URL
+    when the run was sealed), in chain order."""
     from ..evidence.chain import load_public_key
+    from ..evidence.timestamp import load_tsa_roots
     from ..evidence.verify import verify as run_verify
 
-    report = run_verify(target, public_key=load_public_key(public_key) if public_key else None)
+    report = run_verify(
+        target,
+        public_key=load_public_key(public_key) if public_key else None,
+        tsa_roots=load_tsa_roots(tsa_ca) if tsa_ca else None,
+    )
     for line in report.lines:
         if not line.startswith("ok") or os.environ.get("AUDIT_VERBOSE"):
             click.echo(line)

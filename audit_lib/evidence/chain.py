@@ -11,7 +11,8 @@ the organisation keeps, never written into a run or a package.
 So a re-hashed forgery, a forged, deleted or back-dated sign-off and a revision added without
 the key all break the chain or its signatures: ``verify --key PUBLIC`` says which link.
 Without the public key, ``verify`` can only say the package is hash-consistent; it says so,
-and that the signatures were not checked.
+and that the signatures were not checked. Where the organisation runs an RFC 3161
+time-stamping service, each link also carries its timestamp (:mod:`.timestamp`).
 """
 
 from __future__ import annotations
@@ -39,9 +40,12 @@ def entry_digest(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
 
 
+def _link_body(link: dict[str, Any]) -> bytes:
+    return canonical({k: link.get(k) for k in ("seq", "kind", "sha256", "prev")})
+
+
 def _link_digest(link: dict[str, Any]) -> str:
-    body = {k: link.get(k) for k in ("seq", "kind", "sha256", "prev")}
-    return hashlib.sha256(canonical(body)).hexdigest()
+    return hashlib.sha256(_link_body(link)).hexdigest()
 
 
 # ---- keys ---------------------------------------------------------------------------------
@@ -150,7 +154,14 @@ def _write_chain(run: Path, links: list[dict[str, Any]]) -> None:
 
 
 def _sign(link: dict[str, Any], key: Any | None) -> dict[str, Any]:
+    """The link's digest, its RFC 3161 timestamp where AUDIT_TSA_URL names a service
+    (:mod:`.timestamp`), and its Ed25519 signature with ``key``."""
+    from .timestamp import request_timestamp, tsa_url
+
     link["link_sha256"] = _link_digest(link)
+    url = tsa_url()
+    if url:
+        link["timestamp"] = request_timestamp(_link_body(link), url)
     if key is None:
         link.update(signature=None, public_key=None, key_fingerprint=None)
         return link
@@ -187,17 +198,20 @@ def sign_manifest_link(run: Path, manifest_sha256: str, key: Any) -> list[dict[s
     return links
 
 
-def append_link(run: Path, kind: str, entry: dict[str, Any], key: Any | None) -> None:
-    links = read_chain(run)
-    if not links:
-        raise ConfigError(f"{run} has no {CHAIN}: it was sealed by an older version.")
+def extended(links: list[dict[str, Any]], kind: str, entry: dict[str, Any], key: Any | None):
+    """``links`` with a link for ``entry`` appended, signed and stamped; nothing is written, so
+    a caller can make every link (and every request to a time-stamping service) before it
+    writes any file."""
     link = {
         "seq": len(links),
         "kind": kind,
         "sha256": entry_digest(entry),
         "prev": links[-1]["link_sha256"],
     }
-    links.append(_sign(link, key))
+    return [*links, _sign(link, key)]
+
+
+def write_chain(run: Path, links: list[dict[str, Any]]) -> None:
     _write_chain(run, links)
 
 

@@ -244,7 +244,8 @@ def write_manifest(
         "varies_between_runs": {
             MANIFEST: ["run_id", "started_at", "finished_at"],
             MANIFEST_HASH: "the manifest's SHA-256",
-            "chain.json": "link 0 holds the manifest's SHA-256",
+            "chain.json": "link 0 holds the manifest's SHA-256 (and, with AUDIT_TSA_URL, "
+            "its RFC 3161 timestamp)",
         },
     }
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"

@@ -12,11 +12,13 @@ so a forged, deleted or back-dated entry fails ``verify --key``.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..errors import AuditError, ConfigError
-from .chain import append_link, read_chain, sign_manifest_link, start_chain
+from .chain import extended, read_chain, sign_manifest_link, start_chain, write_chain
 from .manifest import REVISIONS, SIGNOFFS, read_json, sha256_file, user_name, utc_now
 from .verify import verify
 
@@ -56,24 +58,31 @@ def record_signoff(
     elif signing_key is not None:  # signing off attests the manifest too
         sign_manifest_link(run, report.manifest_sha256, signing_key)
     signoffs.append(entry)
-    (run / SIGNOFFS).write_text(json.dumps(signoffs, indent=2) + "\n", "utf-8")
-    append_link(run, "signoff", entry, signing_key)
+    links = extended(read_chain(run), "signoff", entry, signing_key)
     workpaper = run / "workpaper.xlsx"
-    if workpaper.is_file():
-        before = sha256_file(workpaper)
-        write_signoff_sheet(workpaper, signoffs)
+    with tempfile.TemporaryDirectory(prefix="audit-signoff-") as tmp:
+        # every link (and its timestamp, where a service is set) is made before any file is
+        # written: a service that fails leaves the run as it was
+        shown = Path(tmp) / workpaper.name
         revisions = read_json(run / REVISIONS) if (run / REVISIONS).is_file() else []
-        revision = {
-            "file": "workpaper.xlsx",
-            "at": entry["signed_at"],
-            "by": entry["os_user"],
-            "why": f"{role} sign-off by {entry['name']} shown on the Sign-off sheet",
-            "sha256_before": before,
-            "sha256_after": sha256_file(workpaper),
-        }
-        revisions.append(revision)
-        (run / REVISIONS).write_text(json.dumps(revisions, indent=2) + "\n", "utf-8")
-        append_link(run, "revision", revision, signing_key)
+        if workpaper.is_file():
+            shutil.copyfile(workpaper, shown)
+            write_signoff_sheet(shown, signoffs)
+            revision = {
+                "file": "workpaper.xlsx",
+                "at": entry["signed_at"],
+                "by": entry["os_user"],
+                "why": f"{role} sign-off by {entry['name']} shown on the Sign-off sheet",
+                "sha256_before": sha256_file(workpaper),
+                "sha256_after": sha256_file(shown),
+            }
+            revisions.append(revision)
+            links = extended(links, "revision", revision, signing_key)
+        (run / SIGNOFFS).write_text(json.dumps(signoffs, indent=2) + "\n", "utf-8")
+        if workpaper.is_file():
+            shutil.copyfile(shown, workpaper)
+            (run / REVISIONS).write_text(json.dumps(revisions, indent=2) + "\n", "utf-8")
+        write_chain(run, links)
     return entry
 
 

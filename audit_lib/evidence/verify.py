@@ -29,6 +29,7 @@ from .manifest import (
     sha256_bytes,
     sha256_file,
 )
+from .timestamp import check_timestamps
 from .zipsafe import damaged_entry, open_zip, sha256_member
 
 PACKAGE_MANIFEST = "PACKAGE_MANIFEST.json"
@@ -91,7 +92,12 @@ def run_prefix(tree: Tree) -> str:
     return RUN_PREFIX if PACKAGE_MANIFEST in tree.files() else ""
 
 
-def verify(target: str | Path, *, public_key: Any | None = None) -> VerifyReport:
+def verify(
+    target: str | Path, *, public_key: Any | None = None, tsa_roots: list[Any] | None = None
+) -> VerifyReport:
+    """Re-hash a run folder or evidence zip. ``public_key`` checks the chain's signatures;
+    ``tsa_roots`` (the TSA's root certificates) its RFC 3161 timestamps, which every link must
+    then carry."""
     path = Path(target)
     report = VerifyReport(str(path))
     if not path.exists():
@@ -103,7 +109,7 @@ def verify(target: str | Path, *, public_key: Any | None = None) -> VerifyReport
         report.problem(f"REFUSED  {exc}")
         return report
     try:
-        _verify_tree(tree, report, public_key)
+        _verify_tree(tree, report, public_key, tsa_roots)
     except InputError as exc:  # a damaged entry: named, never a crash
         report.problem(f"BROKEN   {exc}")
     except (KeyError, TypeError, AttributeError, IndexError):
@@ -113,7 +119,9 @@ def verify(target: str | Path, *, public_key: Any | None = None) -> VerifyReport
     return report
 
 
-def _verify_tree(tree: Tree, report: VerifyReport, public_key: Any | None) -> None:
+def _verify_tree(
+    tree: Tree, report: VerifyReport, public_key: Any | None, tsa_roots: list[Any] | None
+) -> None:
     files = tree.files()
     if PACKAGE_MANIFEST in files:
         _verify_package(tree, files, report)
@@ -165,6 +173,10 @@ def _verify_tree(tree: Tree, report: VerifyReport, public_key: Any | None) -> No
     for line in problems:
         report.problem(line)
     report.lines.append(_signature_line(report.signature, links))
+    stamp_problems, stamp_notes = check_timestamps(links, tsa_roots)
+    for line in stamp_problems:
+        report.problem(line)
+    report.lines += stamp_notes
     for s in signoffs:
         valid = report.intact and s.get("manifest_sha256") == digest
         report.signoffs.append({**s, "status": "valid" if valid else "void"})

@@ -106,6 +106,7 @@ def run_review(
     from ..config import load_config
     from ..evidence.chain import signing_key_from_env
     from ..evidence.manifest import check_out_dir, staged_run, utc_now
+    from ..evidence.timestamp import tsa_url
 
     spec = review(name)
     if name not in SEALED:
@@ -129,7 +130,8 @@ def run_review(
     if mapping:
         named.append(("mapping", Path(profile)))
     check_out_dir(out, name, [p for _, p in named])
-    signing_key_from_env()  # a bad AUDIT_SIGNING_KEY stops the run before it starts
+    signing_key_from_env()  # a bad AUDIT_SIGNING_KEY or AUDIT_TSA_URL stops the run here
+    tsa_url()
     common = {
         "period": period,
         "as_of": as_of,

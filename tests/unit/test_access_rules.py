@@ -337,6 +337,31 @@ def test_r12_measures_of_one_user_day_make_one_finding_naming_each():
     assert "45 distinct patients in the hour from 2026-07-21 14:00" in f.iloc[0]["detail"]
 
 
+def test_cases_where_no_case_has_one_patient():
+    """Issue 13: the review of a log's first rows died in build_cases (pandas
+    NotImplementedError, "Converting strings to null") when every case had several patients:
+    the one-patient column came out all null in an arrow dtype. The bulk day is then the only
+    case, and it names its patient count."""
+    from audit_lib.access.cases import build_cases
+
+    burst = [("U4", f"PB{k}", f"2026-07-21 14:{k:02d}") for k in range(45)]
+    a = run(_daily("U4", [6, 7, 5, 6, 8, 7, 6, 5, 7, 6]) + burst)
+    a = a[a["rule_id"] == "LOG-R-12"]
+    bulk = pd.DataFrame(
+        {
+            "user_id": "U4",
+            "ev_date": pd.Timestamp("2026-07-21"),
+            "_row": range(100, 145),
+            "event_id": [f"B{k}" for k in range(45)],
+            "patient_id": pd.array([e[1] for e in burst], dtype="string[pyarrow]"),
+            "ts_local": pd.to_datetime([e[2] for e in burst]),
+        }
+    )
+    _, cases, events = build_cases(a, bulk, breach_threshold=500)
+    assert len(cases) == 1 and cases.iloc[0]["patient"] == "45 patients"
+    assert cases.iloc[0]["n_patients"] == 45 and len(events) == 45
+
+
 def test_r12_print_or_export_of_many_patients():
     views = _daily("U4", [6, 7, 5, 6, 8, 7, 6, 5, 7, 6])
     # a baseline: the first two patients of each day printed

@@ -117,7 +117,9 @@ def test_a_revision_added_without_the_key_fails_with_the_key(signed_run, keys):
         "sha256_after": hashlib.sha256(findings.read_bytes()).hexdigest(),
     }
     (signed_run / REVISIONS).write_text(json.dumps([entry]))
-    chain.append_link(signed_run, "revision", entry, None)
+    chain.write_chain(
+        signed_run, chain.extended(chain.read_chain(signed_run), "revision", entry, None)
+    )
     assert verify(signed_run).intact  # hash-consistent without the key
     problems = _problems(signed_run, keys[1])
     assert any(p.startswith("UNSIGNED") and "revision" in p for p in problems)
