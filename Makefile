@@ -24,11 +24,12 @@ test: $(STAMP)  ## lint, then the full test suite, notebooks included (nbval in 
 lab: $(STAMP)  ## JupyterLab on notebooks/
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: $(STAMP)  ## speed and memory: 1M claim lines, 10M access events, X12, 100k DRG regroups (BENCHMARKS.md)
+bench: $(STAMP)  ## speed and memory: 1M claim lines, 10M access events, X12, 100k DRG regroups, 1M 277CA acknowledgements (BENCHMARKS.md)
 	$(PY) benchmarks/bench_claims.py --lines 1000000
 	$(PY) benchmarks/bench_access.py --events 10000000
 	$(PY) benchmarks/bench_x12.py --copies 200
 	$(PY) benchmarks/bench_drg.py --claims 100000
+	$(PY) benchmarks/bench_acks.py --claims 1000000
 	cd benchmarks && ../$(PY) bench_edits.py
 
 suites: $(STAMP)  ## regenerate expectations/*.json from the code

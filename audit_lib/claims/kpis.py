@@ -85,6 +85,7 @@ def compute_kpis(
     period: tuple[dt.date, dt.date],
     as_of: dt.date,
     remit_adjustments: pd.DataFrame | None = None,
+    acknowledgements: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Compute the KPI block of ``summary.json`` plus display tables (``tables``). The headline
     KPIs follow named standards (:mod:`.standard_kpis`); ``definitions`` holds each one's
@@ -114,7 +115,13 @@ def compute_kpis(
     in_period = lines["service_date"].between(start, end)
     days = (end - start).days + 1
 
-    clean = standard_kpis.clean_claim_proxy(n_claims, claims_with_error)
+    first_pass_rejections = None
+    if acknowledgements is None:
+        clean = standard_kpis.clean_claim_proxy(n_claims, claims_with_error)
+    else:  # HFMA CL-1 on the 277CAs (the statuses and the 999 sets)
+        from .first_pass import clean_claim_rate
+
+        clean, first_pass_rejections = clean_claim_rate(lines, *acknowledgements)
     ncr = standard_kpis.net_collection_rate(lines, adjudicated, remit_adjustments)
     (by_claims, by_dollars, by_lines), by_payer = standard_kpis.denial_rates(
         lines, adjudicated, denied_line
@@ -200,6 +207,11 @@ def compute_kpis(
             "denials_by_payer_month": by_payer_month,
             "top_rules_by_count": top_count.reset_index(drop=True),
             "top_rules_by_dollars": top_dollars.reset_index(drop=True),
+            **(
+                {"first_pass_rejections": first_pass_rejections}
+                if first_pass_rejections is not None
+                else {}
+            ),
         },
     }
 

@@ -148,6 +148,7 @@ def compute_claims_review(
     control_totals: str | Path | None = None,
     prior_dir: str | Path | None = None,
     remits: Any = None,
+    acknowledgements: Any = None,
 ) -> ClaimsReview:
     """Compute the claims review: findings, KPIs, validation results and the summary.
     :func:`audit_lib.run_claims_review` writes them (and the workpaper) into a folder.
@@ -162,6 +163,8 @@ def compute_claims_review(
             resolved.
         remits: X12 835 files (or a folder): their adjudication fills the claim lines, and
             their balancing is checked (CLM-AMT-03, CLM-AMT-04).
+        acknowledgements: X12 277CA and 999 files (or a folder): the clean-claim rate is then
+            HFMA MAP Key CL-1 on each claim's first 277CA (:mod:`.first_pass`), not the proxy.
     """
     from ..evidence import compare, population
     from ..gx import claims_suite
@@ -234,6 +237,13 @@ def compute_claims_review(
     if prior_dir is not None:
         prior = compare.load_prior_findings(prior_dir)
         comparison = compare.compare(findings, prior, prior_dir)
+    acks = None
+    if acknowledgements is not None:
+        from ..x12.acks import read_acknowledgements
+
+        _note(progress, "reading the 277CA/999 acknowledgements")
+        statuses, sets, ack_info = read_acknowledgements(acknowledgements)
+        acks = (statuses, sets)
     _note(progress, "computing KPIs")
     kpis = compute_kpis(
         lines,
@@ -241,6 +251,7 @@ def compute_claims_review(
         period=parse_period(config.period),
         as_of=config.as_of,
         remit_adjustments=x12.get("adjustments"),
+        acknowledgements=acks,
     )
     kpis["tables"]["modifier_25_rates"] = mod25_rates
     if "adjustments" in x12:
@@ -266,6 +277,8 @@ def compute_claims_review(
     review.summary = build_summary(review)
     review.summary["not_evaluated"] = skipped
     review.summary["drg"] = drg_stats
+    if acks is not None:
+        review.summary["acknowledgements"] = ack_info
     review.summary["input_profile"] = loaded.profile
     internal = ("balance_findings", "adjustments", "remit_claims", "provider_adjustments")
     review.summary["x12"] = {k: v for k, v in x12.items() if k not in internal} or None

@@ -13,9 +13,8 @@ report unchanged.
   with the line-level rate the report recommends (its appendix 2) beside them.
 * Net days in A/R, HFMA MAP Key: net A/R / average daily net patient service revenue; gross
   days (at charges) beside it.
-* Clean-claim rate: the HFMA MAP Key CL-1 needs first-pass edit status (277CA/999
-  acknowledgements), which the claims extract does not carry; the audit-findings proxy is
-  reported and labelled as a proxy.
+* Clean-claim rate: HFMA MAP Key CL-1 on first-pass 277CA acknowledgements where they are
+  given (:mod:`.first_pass`); otherwise the audit-findings proxy, labelled as a proxy.
 """
 
 from __future__ import annotations

@@ -31,10 +31,17 @@ def headline(review: ClaimsReview) -> str:
         f"{f['by_severity']['warning']:,} warnings on {c['rows_with_findings']:,} lines; "
         f"{c['rows_rejected']:,} lines had values that could not be parsed "
         "(listed as CLM-PARSE-01). "
-        f"Clean-claim rate (audit-findings proxy) {_pct(s['kpis']['clean_claim_rate'])}, "
+        f"{_clean_label(s)} {_pct(s['kpis']['clean_claim_rate'])}, "
         f"denial rate {_pct(s['kpis']['denial_rate'])} of claims adjudicated "
         f"({_pct(s['kpis']['denial_rate_dollars'])} of their charges)."
     )
+
+
+def _clean_label(s: dict) -> str:
+    k = s["kpis"].get("definitions", {}).get("clean_claim_rate", {})
+    if k.get("proxy", True):
+        return "Clean-claim rate (audit-findings proxy)"
+    return "Clean-claim rate (HFMA MAP Key CL-1, first-pass 277CA)"
 
 
 def population_table(review: ClaimsReview) -> pd.DataFrame:

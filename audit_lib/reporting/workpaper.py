@@ -169,6 +169,13 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
             ws.column_dimensions[col].width = w
         write_rows(ws, [list(carc.columns), *carc.values.tolist()], header=True)
 
+    rejected = review.kpis["tables"].get("first_pass_rejections")
+    if rejected is not None:  # the claims the first 277CA rejected (HFMA CL-1 numerator misses)
+        ws = wb.create_sheet("First-pass rejections")
+        for col, w in zip("ABCDEF", (18, 12, 12, 14, 28, 16), strict=True):
+            ws.column_dimensions[col].width = w
+        write_rows(ws, [list(rejected.columns), *rejected.values.tolist()], header=True)
+
     if review.comparison is not None:
         ws = wb.create_sheet("Prior period")
         ws.column_dimensions["A"].width = 12

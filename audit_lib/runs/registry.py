@@ -141,6 +141,16 @@ CLAIMS = Review(
             table=False,
         ),
         Input(
+            "acknowledgements",
+            "X12 277CA claim acknowledgements and 999s, or a folder of them (repeatable): the "
+            "clean-claim rate is then HFMA MAP Key CL-1 on each claim's first 277CA.",
+            many=True,
+            repeat=True,
+            numbered=True,
+            needs=("claims",),
+            table=False,
+        ),
+        Input(
             "control_totals",
             "CSV of control totals (input, measure, expected) to reconcile the population "
             "against (EVD-POP-01).",

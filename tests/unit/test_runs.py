@@ -136,10 +136,15 @@ def test_reperform_passes_each_recorded_input_to_its_compute_argument(tmp_path):
     from audit_lib.runs.registry import REVIEWS
     from audit_lib.runs.reperform import _arguments
 
-    files = {n: tmp_path / n for n in ("claims", "claims_10", "claims_2", "remits_1")}
+    names = ("claims", "claims_10", "claims_2", "remits_1", "acknowledgements_1")
+    files = {n: tmp_path / n for n in names}
     main, others = _arguments(REVIEWS["claims"], files)
     assert main == [tmp_path / "claims", tmp_path / "claims_2", tmp_path / "claims_10"]
-    assert others == {"remits": tmp_path / "remits_1", "control_totals": None}
+    assert others == {
+        "remits": tmp_path / "remits_1",
+        "acknowledgements": tmp_path / "acknowledgements_1",
+        "control_totals": None,
+    }
     main, others = _arguments(REVIEWS["access"], {"access_log": tmp_path / "a"})
     assert main == tmp_path / "a" and others["encounters"] is None
 
