@@ -49,6 +49,36 @@ def empty_findings() -> pd.DataFrame:
     )
 
 
+def findings_frame(
+    rule_id: str,
+    severity: str,
+    dataset: str,
+    *,
+    record_key: pd.Series,
+    row: pd.Series,
+    field: str,
+    detail: pd.Series | str,
+    amount: pd.Series | float,
+    trigger: pd.Series | str,
+) -> pd.DataFrame:
+    """One finding per element of ``record_key``: the frame every rule outside the GX suite
+    returns (edits, DRG, CMS-838, hospital cross-claim rules), with the finding columns'
+    dtypes (``fingerprint`` is added when findings are combined)."""
+    return pd.DataFrame(
+        {
+            "rule_id": rule_id,
+            "severity": severity,
+            "dataset": dataset,
+            "record_key": record_key.astype("string"),
+            "row": row.astype("int64"),
+            "field": field,
+            "detail": detail,
+            "amount": amount.astype("float64") if isinstance(amount, pd.Series) else amount,
+            "trigger": trigger,
+        }
+    )
+
+
 def _format(values: pd.Series, fmt: str | None) -> pd.Series:
     if fmt == "|dx":
         from .claims.logic import display_dx

@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..findings import findings_frame
 from .institutional import first_lines, type_of_bill
+from .logic import age_in_years
 from .schema import DIAGNOSIS_COLUMNS, PCS_CODE_COLUMNS, POA_COLUMNS
 
 __all__ = ["MALNUTRITION", "drg_findings", "grouper_version"]
@@ -130,12 +132,11 @@ def drg_findings(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
                           + code + ", final DRG " + final.astype(str), amount))  # fmt: skip
     billed = pd.to_numeric(drg[g.index])
     mismatch = ~ungroupable & billed.ne(final)
-    drivers = driven
     v = version[g.index].astype(int)
     text = (
         "billed MS-DRG " + drg[g.index] + ", but the claim groups to " + final.astype(str)
         + " (" + described + ") in MS-DRG v" + (v // 10).astype(str) + "." + (v % 10).astype(str)
-        + drivers
+        + driven
     )  # fmt: skip
     parts.append(_finding(g, mismatch, "CLM-DRG-01", text, amount))
     stats["mismatches"] = int(mismatch.sum())
@@ -147,11 +148,7 @@ def _age(f: pd.DataFrame) -> pd.Series:
     """Whole years at the admission date (the grouper's and the MCE's convention)."""
     if "patient_dob" not in f or "admission_date" not in f:
         return pd.Series(pd.NA, index=f.index, dtype="Int64")
-    at, dob = pd.to_datetime(f["admission_date"]), pd.to_datetime(f["patient_dob"])
-    before = (at.dt.month < dob.dt.month) | (
-        (at.dt.month == dob.dt.month) & (at.dt.day < dob.dt.day)
-    )
-    return (at.dt.year - dob.dt.year - before.astype("Int64")).astype("Int64")
+    return age_in_years(f["admission_date"], f["patient_dob"])
 
 
 def _poa(value: Any) -> str | None:
@@ -231,19 +228,11 @@ def _finding(f, cond, rule, detail, amount, severity="error") -> pd.DataFrame:
     if hit.empty:
         return _empty()
     detail = detail[cond] if isinstance(detail, pd.Series) else detail
-    return pd.DataFrame(
-        {
-            "rule_id": rule,
-            "severity": severity,
-            "dataset": "claims",
-            "record_key": hit["record_key"].astype("string"),
-            "row": hit["_row"].astype("int64"),
-            "field": "drg_code",
-            "detail": detail,
-            "amount": amount.loc[hit.index].astype("float64"),
-            "trigger": hit["drg_code"].astype("string"),
-        }
-    )
+    return findings_frame(
+        rule, severity, "claims", record_key=hit["record_key"], row=hit["_row"],
+        field="drg_code", detail=detail, amount=amount.loc[hit.index],
+        trigger=hit["drg_code"].astype("string"),
+    )  # fmt: skip
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..codesets.edits import EditTables
+from ..findings import findings_frame
 
 __all__ = ["NCCI_MODIFIERS", "edit_findings", "px02_findings"]
 
@@ -71,19 +72,10 @@ def _lines_for_sql(lines: pd.DataFrame) -> pd.DataFrame:
 
 def _frame(found: pd.DataFrame, rule, severity, field: str, detail, trigger) -> pd.DataFrame:
     """Claims findings from a query result with ``row``, ``record_key`` and ``amount``."""
-    return pd.DataFrame(
-        {
-            "rule_id": rule,
-            "severity": severity,
-            "dataset": "claims",
-            "record_key": found["record_key"],
-            "row": found["row"].astype("int64"),
-            "field": field,
-            "detail": detail,
-            "amount": found["amount"].astype("float64"),
-            "trigger": trigger,
-        }
-    )
+    return findings_frame(
+        rule, severity, "claims", record_key=found["record_key"], row=found["row"],
+        field=field, detail=detail, amount=found["amount"], trigger=trigger,
+    )  # fmt: skip
 
 
 # x's code and o's code form an active PTP pair with modifier indicator 1, either way round:

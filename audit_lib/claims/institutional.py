@@ -183,30 +183,20 @@ def _flags(f: pd.DataFrame) -> pd.DataFrame:
     ]  # fmt: skip
     out["_ub06_reason"] = _reasons([(c & tob_ok, t) for c, t in ub06], idx)
     none = pd.Series(pd.Categorical.from_codes(np.zeros(len(f), dtype="int8"), [""]), index=idx)
-    has = set(f.columns)
-    out["_ub07_reason"] = (
-        _admission_reasons(f, first, tob_ok & pair.isin(INPATIENT_TYPES))
-        if {"admission_type", "admission_source"} <= has
-        else none
-    )
-    out["_poa01_reason"] = _poa_reasons(f, first) if "poa_1" in has else none
-    out["_ub04_reason"] = (
-        _reasons(stay.hcpcs_required_parts(f, tob, inst), idx) if "bill_type" in has else none
-    )
     inpatient = tob_ok & pair.isin(INPATIENT_TYPES)
-    out["_ub05_reason"] = (
-        _reasons(stay.dates_parts(f, inpatient, status), idx)
-        if {"bill_type", "admission_date", "discharge_date"} <= has
-        else none
-    )
     outpatient = pair.isin(["12", "13", "14", "85"])
     pcs = [c for c in f.columns if c.startswith("pcs_code_")]
-    out["_ub08_reason"] = (
-        _reasons(stay.attending_parts(f, tob_ok, pcs, outpatient), idx)
-        if {"bill_type", "attending_npi"} <= has
-        else none
-    )
-    out["_ub12_reason"] = _header_reasons(f, inst) if "bill_type" in has else none
+    later = {  # the rules whose reasons read their columns: computed only when they are there
+        "CLM-UB-07": lambda: _admission_reasons(f, first, inpatient),
+        "CLM-POA-01": lambda: _poa_reasons(f, first),
+        "CLM-UB-04": lambda: _reasons(stay.hcpcs_required_parts(f, tob, inst), idx),
+        "CLM-UB-05": lambda: _reasons(stay.dates_parts(f, inpatient, status), idx),
+        "CLM-UB-08": lambda: _reasons(stay.attending_parts(f, tob_ok, pcs, outpatient), idx),
+        "CLM-UB-12": lambda: _header_reasons(f, inst),
+    }
+    for rule, reasons in later.items():
+        evaluated = all(col in f for col in NEEDS[rule])
+        out[f"{RULES[rule][0]}_reason"] = reasons() if evaluated else none
     for c, columns in RULES.values():
         evaluated = all(col in f for col in columns)
         reason = out[f"{c}_reason"]

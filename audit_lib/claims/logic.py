@@ -54,6 +54,16 @@ DISTINGUISHING_MODIFIERS = frozenset(
 )
 
 
+def age_in_years(at: pd.Series, dob: pd.Series) -> pd.Series:
+    """Whole years from ``dob`` to ``at`` (the birthday counts on its day), Int64: the age
+    the MCE and the MS-DRG grouper use."""
+    at, dob = pd.to_datetime(at), pd.to_datetime(dob)
+    before = (at.dt.month < dob.dt.month) | (
+        (at.dt.month == dob.dt.month) & (at.dt.day < dob.dt.day)
+    )
+    return (at.dt.year - dob.dt.year - before.astype("Int64")).astype("Int64")
+
+
 def npi_check_digit_ok(values: pd.Series) -> pd.Series:
     """True where the NPI's check digit is right, or where the value is not NPI-shaped
     (that is CLM-NPI-01's finding, not this rule's).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .logic import age_in_years
 from .schema import DIAGNOSIS_COLUMNS, MODIFIER_COLUMNS
 
 __all__ = ["age_findings", "bilateral_findings", "modifier_25_rates", "modifier_findings"]
@@ -194,10 +195,7 @@ def age_findings(f: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     end = pd.to_datetime(f.get("service_date_to", pd.Series(pd.NaT, index=f.index))).fillna(dos)
     age_day = dos.where(~inst, dos.groupby(claim).transform("min"))
     version_day = dos.where(~inst, end.groupby(claim).transform("max"))
-    before_birthday = (age_day.dt.month < dob.dt.month) | (
-        (age_day.dt.month == dob.dt.month) & (age_day.dt.day < dob.dt.day)
-    )
-    age = (age_day.dt.year - dob.dt.year - before_birthday.astype("Int64")).astype("Int64")
+    age = age_in_years(age_day, dob)
     severity = pd.Series(np.where(inst, "error", "warning"), index=f.index)
     field = pd.Series("", index=f.index, dtype="object")
     reason = pd.Series("", index=f.index, dtype="object")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import parse_period
+from ..findings import findings_frame
 from ..phi import Masker
 
 DETAIL_COLUMNS = [
@@ -156,19 +157,11 @@ def _finding(
     detail: pd.DataFrame, mask: pd.Series, rule: str, severity: str, field: str, text: pd.Series
 ) -> pd.DataFrame:
     d = detail[mask]
-    return pd.DataFrame(
-        {
-            "rule_id": rule,
-            "severity": severity,
-            "dataset": "overpayments",
-            "record_key": d["overpayment_id"].astype("string"),
-            "row": d["row"].astype("int64"),
-            "field": field,
-            "detail": text[mask],
-            "amount": d["credit_balance"],
-            "trigger": rule + "|" + d["claim_icn"].astype("string").fillna(""),
-        }
-    )
+    return findings_frame(
+        rule, severity, "overpayments", record_key=d["overpayment_id"], row=d["row"],
+        field=field, detail=text[mask], amount=d["credit_balance"],
+        trigger=rule + "|" + d["claim_icn"].astype("string").fillna(""),
+    )  # fmt: skip
 
 
 def _checks(detail: pd.DataFrame, q_end: pd.Timestamp, prior: set[str] | None) -> pd.DataFrame:
