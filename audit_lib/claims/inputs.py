@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .hospital_stays import NEEDS as STAY_NEEDS
 from .institutional import NEEDS as INSTITUTIONAL_NEEDS
 
 __all__ = ["not_evaluated", "without_not_evaluated"]
@@ -56,6 +57,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "CLM-DRG-01": (*_REGROUP,),
     "CLM-DRG-02": ("drg_code", "bill_type"),
     "CLM-DRG-05": (*_REGROUP,),
+    **STAY_NEEDS,  # the payment window and the two-midnight benchmark
 }
 # rules that check each of several columns on its own: (rule, field) -> columns needed
 _PER_FIELD: dict[tuple[str, str], tuple[str, ...]] = {

@@ -210,6 +210,9 @@ def compute_claims_review(
     from .drg import drg_findings
 
     drg_found, drg_stats = drg_findings(lines)
+    from .hospital_stays import hospital_findings
+
+    stay_found, stay_stats = hospital_findings(lines, config.hospital)
 
     findings = combine_findings(
         _parse_findings(loaded, lines),
@@ -225,6 +228,7 @@ def compute_claims_review(
                 rate_found,
                 bilateral_found,
                 drg_found,
+                stay_found,
             ],
             ignore_index=True,
         ),
@@ -277,6 +281,7 @@ def compute_claims_review(
     review.summary = build_summary(review)
     review.summary["not_evaluated"] = skipped
     review.summary["drg"] = drg_stats
+    review.summary["hospital_stays"] = stay_stats
     if acks is not None:
         review.summary["acknowledgements"] = ack_info
     review.summary["input_profile"] = loaded.profile

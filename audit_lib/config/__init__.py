@@ -28,11 +28,13 @@ import tomllib
 
 from ..errors import ConfigError
 from .access import AccessSettings
+from .hospital import HospitalSettings
 from .values import check_types, parse_date, parse_period, period_of
 
 __all__ = [
     "AccessSettings",
     "AuditConfig",
+    "HospitalSettings",
     "load_config",
     "parse_period",
     "period_of",
@@ -102,6 +104,7 @@ class AuditConfig:
             ``certifier_title``, ``contact_name``, ``contact_phone``.
         dormancy_years: REF-UP-01 state dormancy period for patient credit balances.
         access: the access-log review's settings (:class:`AccessSettings`).
+        hospital: provider attributes of the hospital rules (:class:`HospitalSettings`).
         input_profile: how the input file is laid out: a shipped profile name
             (``synpuf-carrier``...) or a mapping file's path (``[input] profile``).
         date_format: the dates of an input without a profile, when not ISO: a preset
@@ -140,6 +143,7 @@ class AuditConfig:
     cms838: dict[str, Any] = field(default_factory=dict)
     dormancy_years: int = 3
     access: AccessSettings = field(default_factory=AccessSettings)
+    hospital: HospitalSettings = field(default_factory=HospitalSettings)
     input_profile: str | None = None
     date_format: str | None = None
 
@@ -201,6 +205,7 @@ class AuditConfig:
             "approval_threshold": self.approval_threshold,
             "dormancy_years": self.dormancy_years,
             "access": self.access.to_dict(),
+            "hospital": self.hospital.to_dict(),
             "input_profile": self.input_profile,
             "date_format": self.date_format,
         }
@@ -251,6 +256,8 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> AuditConfig
     check_types(values, path, AuditConfig)
     if isinstance(values.get("access"), dict):  # [access] table, or a recorded to_dict()
         values["access"] = AccessSettings.from_mapping(dict(values["access"]))
+    if isinstance(values.get("hospital"), dict):  # [hospital] table, or a recorded to_dict()
+        values["hospital"] = HospitalSettings.from_mapping(dict(values["hospital"]))
     if "as_of" in values:
         values["as_of"] = parse_date(values["as_of"], "as_of")
     if values.get("period") is not None:

@@ -1,0 +1,78 @@
+"""Provider attributes the claims table does not carry (``[hospital]`` in the TOML file),
+rulebook §1.12.0: the payment window and the two-midnight rule depend on the kind of
+hospital, which only the organisation knows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from ..errors import ConfigError
+from .values import check_types
+
+
+@dataclass(frozen=True)
+class HospitalSettings:
+    """Settings of the hospital cross-claim rules (``[hospital]``).
+
+    Attributes:
+        payment_window_days: CLM-WIN-01 window before the admission for IPPS hospitals
+            (42 CFR 412.2(c)(5): 3 days).
+        one_day_window_npis: billing NPIs of hospitals with the 1-day window (psychiatric,
+            inpatient rehabilitation, long-term care, children's and cancer hospitals).
+        window_exempt_npis: billing NPIs outside the window (critical access hospitals).
+        facility_of: billing NPI -> facility (a CCN or any label): NPIs of one hospital, or of
+            the entities it wholly owns or operates, that share a window. Without it a claim's
+            ``facility_ccn`` (when given) or its ``billing_npi`` is the hospital.
+        two_midnight_payer_types: CLM-2MN-01 payers (Medicare FFS; Medicare Advantage plans
+            follow the rule from CY2024, 42 CFR 422.101(b)(2), when their payer type is added).
+        two_midnight_exempt_npis: hospitals the two-midnight benchmark does not apply to
+            (inpatient rehabilitation facilities).
+    """
+
+    payment_window_days: int = 3
+    one_day_window_npis: tuple[str, ...] = ()
+    window_exempt_npis: tuple[str, ...] = ()
+    facility_of: dict[str, str] = field(default_factory=dict)
+    two_midnight_payer_types: tuple[str, ...] = ("medicare",)
+    two_midnight_exempt_npis: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.payment_window_days <= 10:
+            raise ConfigError(
+                "[hospital] payment_window_days must be 0-10 days (IPPS: 3), got "
+                f"{self.payment_window_days!r}."
+            )
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any]) -> HospitalSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown [hospital] setting(s) {', '.join(unknown)}. "
+                f"Known: {', '.join(sorted(known))}."
+            )
+        values = {
+            k: tuple(str(x).strip().lower() if k.endswith("types") else str(x).strip() for x in v)
+            if isinstance(v, list)
+            else v
+            for k, v in raw.items()
+        }
+        check_types(values, None, cls, "[hospital] ")
+        if "facility_of" in values:
+            values["facility_of"] = {str(k): str(v) for k, v in values["facility_of"].items()}
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise ConfigError(f"invalid [hospital] settings: {exc}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "payment_window_days": self.payment_window_days,
+            "one_day_window_npis": list(self.one_day_window_npis),
+            "window_exempt_npis": list(self.window_exempt_npis),
+            "facility_of": dict(sorted(self.facility_of.items())),
+            "two_midnight_payer_types": list(self.two_midnight_payer_types),
+            "two_midnight_exempt_npis": list(self.two_midnight_exempt_npis),
+        }
