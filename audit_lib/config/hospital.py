@@ -28,6 +28,9 @@ class HospitalSettings:
             follow the rule from CY2024, 42 CFR 422.101(b)(2), when their payer type is added).
         two_midnight_exempt_npis: hospitals the two-midnight benchmark does not apply to
             (inpatient rehabilitation facilities).
+        poa_exempt_npis: POA-exempt hospitals (critical access, long-term care, cancer,
+            children's, rehabilitation and psychiatric hospitals): grouped as exempt, so the
+            HAC provision (CLM-POA-04) does not apply to them.
     """
 
     payment_window_days: int = 3
@@ -36,6 +39,7 @@ class HospitalSettings:
     facility_of: dict[str, str] = field(default_factory=dict)
     two_midnight_payer_types: tuple[str, ...] = ("medicare",)
     two_midnight_exempt_npis: tuple[str, ...] = ()
+    poa_exempt_npis: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 <= self.payment_window_days <= 10:
@@ -75,4 +79,5 @@ class HospitalSettings:
             "facility_of": dict(sorted(self.facility_of.items())),
             "two_midnight_payer_types": list(self.two_midnight_payer_types),
             "two_midnight_exempt_npis": list(self.two_midnight_exempt_npis),
+            "poa_exempt_npis": list(self.poa_exempt_npis),
         }

@@ -100,7 +100,7 @@ def test_every_rule_has_a_check_and_is_in_the_rulebook_ids():
     others |= {"CLM-NCCI-01"}
     others |= {"CLM-MUE-01", "CLM-MUE-02", "CLM-MUE-03", "CLM-DX-05", "CLM-PX-02"}
     others |= {"CLM-MOD-25", "CLM-MOD-59X", "CLM-MOD-7677", "CLM-MOD-50", "CLM-MOD-LTRT"}
-    others |= {"CLM-DRG-01", "CLM-DRG-02", "CLM-DRG-05"}  # regrouping (audit_lib.claims.drg)
+    others |= {"CLM-DRG-01", "CLM-DRG-02", "CLM-DRG-05", "CLM-POA-04"}  # regrouping (claims.drg)
     others |= {"CLM-WIN-01", "CLM-2MN-01"}  # cross-claim stays (audit_lib.claims.hospital_stays)
     checked = {c.rule_id for c in claims_suite.claims_checks()} | others
     assert checked == set(CLAIMS_RULES)

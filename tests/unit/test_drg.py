@@ -7,6 +7,10 @@ against the CMS Java grouper) in MS-DRG v43.1 (discharges 2026-04-01 to 2026-09-
 * A41.9 sepsis with N17.9: DRG 872 "Septicemia or Severe Sepsis without MV >96 Hours without
   MCC"; adding E43 severe malnutrition (an MCC): DRG 871 — the pattern OIG A-03-17-00010
   selected (removing the malnutrition code changes the DRG).
+* J18.9 pneumonia with L89.153 (pressure ulcer of the sacral region, stage 3; HAC04 "Stage III
+  and IV Pressure Ulcers") not present on admission (POA N): initial DRG 193 "Simple Pneumonia
+  and Pleurisy with MCC", HAC-adjusted final DRG 195 (the MCC does not count, CMS HAC payment
+  provision); with POA Y, or at a POA-exempt hospital, DRG 193 and no HAC (CLM-POA-04).
 """
 
 from __future__ import annotations
@@ -31,8 +35,14 @@ AMI = {"diagnosis_1": "I214", "poa_1": "Y", "diagnosis_2": "E1165", "poa_2": "N"
 AKI = {"diagnosis_1": "I214", "poa_1": "Y", "diagnosis_2": "N179", "poa_2": "Y"}
 SEPSIS = {"diagnosis_1": "A419", "poa_1": "Y", "diagnosis_2": "E43", "poa_2": "Y",
           "diagnosis_3": "N179", "poa_3": "Y"}  # fmt: skip
+ULCER = {"diagnosis_1": "J189", "poa_1": "Y", "diagnosis_2": "E1165", "poa_2": "Y",
+         "diagnosis_3": "L89153", "poa_3": "N"}  # fmt: skip
+EXEMPT_NPI = "1972628563"
 CLAIMS = {
     "ok": {**AMI, "drg_code": "282"},
+    "hac": {**ULCER, "drg_code": "195"},
+    "ulcer-on-admission": {**ULCER, "poa_3": "Y", "drg_code": "193"},
+    "hac-exempt-hospital": {**ULCER, "drg_code": "193", "billing_npi": EXEMPT_NPI},
     "billed-281": {**AMI, "drg_code": "281"},
     "aki-282": {**AKI, "drg_code": "282"},
     "four-digits": {**AMI, "drg_code": "2820"},
@@ -50,7 +60,9 @@ def review(tmp_path_factory):
             for name, c in CLAIMS.items()]  # fmt: skip
     path = tmp_path_factory.mktemp("drg") / "claims.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    return compute_claims_review(path, config=load_config(period="2026Q3"))
+    (path.parent / "audit.toml").write_text(f'[hospital]\npoa_exempt_npis = ["{EXEMPT_NPI}"]\n')
+    config = load_config(path.parent / "audit.toml", period="2026Q3")
+    return compute_claims_review(path, config=config)
 
 
 def drg(review, claim: str) -> dict[str, str]:
@@ -104,7 +116,7 @@ def test_claims_outside_the_scope_are_counted_not_regrouped(review):
     assert drg(review, "commercial") == {}
     stats = review.summary["drg"]
     assert stats["not_regrouped"]["payer not Medicare (no DRG system configured)"] == 1
-    assert stats["regrouped"] == 4  # ok, billed-281, aki-282, malnutrition
+    assert stats["regrouped"] == 7  # ok, billed-281, aki-282, malnutrition and the 3 ulcers
 
 
 @pytest.mark.parametrize(
@@ -125,3 +137,16 @@ def test_grouper_version_by_discharge_date(day, version):
         pd.Series([pd.Timestamp(day)]), [400, 401, 410, 411, 420, 421, 430, 431, 440]
     )
     assert (None if pd.isna(got.iloc[0]) else int(got.iloc[0])) == version
+
+
+def test_poa04_hospital_acquired_condition_not_present_on_admission(review):
+    f = review.findings
+    hac = f[f["rule_id"].eq("CLM-POA-04")]
+    assert hac["record_key"].tolist() == ["hac:1"]  # not on admission Y, nor the exempt hospital
+    row = hac.iloc[0]
+    assert row["severity"] == "warning" and row["field"] == "poa_3"
+    assert "L89153 (HAC04 Stage III and IV Pressure Ulcers)" in row["detail"]
+    assert "initial DRG 193, HAC-adjusted final DRG 195" in row["detail"]
+    assert drg(review, "hac") == {} and drg(review, "ulcer-on-admission") == {}
+    assert drg(review, "hac-exempt-hospital") == {}  # grouped as exempt: 193, as billed
+    assert review.summary["drg"]["hac_claims"] == 1
