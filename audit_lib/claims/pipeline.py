@@ -282,6 +282,9 @@ def compute_claims_review(
     review.summary["not_evaluated"] = skipped
     review.summary["drg"] = drg_stats
     review.summary["hospital_stays"] = stay_stats
+    from .hospital_kpis import hospital_kpis
+
+    review.summary["hospital"] = hospital_kpis(lines, findings)
     if acks is not None:
         review.summary["acknowledgements"] = ack_info
     review.summary["input_profile"] = loaded.profile

@@ -225,3 +225,11 @@ def comparison_list(review: ClaimsReview, status: str, n: int = 25) -> pd.DataFr
         return review.comparison["resolved"].head(n)
     mask = review.comparison["status"] == status
     return review.findings.loc[mask, ["rule_id", "record_key", "field", "detail"]].head(n)
+
+
+def hospital_table(review: ClaimsReview) -> pd.DataFrame | None:
+    """The hospital KPIs and the DRG regroup (None without inpatient acute claims)."""
+    from ..claims.hospital_kpis import hospital_table as table
+
+    block = review.summary.get("hospital")
+    return table(block) if block else None

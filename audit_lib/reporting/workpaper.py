@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from ..claims.standard_kpis import describe, number_format
 from ..rules import CLAIMS_RULES
 from ..xlsx import save_workbook
-from .tables import codeset_table, rules_table
+from .tables import codeset_table, hospital_table, rules_table
 
 if TYPE_CHECKING:
     from ..claims.pipeline import ClaimsReview
@@ -168,6 +168,13 @@ def write_workpaper(review: ClaimsReview, path: Path) -> Path:
         for col, w in zip("ABCDEFGHIJ", (8, 8, 12, 8, 8, 14, 16, 10, 9, 50), strict=True):
             ws.column_dimensions[col].width = w
         write_rows(ws, [list(carc.columns), *carc.values.tolist()], header=True)
+
+    hospital = hospital_table(review)
+    if hospital is not None:  # inpatient stays, transfers and the DRG regroup
+        ws = wb.create_sheet("Hospital")
+        for col, w in zip("ABC", (48, 16, 90), strict=True):
+            ws.column_dimensions[col].width = w
+        write_rows(ws, [list(hospital.columns), *hospital.values.tolist()], header=True)
 
     rejected = review.kpis["tables"].get("first_pass_rejections")
     if rejected is not None:  # the claims the first 277CA rejected (HFMA CL-1 numerator misses)

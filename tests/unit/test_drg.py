@@ -150,3 +150,14 @@ def test_poa04_hospital_acquired_condition_not_present_on_admission(review):
     assert drg(review, "hac") == {} and drg(review, "ulcer-on-admission") == {}
     assert drg(review, "hac-exempt-hospital") == {}  # grouped as exempt: 193, as billed
     assert review.summary["drg"]["hac_claims"] == 1
+
+
+def test_hospital_kpis_count_the_drg_mismatches_and_their_pairs(review):
+    h = review.summary["hospital"]
+    mismatched = review.findings[review.findings["rule_id"] == "CLM-DRG-01"]
+    assert h["drg_mismatches"] == len(mismatched) == 2  # billed-281, aki-282
+    assert h["drg_mismatch_billed_amount"] == 18000.0
+    assert {(p["billed"], p["regrouped"]) for p in h["top_drg_pairs"]} == {
+        ("281", "282"),
+        ("282", "281"),
+    }

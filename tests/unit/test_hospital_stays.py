@@ -135,3 +135,21 @@ def test_without_admission_dates_the_rules_are_not_evaluated(tmp_path):
     assert keys(r, "CLM-WIN-01") == keys(r, "CLM-2MN-01") == []
     skipped = {s["rule_id"] for s in r.summary["not_evaluated"]}
     assert {"CLM-WIN-01", "CLM-2MN-01"} <= skipped
+
+
+def test_hospital_kpis(base):
+    """Hand count over LINES: 7 stays (A-G); LOS A 3, B 2, C 2, D 1, E 1, F 1, G max(1, 0) = 1:
+    11 / 7 = 1.57; short stays (< 2 midnights) D, E, F, G; no transfer status; no DRG billed."""
+    from audit_lib.reporting import hospital_table
+
+    h = base.summary["hospital"]
+    assert (h["inpatient_stays"], h["stays_with_dates"], h["average_length_of_stay"]) == (
+        7,
+        7,
+        1.57,
+    )
+    assert (h["short_stays"], h["acute_transfers"], h["post_acute_transfers"]) == (4, 0, 0)
+    assert h["drg_mismatches"] == 0 and h["top_drg_pairs"] == []
+    assert "IPPS Table 5" in h["not_computed"][0]
+    table = hospital_table(base)
+    assert table.iloc[2].tolist()[:2] == ["Short stays", "4 (57.1%)"]
