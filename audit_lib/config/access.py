@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..errors import ConfigError
-from .values import check_types
+from .values import construct, settings_of
 
 DEFAULT_GENERIC_ACCOUNT = (
     r"(nurse|doctor|dr|md|rn|test|temp|tmp|user|admin|guest|shared|generic|student|demo|"
@@ -134,21 +134,8 @@ class AccessSettings:
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any]) -> AccessSettings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ConfigError(
-                f"unknown [access] setting(s) {', '.join(unknown)}. "
-                f"Known: {', '.join(sorted(known))}."
-            )
-        values = {
-            k: tuple(str(x).lower() if k.endswith(("roles", "shifts")) else x for x in v)
-            if isinstance(v, list)
-            else v
-            for k, v in raw.items()
-        }
-        check_types(values, None, cls, "[access] ")
-        try:
-            return cls(**values)
-        except TypeError as exc:
-            raise ConfigError(f"invalid [access] settings: {exc}") from None
+        lower = ("roles", "shifts")  # role and shift names compare in lower case
+        values = settings_of(
+            cls, raw, "access", lambda k, x: str(x).lower() if k.endswith(lower) else x
+        )
+        return construct(cls, values, "access")

@@ -4,11 +4,11 @@ hospital, which only the organisation knows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
-from .values import check_types
+from .values import construct, settings_of
 
 
 @dataclass(frozen=True)
@@ -50,26 +50,13 @@ class HospitalSettings:
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any]) -> HospitalSettings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ConfigError(
-                f"unknown [hospital] setting(s) {', '.join(unknown)}. "
-                f"Known: {', '.join(sorted(known))}."
-            )
-        values = {
-            k: tuple(str(x).strip().lower() if k.endswith("types") else str(x).strip() for x in v)
-            if isinstance(v, list)
-            else v
-            for k, v in raw.items()
-        }
-        check_types(values, None, cls, "[hospital] ")
+        values = settings_of(
+            cls, raw, "hospital",
+            lambda k, x: str(x).strip().lower() if k.endswith("types") else str(x).strip(),
+        )  # fmt: skip
         if "facility_of" in values:
             values["facility_of"] = {str(k): str(v) for k, v in values["facility_of"].items()}
-        try:
-            return cls(**values)
-        except TypeError as exc:
-            raise ConfigError(f"invalid [hospital] settings: {exc}") from None
+        return construct(cls, values, "hospital")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -74,3 +74,27 @@ def check_types(values: dict[str, Any], path: Any, cls: Any, prefix: str = "") -
             )
         if isinstance(want, int) and isinstance(value, float):
             values[f.name] = int(value)
+
+
+def settings_of(cls: Any, raw: dict[str, Any], section: str, normalise: Any) -> Any:
+    """A settings class (``[access]``, ``[hospital]``) from its TOML table: unknown keys and
+    wrong types are ConfigErrors naming the key; ``normalise(key, value)`` tidies list items."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown [{section}] setting(s) {', '.join(unknown)}. "
+            f"Known: {', '.join(sorted(known))}."
+        )
+    values = {
+        k: tuple(normalise(k, x) for x in v) if isinstance(v, list) else v for k, v in raw.items()
+    }
+    check_types(values, None, cls, f"[{section}] ")
+    return values
+
+
+def construct(cls: Any, values: dict[str, Any], section: str) -> Any:
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ConfigError(f"invalid [{section}] settings: {exc}") from None
