@@ -32,6 +32,7 @@ PRESETS = {
     "EXCEL": "excel",
 }
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
+_EXCEL_LAST = 132320  # serial of 2262-04-11, the last day a datetime64[ns] holds
 
 
 def strftime_pattern(fmt: str | None) -> str:
@@ -55,8 +56,10 @@ def parse_dates(text: pd.Series, fmt: str | None = None) -> pd.Series:
     pattern = strftime_pattern(fmt)
     if pattern == "excel":
         days = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,6}(\.0+)?").fillna(False)))
-        out = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-        return out.where(days.between(1, 2958465)).astype("datetime64[ns]")  # to 9999-12-31
+        # serial 1 is 1900-01-01; beyond 2262-04-11 a date has no datetime64[ns]: not a date
+        # here (a number such as 999999 in a mostly-unparsed column), NaT, never a crash
+        days = days.where(days.between(1, _EXCEL_LAST))
+        return (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
     if pattern == "%Y-%m-%d":  # strict: four-digit year, two-digit month and day
         text = text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False))
     values = pd.to_datetime(text, format=pattern, errors="coerce")

@@ -71,6 +71,8 @@ RULES = {
     "CLM-UB-06": ("_ub06", ("bill_type", "patient_status")),
     "CLM-UB-07": ("_ub07", ("admission_type", "admission_source")),
     "CLM-UB-08": ("_ub08", ("bill_type", "attending_npi")),
+    "CLM-UB-09": ("_ub09", ("bill_type", "condition_codes")),
+    "CLM-UB-10": ("_ub10", ("bill_type", "pcs_code_1", "admission_date", "discharge_date")),
     "CLM-UB-12": ("_ub12", ("bill_type",)),
     "CLM-POA-01": ("_poa01", ("poa_1",)),
 }
@@ -193,6 +195,8 @@ def _flags(f: pd.DataFrame) -> pd.DataFrame:
         "CLM-UB-05": lambda: _reasons(stay.dates_parts(f, inpatient, status), idx),
         "CLM-UB-08": lambda: _reasons(stay.attending_parts(f, tob_ok, pcs, outpatient), idx),
         "CLM-UB-12": lambda: _header_reasons(f, inst),
+        "CLM-UB-09": lambda: _reasons(stay.codes_parts(f, first, pair, status), idx),
+        "CLM-UB-10": lambda: _reasons(stay.pcs_parts(f, first, pair.isin(INPATIENT_TYPES)), idx),
     }
     for rule, reasons in later.items():
         evaluated = all(col in f for col in NEEDS[rule])
@@ -281,6 +285,10 @@ def institutional_checks() -> list[Check]:
          "bill {_tob}: {_ub06_reason}", "{_tob}|{patient_status}"),
         ("CLM-UB-07", "_ub07", "admission_type", "admission type {admission_type}, point of "
          "origin {admission_source}: {_ub07_reason}", "{admission_type}|{admission_source}"),
+        ("CLM-UB-09", "_ub09", "condition_codes", "type of bill {_tob}: {_ub09_reason}",
+         "{_ub09_reason}"),
+        ("CLM-UB-10", "_ub10", "pcs_code_1", "type of bill {_tob}: {_ub10_reason}",
+         "{_ub10_reason}"),
         ("CLM-UB-12", "_ub12", "claim_id", "the claim header differs from the claim's lowest "
          "line on: {_ub12_reason}", "{_ub12_reason}"),
         ("CLM-POA-01", "_poa01", "poa_1", "present-on-admission indicators: {_poa01_reason}",

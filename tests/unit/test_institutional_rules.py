@@ -45,7 +45,7 @@ LINES = [
      "units": 1, "billed_amount": 42.0},
 ]  # fmt: skip
 UB_RULES = ("CLM-UB-01", "CLM-UB-02", "CLM-UB-03", "CLM-UB-04", "CLM-UB-05", "CLM-UB-06",
-            "CLM-UB-07", "CLM-UB-08", "CLM-UB-12")  # fmt: skip
+            "CLM-UB-07", "CLM-UB-08", "CLM-UB-09", "CLM-UB-10", "CLM-UB-12")  # fmt: skip
 
 
 # case -> (the claim changed, the line changed or None for every line, the values set)
@@ -136,7 +136,7 @@ UB08 = [
 UB08_REASONS = ["no attending physician NPI", "without an operating physician NPI"]
 # rulebook CLM-NPI-02 applies to every NPI column, the attending and operating ones too:
 # 1234567893 passes the Luhn check with prefix 80840 (CMS NPI check digit), 1234567890 fails
-ICD9_PX_OK = case("icd9-procedure", "IP1", {"pcs_code_1": "15.3", "pcs_date_1": "2026-08-02"})
+ICD9_PX = case("icd9-procedure", "IP1", {"pcs_code_1": "15.3", "pcs_date_1": "2026-08-02"})
 NPI_BAD = case("attending-check-digit", "IP1", {"attending_npi": "1234567890"})
 NPI_FORM = case("operating-form", "IP1", {"operating_npi": "B99937"})
 UB06 = [
@@ -165,6 +165,39 @@ NEWBORN_OK = case("newborn-ok", "IP1", {"admission_type": "4", "admission_source
                                         "patient_dob": "2026-08-01"})  # fmt: skip
 UB12 = case("header", "IP1", {"patient_status": "02", "diagnosis_2": "E119"}, line=2)
 UB12_ID = case("header-id", "IP1", {"patient_id": "P9"}, line=2)
+# CLM-UB-09: NUBC codes are two characters (the lists are licensed: form only); condition code 51
+# attests unrelated outpatient services (CMS SE20024: on the outpatient claim); 42/43 switch
+# off the home-health transfer payment (OIG A-04-18-04067), so they need status 06 or 86
+UB09 = [
+    case("cc-form", "IP1", {"condition_codes": "5"}),
+    case("value-form", "IP1", {"condition_codes": "", "value_codes": "80:3|A"}),
+    case("cc-51-inpatient", "IP1", {"condition_codes": "51"}),
+    case("cc-42-home", "IP1", {"condition_codes": "42"}),
+]
+UB09_REASONS = ["condition codes not all two letters or digits",
+                "value codes not all two letters or digits", "condition code 44 or 51",
+                "condition code 42 or 43 without discharge status 06 or 86"]  # fmt: skip
+UB09_OK = [
+    case("cc-51-outpatient", "OP1", {"condition_codes": "51"}),
+    case("cc-42-home-health", "IP1", {"condition_codes": "42", "patient_status": "06"}),
+]
+# CLM-UB-10: ICD-10-PCS codes are 7 characters without I or O (CMS PCS guidelines); 0DTJ4ZX is
+# not in the FY2026 table (the Medicare Code Editor's INVALID_CODE); dates within the stay
+SURGEON = {"operating_npi": "1234567893"}
+UB10 = [
+    case("pcs-form", "IP1", {"pcs_code_1": "0DTJ4ZI", "pcs_date_1": "2026-08-02"}),
+    case("pcs-invalid", "IP1", {"pcs_code_1": "0DTJ4ZX", "pcs_date_1": "2026-08-02", **SURGEON}),
+    case("pcs-no-date", "IP1", {"pcs_code_1": "0DTJ4ZZ", **SURGEON}),
+    case("pcs-date-out", "IP1", {"pcs_code_1": "0DTJ4ZZ", "pcs_date_1": "2026-08-10", **SURGEON}),
+    case("pcs-gap", "IP1", {"pcs_code_2": "0DTJ4ZZ", "pcs_date_2": "2026-08-02", **SURGEON}),
+    case("pcs-outpatient", "OP1", {"pcs_code_1": "0DTJ4ZZ", "pcs_date_1": "2026-08-05", **SURGEON}),
+    ICD9_PX,  # an ICD-9-CM procedure on a 2026 claim: not an ICD-10-PCS code
+]
+UB10_REASONS = ["pcs_code_1 is not 7 ICD-10-PCS characters", "not in the ICD-10-PCS table",
+                "pcs_code_1 has no pcs_date_1", "pcs_date_1 outside the stay",
+                "pcs_code_2 follows an empty position", "on a bill that is not inpatient",
+                "pcs_code_1 is not 7 ICD-10-PCS characters"]  # fmt: skip
+PCS_OK = case("pcs-ok", "IP1", {"pcs_code_1": "0DTJ4ZZ", "pcs_date_1": "2026-07-30", **SURGEON})
 # ResDAC MedPAR POA variable: Y, N, U, W or blank; 1 was the 4010A1 exempt placeholder and Z
 # an end marker retired in 1/2011
 POA01 = [case("poa-1", "IP1", {"poa_2": "1"}), case("poa-z", "IP1", {"poa_2": "Z"}),
@@ -178,8 +211,8 @@ def test_clean_hospital_claims_raise_no_finding(cases):
     f = cases.findings
     clean = f[f["record_key"].str.split(":").str[0].isin(["IP1", "OP1"])]
     assert clean.empty, clean[["rule_id", "record_key", "detail"]].to_string()
-    # the passing variants; an ICD-9 procedure (4010 HI*BQ) is not an ICD-10-PCS surgery
-    for name in (TOB3, INTERIM_OK, NEWBORN_OK, PHARMACY_OK, ICD9_PX_OK):
+    # the passing variants (a procedure in the 3-day window before the admission is in the stay)
+    for name in (TOB3, INTERIM_OK, NEWBORN_OK, PHARMACY_OK, PCS_OK, *UB09_OK):
         assert found(cases, name, "none") == [], name
     skipped = {s["rule_id"] for s in cases.summary["not_evaluated"]}
     assert not skipped & {*UB_RULES, "CLM-POA-01"}  # every column is there: all evaluated
@@ -207,6 +240,8 @@ BROKEN = [
     *(("CLM-UB-06", n, r, "1") for n, r in zip(UB06, UB06_REASONS, strict=True)),
     *(("CLM-UB-07", n, r, "1") for n, r in zip(UB07, UB07_REASONS, strict=True)),
     *(("CLM-UB-08", n, r, "1") for n, r in zip(UB08, UB08_REASONS, strict=True)),
+    *(("CLM-UB-09", n, r, "1") for n, r in zip(UB09, UB09_REASONS, strict=True)),
+    *(("CLM-UB-10", n, r, "1") for n, r in zip(UB10, UB10_REASONS, strict=True)),
     *(("CLM-POA-01", n, r, "1") for n, r in zip(POA01, POA01_REASONS, strict=True)),
 ]
 

@@ -132,3 +132,24 @@ def test_the_importer_fills_the_schemas_hospital_columns():
 
     assert set(INSTITUTIONAL_COLUMNS) == set(SCHEMA_COLUMNS) - {"facility_ccn"}
     assert set(SCHEMA_COLUMNS) <= {c.name for c in CLAIMS_SCHEMA.columns}
+
+
+def test_a_real_4010_claim_with_a_six_digit_number_in_a_date_column_is_reviewed():
+    """oopfactory Spec_4.2.1 (4010 837I, 1997): a submission date read as the number 999999
+    made the date-format guess try it as an Excel serial day, past the last day pandas holds
+    (2262-04-11), and the review crashed (OutOfBoundsDatetime). It is now an unparsed value,
+    reported as CLM-PARSE-01, and the claim is reviewed; its ICD-9 procedures (1997) are not
+    judged as ICD-10-PCS (CLM-UB-10)."""
+    import pandas as pd
+
+    from audit_lib.claims.pipeline import compute_claims_review
+    from audit_lib.config import load_config
+    from audit_lib.dates import parse_dates
+
+    assert parse_dates(pd.Series(["45000", "132320"]), "EXCEL").dt.year.tolist() == [2023, 2262]
+    assert parse_dates(pd.Series(["999999"]), "EXCEL").isna().all()
+    r = compute_claims_review(OOP / "_4010" / "Spec_4.2.1_HomeownersCasualtyClaim.txt",
+                              config=load_config())  # fmt: skip
+    parse = r.findings[r.findings["rule_id"] == "CLM-PARSE-01"]
+    assert set(parse["field"]) == {"submission_date"} and len(r.lines) == 3
+    assert "CLM-UB-10" not in set(r.findings["rule_id"])
