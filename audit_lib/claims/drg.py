@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import findings_frame
-from .institutional import first_lines, type_of_bill
+from .institutional import claim_billed, first_lines, type_of_bill
 from .logic import age_in_years
 from .schema import DIAGNOSIS_COLUMNS, PCS_CODE_COLUMNS, POA_COLUMNS
 
@@ -83,8 +83,7 @@ def drg_findings(
     stats["claims_with_drg"] = len(f)
     if f.empty:
         return _empty(), stats
-    total = lines.groupby(lines["claim_id"].astype("string"))["billed_amount"].sum()
-    amount = f["claim_id"].astype("string").map(total).astype("float64")
+    amount = claim_billed(lines, f)
     tob = type_of_bill(f)
     form = drg.str.fullmatch(r"\d{3}").fillna(False)
     parts = [
@@ -145,10 +144,32 @@ def drg_findings(
     )  # fmt: skip
     parts.append(_finding(g, mismatch, "CLM-DRG-01", text, amount))
     stats["mismatches"] = int(mismatch.sum())
+    stats["mismatch_billed_amount"] = round(float(amount[g.index][mismatch].sum()), 2)
+    stats["mismatch_pairs"] = _pairs(drg[g.index][mismatch], final[mismatch], amount[g.index])
     parts.append(_malnutrition(grouper, g, claims, final, amount))
     parts.append(_hac_findings(g, ~ungroupable & hacs.ne(""), hacs, initial, final, amount))
     stats["hac_claims"] = int((~ungroupable & hacs.ne("")).sum())
     return _concat(parts), stats
+
+
+def _pairs(billed: pd.Series, final: pd.Series, amount: pd.Series) -> list[dict[str, Any]]:
+    """The ten most frequent billed -> regrouped DRG pairs of CLM-DRG-01, with their claims'
+    billed dollars (the hospital KPIs' DRG summary)."""
+    return (
+        pd.DataFrame(
+            {
+                "billed": billed.astype(str),
+                "regrouped": final.astype(str),
+                "amount": amount.loc[billed.index],
+            }
+        )
+        .groupby(["billed", "regrouped"])
+        .agg(claims=("amount", "size"), billed_amount=("amount", "sum"))
+        .reset_index()
+        .sort_values(["claims", "billed_amount", "billed"], ascending=[False, False, True])
+        .head(10)
+        .to_dict("records")
+    )
 
 
 def _hac_findings(g, cond, hacs, initial, final, amount) -> pd.DataFrame:

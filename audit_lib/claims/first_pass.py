@@ -23,13 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ..x12.acks import ACCEPTED, REJECTED
-from .standard_kpis import Kpi
+from .standard_kpis import Kpi, share
 
 REJECTED_999 = ("R", "M", "W", "X")  # IK5: rejected; MAC, assurance or content failures
-
-
-def _share(num: int, den: int) -> float | None:
-    return round(num / den, 6) if den else None
 
 
 def first_acknowledgements(statuses: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +115,7 @@ def clean_claim_rate(
         )
     kpi = Kpi(
         "Clean-claim rate (first pass)",
-        _share(n["accepted"], n["accepted"] + n["rejected"]),
+        share(n["accepted"], n["accepted"] + n["rejected"]),
         "HFMA MAP Key CL-1 (claims that pass all edits with no manual intervention / claims "
         "submitted), measured on each claim's first 277CA claim-level acknowledgement",
         "claims whose first 277CA accepted them into adjudication (A2/A5) / claims whose first "

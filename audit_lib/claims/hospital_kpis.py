@@ -30,8 +30,9 @@ NOT_COMPUTED = (
 )
 
 
-def hospital_kpis(lines: pd.DataFrame, findings: pd.DataFrame) -> dict[str, Any] | None:
-    """The hospital KPI block of ``summary.json``, or None without inpatient acute claims."""
+def hospital_kpis(lines: pd.DataFrame, drg: dict[str, Any]) -> dict[str, Any] | None:
+    """The hospital KPI block of ``summary.json``, or None without inpatient acute claims;
+    ``drg`` is what the regroup recorded (:func:`audit_lib.claims.drg.drg_findings`)."""
     if "bill_type" not in lines or "claim_type" not in lines:
         return None
     inst = lines[lines["claim_type"].eq("institutional").fillna(False).astype(bool)]
@@ -46,18 +47,6 @@ def hospital_kpis(lines: pd.DataFrame, findings: pd.DataFrame) -> dict[str, Any]
     los = midnights.clip(lower=1)
     status = stays.get("patient_status", pd.Series("", index=stays.index)).astype("string")
     status = status.str.strip().fillna("")
-    drg01 = findings[findings["rule_id"] == "CLM-DRG-01"]
-    pairs = (
-        drg01.assign(
-            billed=drg01["detail"].str.extract(r"billed MS-DRG (\S+),", expand=False),
-            regrouped=drg01["detail"].str.extract(r"groups to (\d+)", expand=False),
-        )
-        .groupby(["billed", "regrouped"])
-        .agg(claims=("record_key", "size"), billed_amount=("amount", "sum"))
-        .reset_index()
-        .sort_values(["claims", "billed_amount", "billed"], ascending=[False, False, True])
-        .head(10)
-    )
     return {
         "inpatient_stays": len(stays),
         "stays_with_dates": int(dated.sum()),
@@ -68,9 +57,9 @@ def hospital_kpis(lines: pd.DataFrame, findings: pd.DataFrame) -> dict[str, Any]
         "short_stay_definition": "fewer than two midnights (42 CFR 412.3(d)(1))",
         "acute_transfers": int(status.isin(ACUTE_TRANSFER).sum()),
         "post_acute_transfers": int(status.isin(POST_ACUTE_TRANSFER).sum()),
-        "drg_mismatches": len(drg01),
-        "drg_mismatch_billed_amount": round(float(drg01["amount"].sum()), 2),
-        "top_drg_pairs": pairs.to_dict("records"),
+        "drg_mismatches": drg.get("mismatches", 0),
+        "drg_mismatch_billed_amount": drg.get("mismatch_billed_amount", 0.0),
+        "top_drg_pairs": drg.get("mismatch_pairs", []),
         "not_computed": [NOT_COMPUTED],
     }
 

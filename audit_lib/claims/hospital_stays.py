@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import findings_frame
-from .institutional import first_lines, type_of_bill
+from .institutional import claim_billed, first_lines, type_of_bill
 
 #: Pub. 100-04 ch. 3 §40.3: revenue codes of diagnostic services (always in the window)
 DIAGNOSTIC = ("0254", "0255", "030", "031", "032", "0341", "0343", "035", "0371", "0372", "040",
@@ -65,14 +65,22 @@ def hospital_findings(lines: pd.DataFrame, settings: Any) -> tuple[pd.DataFrame,
     inst = lines.get("claim_type", pd.Series("", index=lines.index)).eq("institutional")
     f = lines[inst.fillna(False).astype(bool)]
     parts = []
-    if all(c in lines for c in NEEDS["CLM-2MN-01"]):
-        found, stats["CLM-2MN-01"] = _two_midnights(f, lines, settings)
+    evaluated = [rule for rule, needs in NEEDS.items() if all(c in lines for c in needs)]
+    if not evaluated:
+        return pd.DataFrame(), stats
+    s = _stays(f, settings)  # both rules start from the Medicare inpatient stays
+    if "CLM-2MN-01" in evaluated:
+        found, stats["CLM-2MN-01"] = _two_midnights(s, f, lines, settings)
         parts.append(found)
-    if all(c in lines for c in NEEDS["CLM-WIN-01"]):
-        found, stats["CLM-WIN-01"] = _payment_window(f, settings)
+    if "CLM-WIN-01" in evaluated:
+        found, stats["CLM-WIN-01"] = _payment_window(s, f, settings)
         parts.append(found)
     parts = [p for p in parts if len(p)]
     return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()), stats
+
+
+def _medicare(f: pd.DataFrame) -> pd.Series:
+    return f["payer_type"].astype("string").str.lower().eq("medicare").fillna(False).astype(bool)
 
 
 def _stays(f: pd.DataFrame, settings: Any) -> pd.DataFrame:
@@ -80,9 +88,7 @@ def _stays(f: pd.DataFrame, settings: Any) -> pd.DataFrame:
     admission and discharge."""
     first = f[first_lines(f)]
     tob = type_of_bill(first)
-    medicare = first["payer_type"].astype("string").str.lower().eq("medicare").fillna(False)
-    keep = tob.str[1:3].eq("11").fillna(False) & medicare
-    s = first[keep.astype(bool)]
+    s = first[tob.str[1:3].eq("11").fillna(False).astype(bool) & _medicare(first)]
     return s.assign(
         _tob=tob[s.index],
         _facility=_facility(s, settings.facility_of),
@@ -91,8 +97,7 @@ def _stays(f: pd.DataFrame, settings: Any) -> pd.DataFrame:
     )
 
 
-def _two_midnights(f: pd.DataFrame, lines: pd.DataFrame, settings: Any):
-    s = _stays(f, settings)
+def _two_midnights(s: pd.DataFrame, f: pd.DataFrame, lines: pd.DataFrame, settings: Any):
     s = s[s["_tob"].str[3].isin(["1", "7"]).fillna(False).astype(bool)]
     payers = s["payer_type"].astype("string").str.lower().isin(settings.two_midnight_payer_types)
     s = s[payers.fillna(False).astype(bool) & ~s["_npi"].isin(settings.two_midnight_exempt_npis)]
@@ -134,17 +139,14 @@ def _two_midnights(f: pd.DataFrame, lines: pd.DataFrame, settings: Any):
         + ": review the admission order and the expectation of a two-midnight stay "
         "(42 CFR 412.3(d)(1); a review indicator, not an error)"
     )  # fmt: skip
-    total_billed = lines.groupby(lines["claim_id"].astype("string"))["billed_amount"].sum()
     return findings_frame(
         "CLM-2MN-01", "warning", "claims", record_key=hit["record_key"], row=hit["_row"],
-        field="discharge_date", detail=detail,
-        amount=hit["claim_id"].astype("string").map(total_billed),
+        field="discharge_date", detail=detail, amount=claim_billed(lines, hit),
         trigger=hit["_tob"] + "|" + n,
     ), stats  # fmt: skip
 
 
-def _payment_window(f: pd.DataFrame, settings: Any):
-    s = _stays(f, settings)
+def _payment_window(s: pd.DataFrame, f: pd.DataFrame, settings: Any):
     s = s[~s["_npi"].isin(settings.window_exempt_npis)]
     days = np.where(s["_npi"].isin(settings.one_day_window_npis), 1, settings.payment_window_days)
     admit, discharge = pd.to_datetime(s["admission_date"]), pd.to_datetime(s["discharge_date"])
@@ -155,9 +157,7 @@ def _payment_window(f: pd.DataFrame, settings: Any):
             "end": discharge - pd.Timedelta(days=1), "discharge": discharge, "days": days,
         }
     ).dropna(subset=["admit", "discharge"])  # fmt: skip
-    tob = type_of_bill(f)
-    medicare = f["payer_type"].astype("string").str.lower().eq("medicare").fillna(False)
-    out = f[(tob.str[1:3].eq("13").fillna(False) & medicare).astype(bool)]
+    out = f[type_of_bill(f).str[1:3].eq("13").fillna(False).astype(bool) & _medicare(f)]
     revenue = _text(out, "revenue_code")
     diagnostic = _starts(revenue, DIAGNOSTIC)
     codes = "|" + _text(out, "condition_codes") + "|"

@@ -27,6 +27,7 @@ __all__ = [
     "HEADER_FIELDS",
     "NEEDS",
     "RULE_FLAGS",
+    "claim_billed",
     "first_lines",
     "institutional_batch",
     "institutional_checks",
@@ -100,6 +101,15 @@ def type_of_bill(f: pd.DataFrame) -> pd.Series:
     """``bill_type`` as 4 characters, upper case (a 3-character value gets its leading 0)."""
     raw = _text(f, "bill_type")
     return raw.where(raw.str.len() != 3, "0" + raw)
+
+
+def claim_billed(lines: pd.DataFrame, claims: pd.DataFrame) -> pd.Series:
+    """The billed total of each row's claim (on ``claims``' index): the amount a claim-level
+    finding puts at stake. Only the lines of those claims are summed."""
+    ids = claims["claim_id"].astype("string")
+    mine = lines[lines["claim_id"].astype("string").isin(ids)]
+    total = mine.groupby(mine["claim_id"].astype("string"))["billed_amount"].sum()
+    return ids.map(total).astype("float64")
 
 
 def first_lines(f: pd.DataFrame) -> pd.Series:

@@ -284,7 +284,7 @@ def compute_claims_review(
     review.summary["hospital_stays"] = stay_stats
     from .hospital_kpis import hospital_kpis
 
-    review.summary["hospital"] = hospital_kpis(lines, findings)
+    review.summary["hospital"] = hospital_kpis(lines, drg_stats)
     if acks is not None:
         review.summary["acknowledgements"] = ack_info
     review.summary["input_profile"] = loaded.profile

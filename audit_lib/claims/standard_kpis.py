@@ -35,6 +35,7 @@ __all__ = [
     "display_value",
     "net_collection_rate",
     "number_format",
+    "share",
 ]
 
 # CO-group reasons that bring a charge down to the contracted or scheduled amount: the
@@ -60,7 +61,8 @@ class Kpi:
         return dataclasses.asdict(self)
 
 
-def _rate(num: float, den: float, places: int = 6) -> float | None:
+def share(num: float, den: float, places: int = 6) -> float | None:
+    """num / den rounded to ``places``; None when there is no denominator."""
     return round(num / den, places) if den else None
 
 
@@ -115,7 +117,7 @@ def net_collection_rate(
     payments = payer_paid + patient_paid
     return Kpi(
         label="Net collection rate",
-        value=_rate(payments, charges - contractual),
+        value=share(payments, charges - contractual),
         standard="MGMA adjusted fee-for-service collection percentage (net collection rate)",
         formula="(payer payments + patient payments) / (charges - contractual adjustments), over "
         "adjudicated lines (paid, partial or denied; void excluded); denied charges stay in the "
@@ -181,7 +183,7 @@ def denial_rates(
     kpis = [
         Kpi(
             "Denial rate (claims)",
-            _rate(n_denied, n_remitted),
+            share(n_denied, n_remitted),
             source + ": initial denial rate as a percentage of claim volume",
             "claims with at least one denied line / claims adjudicated (at least one non-void "
             "line paid, partial or denied)",
@@ -190,7 +192,7 @@ def denial_rates(
         ),
         Kpi(
             "Denial rate (dollars)",
-            _rate(denied_charges, charges),
+            share(denied_charges, charges),
             source + ": initial denial rate as a percentage of dollars",
             "charges of denied lines / charges of adjudicated lines",
             inputs,
@@ -198,7 +200,7 @@ def denial_rates(
         ),
         Kpi(
             "Denial rate (lines)",
-            _rate(n_denied_lines, n_lines),
+            share(n_denied_lines, n_lines),
             source + ", appendix 2: the line-level rate",
             "denied lines / adjudicated lines",
             inputs,
@@ -239,7 +241,7 @@ def days_in_ar(
     allowed = lines.get("allowed_amount", pd.Series(np.nan, index=lines.index))
     known = live & (allowed.notna() | denied)
     net_known = allowed.where(~denied, 0.0).fillna(0.0)
-    realisation = _rate(float(net_known[known].sum()), float(billed[known].sum()))
+    realisation = share(float(net_known[known].sum()), float(billed[known].sum()))
     estimate = live & ~known
     net = net_known.where(known, billed * (realisation or 0.0))
 
@@ -294,7 +296,7 @@ def days_in_ar(
 def clean_claim_proxy(n_claims: int, claims_with_error: int) -> Kpi:
     return Kpi(
         "Clean-claim rate (proxy)",
-        _rate(n_claims - claims_with_error, n_claims),
+        share(n_claims - claims_with_error, n_claims),
         "audit-findings proxy, not HFMA MAP Key CL-1 (claims passing edits on first "
         "submission / claims submitted)",
         "claims with no error finding in this review / claims read",

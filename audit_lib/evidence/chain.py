@@ -149,7 +149,7 @@ def read_chain(run: Path) -> list[dict[str, Any]]:
     return json.loads(path.read_text("utf-8")) if path.is_file() else []
 
 
-def _write_chain(run: Path, links: list[dict[str, Any]]) -> None:
+def write_chain(run: Path, links: list[dict[str, Any]]) -> None:
     (run / CHAIN).write_text(json.dumps(links, indent=2) + "\n", "utf-8")
 
 
@@ -178,7 +178,7 @@ def _sign(link: dict[str, Any], key: Any | None) -> dict[str, Any]:
 def start_chain(run: Path, manifest_sha256: str, key: Any | None) -> None:
     """Link 0: the manifest the run was sealed with."""
     link = {"seq": 0, "kind": "manifest", "sha256": manifest_sha256, "prev": None}
-    _write_chain(run, [_sign(link, key)])
+    write_chain(run, [_sign(link, key)])
 
 
 def sign_manifest_link(run: Path, manifest_sha256: str, key: Any) -> list[dict[str, Any]]:
@@ -194,7 +194,7 @@ def sign_manifest_link(run: Path, manifest_sha256: str, key: Any) -> list[dict[s
         links[0] = _sign({k: head[k] for k in ("seq", "kind", "sha256", "prev")}, key)
         if len(links) > 1 and links[1]["prev"] != links[0]["link_sha256"]:
             raise ConfigError(f"{run / CHAIN} is broken after its first link; it is not signed.")
-        _write_chain(run, links)
+        write_chain(run, links)
     return links
 
 
@@ -209,10 +209,6 @@ def extended(links: list[dict[str, Any]], kind: str, entry: dict[str, Any], key:
         "prev": links[-1]["link_sha256"],
     }
     return [*links, _sign(link, key)]
-
-
-def write_chain(run: Path, links: list[dict[str, Any]]) -> None:
-    _write_chain(run, links)
 
 
 def check_chain(
