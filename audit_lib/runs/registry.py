@@ -110,6 +110,14 @@ DATA_DOCS = (
     "data_docs/expectations/*.html",
     "data_docs/validations/*/*/*/*.html",
 )
+
+
+def x12_files(name: str, help: str) -> Input:
+    """An input of X12 files read beside the claims (835s, 277CAs and 999s): several files or
+    a folder, the option repeatable, numbered in the manifest from 1, checked by its reader."""
+    return Input(name, help, many=True, repeat=True, numbered=True, needs=("claims",), table=False)
+
+
 #: notebook parameters every review notebook takes besides its inputs
 COMMON = ("period", "as_of", "out_dir", "config_path")
 #: and the ones of the claims and refunds notebooks (a findings sample for testing)
@@ -130,25 +138,15 @@ CLAIMS = Review(
             repeat=True,
             table=False,
         ),
-        Input(
+        x12_files(
             "remits",
             "X12 835 remittance files or a folder of them (repeatable): they fill allowed, "
             "paid, adjustments and status, and are checked for balancing (CLM-AMT-03/04).",
-            many=True,
-            repeat=True,
-            numbered=True,
-            needs=("claims",),
-            table=False,
         ),
-        Input(
+        x12_files(
             "acknowledgements",
             "X12 277CA claim acknowledgements and 999s, or a folder of them (repeatable): the "
             "clean-claim rate is then HFMA MAP Key CL-1 on each claim's first 277CA.",
-            many=True,
-            repeat=True,
-            numbered=True,
-            needs=("claims",),
-            table=False,
         ),
         Input(
             "control_totals",
@@ -201,15 +199,10 @@ REFUNDS = Review(
             "submitted_date, certified_by, signer_title, signed_date (REF-CB-03, REF-CB-06).",
             needs=("overpayments",),
         ),
-        Input(
+        x12_files(
             "remits",
             "X12 835 files (or a folder) answering --claims: their CLP07 fills the CMS-838 "
             "ICN (column 3) where the log has none. Repeatable.",
-            many=True,
-            repeat=True,
-            numbered=True,
-            needs=("claims",),
-            table=False,
         ),
     ),
     notebook="refunds_review",
